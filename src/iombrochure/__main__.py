@@ -1,0 +1,5 @@
+"""Allow ``python -m iombrochure``."""
+
+from iombrochure.cli import main
+
+main()

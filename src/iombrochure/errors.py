@@ -1,0 +1,65 @@
+"""Errors raised by library code; the CLI turns them into one clear line and an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class IombrochureError(Exception):
+    """A problem the user can fix. Carries the file (and line) it is about, when known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+
+    def location(self, relative_to: Path | None = None) -> str:
+        if self.path is None:
+            return ""
+        path = self.path
+        if relative_to is not None:
+            try:
+                path = path.resolve().relative_to(relative_to.resolve())
+            except ValueError:
+                pass
+        return f"{path}:{self.line}" if self.line else str(path)
+
+    def format(self, relative_to: Path | None = None) -> str:
+        """One line: ``file:line: message (hint)``."""
+        where = self.location(relative_to)
+        text = f"{where}: {self.message}" if where else self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class ConfigError(IombrochureError):
+    """The project config (iombrochure.toml) is missing or invalid."""
+
+
+class ContentError(IombrochureError):
+    """A content file cannot be read or does not match its schema."""
+
+
+class TemplateError(IombrochureError):
+    """A template cannot be compiled or rendered."""
+
+
+class RenderError(IombrochureError):
+    """WeasyPrint could not render a document, or the result breaks a rule (page budget, fonts)."""
+
+
+class FetchRefused(IombrochureError):
+    """The renderer asked for a resource outside the project."""
