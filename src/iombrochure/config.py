@@ -1,0 +1,297 @@
+"""Stage 1: read and validate ``iombrochure.toml``, the project config.
+
+Every later stage takes the :class:`Project` this module returns; nothing else reads the config
+file. Problems are collected and reported together, as MkDocs' ``load_config`` does, so that an
+editor fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iombrochure.errors import ConfigError
+
+CONFIG_NAME = "iombrochure.toml"
+
+#: Calendars the localize stage can format dates in.
+CALENDARS = ("gregorian", "solar-hijri")
+#: Digit systems; the names are also CSS counter styles, used for page numbers.
+DIGITS = ("decimal", "persian", "arabic-indic")
+
+
+@dataclass(frozen=True)
+class Language:
+    """One edition's language and how dates and numbers are written in it."""
+
+    code: str
+    calendar: str = "gregorian"
+    digits: str = "decimal"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A publication built from content files through one template."""
+
+    name: str
+    template: str
+    content: tuple[str, ...]
+    stylesheets: tuple[str, ...]
+    page_budget: int
+    title_field: str = "title"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Who publishes, and the dates stamped into the PDFs (never the build time)."""
+
+    publisher: str
+    edition_date: dt.date
+    created_date: dt.date
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Project:
+    """The validated project: paths, languages, documents and publication metadata."""
+
+    root: Path
+    config_path: Path
+    source_language: str
+    languages: dict[str, Language]
+    documents: dict[str, Document]
+    publication: Publication
+    output_dir: Path
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def fonts_dir(self) -> Path:
+        return self.root / "fonts"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A raw config table for later stages (``[mail]``, ``[build]``, ...), empty if absent."""
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+def find_project_root(start: Path) -> Path:
+    """The folder holding iombrochure.toml: ``start`` itself or one of its parents."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} here or in any parent folder of {start}",
+        hint="run iombrochure inside a project folder, or pass --project DIR",
+    )
+
+
+def load_project(root: Path | None = None, *, search_parents: bool = True) -> Project:
+    """Read and validate the config of the project at ``root`` (default: the current folder)."""
+    root = Path.cwd() if root is None else Path(root)
+    if search_parents:
+        root = find_project_root(root)
+    config_path = root / CONFIG_NAME
+    if not config_path.is_file():
+        raise ConfigError(
+            f"{root} is not an iombrochure project: {CONFIG_NAME} is missing",
+            hint="pass --project DIR pointing at the folder that holds iombrochure.toml",
+        )
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("the file is not UTF-8 text", path=config_path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        line = _toml_error_line(str(exc))
+        raise ConfigError(f"invalid TOML: {exc}", path=config_path, line=line) from exc
+    return _ConfigReader(root.resolve(), config_path, raw).read()
+
+
+def _toml_error_line(message: str) -> int | None:
+    # tomllib reports "... (at line 3, column 7)".
+    marker = "at line "
+    if marker not in message:
+        return None
+    tail = message.split(marker, 1)[1]
+    digits = "".join(ch for ch in tail.split(",", 1)[0] if ch.isdigit())
+    return int(digits) if digits else None
+
+
+class _ConfigReader:
+    """Validates the raw TOML tables, collecting every problem before raising."""
+
+    TOP_LEVEL = ("project", "publication", "languages", "documents", "mail", "build", "check")
+
+    def __init__(self, root: Path, config_path: Path, raw: dict[str, Any]) -> None:
+        self.root = root
+        self.config_path = config_path
+        self.raw = raw
+        self.problems: list[str] = []
+
+    def problem(self, message: str) -> None:
+        self.problems.append(message)
+
+    def read(self) -> Project:
+        for key in self.raw:
+            if key not in self.TOP_LEVEL:
+                self.problem(f"unknown table [{key}]{_did_you_mean(key, self.TOP_LEVEL)}")
+        project = self._table("project")
+        languages = self._languages(self._table("languages"))
+        source = project.get("source_language")
+        if not isinstance(source, str) or not source:
+            self.problem("[project] source_language is required, e.g. source_language = \"en\"")
+        elif languages and source not in languages:
+            self.problem(f"[project] source_language {source!r} is not one of [languages]")
+        documents = self._documents(self._table("documents"))
+        publication = self._publication(self._table("publication"))
+        output_dir = project.get("output_dir", "dist")
+        if not isinstance(output_dir, str):
+            self.problem("[project] output_dir must be a folder name, e.g. \"dist\"")
+            output_dir = "dist"
+        if self.problems:
+            raise ConfigError(
+                "; ".join(self.problems),
+                path=self.config_path,
+                hint="see docs/content.md for the config format",
+            )
+        assert publication is not None and isinstance(source, str)
+        return Project(
+            root=self.root,
+            config_path=self.config_path,
+            source_language=source,
+            languages=languages,
+            documents=documents,
+            publication=publication,
+            output_dir=(self.root / output_dir),
+            raw=self.raw,
+        )
+
+    def _table(self, name: str) -> dict[str, Any]:
+        value = self.raw.get(name)
+        if value is None:
+            self.problem(f"table [{name}] is missing")
+            return {}
+        if not isinstance(value, dict):
+            self.problem(f"[{name}] must be a table")
+            return {}
+        return value
+
+    def _languages(self, table: dict[str, Any]) -> dict[str, Language]:
+        from babel import Locale, UnknownLocaleError
+
+        languages: dict[str, Language] = {}
+        for code, options in table.items():
+            if not isinstance(options, dict):
+                self.problem(f"[languages.{code}] must be a table")
+                continue
+            try:
+                Locale.parse(code)
+            except (UnknownLocaleError, ValueError):
+                self.problem(f"[languages.{code}]: {code!r} is not a language code Babel knows")
+                continue
+            for key in options:
+                if key not in ("calendar", "digits"):
+                    hint = _did_you_mean(key, ("calendar", "digits"))
+                    self.problem(f"[languages.{code}] unknown key {key!r}{hint}")
+            calendar = options.get("calendar", "gregorian")
+            digits = options.get("digits", "decimal")
+            if calendar not in CALENDARS:
+                self.problem(
+                    f"[languages.{code}] calendar {calendar!r} is not one of {', '.join(CALENDARS)}"
+                )
+            if digits not in DIGITS:
+                self.problem(
+                    f"[languages.{code}] digits {digits!r} is not one of {', '.join(DIGITS)}"
+                )
+            languages[code] = Language(code=code, calendar=calendar, digits=digits)
+        if not table:
+            self.problem("[languages] needs at least one language, e.g. [languages.en]")
+        return languages
+
+    def _documents(self, table: dict[str, Any]) -> dict[str, Document]:
+        documents: dict[str, Document] = {}
+        known = ("template", "content", "stylesheets", "page_budget", "title_field")
+        for name, options in table.items():
+            if not isinstance(options, dict):
+                self.problem(f"[documents.{name}] must be a table")
+                continue
+            for key in options:
+                if key not in known:
+                    self.problem(f"[documents.{name}] unknown key {key!r}{_did_you_mean(key, known)}")
+            template = options.get("template")
+            if not isinstance(template, str):
+                self.problem(f"[documents.{name}] template is required, e.g. \"{name}.html\"")
+                continue
+            if not (self.root / "templates" / template).is_file():
+                self.problem(f"[documents.{name}] template templates/{template} does not exist")
+            content = options.get("content", [name])
+            stylesheets = options.get("stylesheets", [])
+            page_budget = options.get("page_budget", 2)
+            if not (isinstance(content, list) and all(isinstance(c, str) for c in content)):
+                self.problem(f"[documents.{name}] content must be a list of content file names")
+                content = []
+            if not (isinstance(stylesheets, list) and all(isinstance(s, str) for s in stylesheets)):
+                self.problem(f"[documents.{name}] stylesheets must be a list of paths")
+                stylesheets = []
+            for sheet in stylesheets:
+                if not (self.root / sheet).is_file():
+                    self.problem(f"[documents.{name}] stylesheet {sheet} does not exist")
+            if not isinstance(page_budget, int) or page_budget < 1:
+                self.problem(f"[documents.{name}] page_budget must be a whole number of pages")
+                page_budget = 1
+            documents[name] = Document(
+                name=name,
+                template=template,
+                content=tuple(content),
+                stylesheets=tuple(stylesheets),
+                page_budget=page_budget,
+                title_field=str(options.get("title_field", "title")),
+            )
+        if not table:
+            self.problem("[documents] needs at least one document, e.g. [documents.factsheet]")
+        return documents
+
+    def _publication(self, table: dict[str, Any]) -> Publication | None:
+        publisher = table.get("publisher")
+        if not isinstance(publisher, str) or not publisher:
+            self.problem("[publication] publisher is required")
+        edition = table.get("edition_date")
+        if not isinstance(edition, dt.date):
+            self.problem("[publication] edition_date must be a date, e.g. edition_date = 2026-11-28")
+            edition = dt.date(2000, 1, 1)
+        created = table.get("created_date", edition)
+        if not isinstance(created, dt.date):
+            self.problem("[publication] created_date must be a date, e.g. 2026-01-15")
+            created = edition
+        website = table.get("website", "")
+        return Publication(
+            publisher=publisher if isinstance(publisher, str) else "",
+            edition_date=edition if not isinstance(edition, dt.datetime) else edition.date(),
+            created_date=created if not isinstance(created, dt.datetime) else created.date(),
+            website=website if isinstance(website, str) else "",
+        )
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,466 @@
+"""Stage 2: load and validate the content of every language before anything is rendered.
+
+Content lives in ``content/``:
+
+- ``content/data.yaml`` holds language-neutral data (figures, years, months, phone numbers,
+  links, codes), stored once and formatted per locale by the localize stage;
+- ``content/<lang>/<name>.yaml`` holds what one edition says, field by field.
+
+Files are parsed with ruamel.yaml so that every value keeps its line number, and every problem can
+be reported as ``file:line``. YAML anchors, aliases and tags are refused before the file is built
+into objects: content is untrusted input, and aliases are how a "billion laughs" file explodes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, NodeEvent
+
+from iombrochure.config import Project
+from iombrochure.errors import ContentError
+
+DATA_FILE = "data.yaml"
+
+#: Sections of data.yaml and how their values are written.
+DATA_SECTIONS = {
+    "figures": "number",  # counts: 370000 -> 370,000 / ۳۷۰٬۰۰۰
+    "years": "year",  # 1951 -> 1951 / ۱۹۵۱ (no grouping)
+    "months": "month",  # 1990-07 -> July 1990 / تیر ۱۳۶۹
+    "dates": "date",  # 2026-11-28 -> 28 November 2026 / ۷ آذر ۱۴۰۵
+    "phones": "phone",  # digits localized, kept left-to-right
+    "links": "link",  # e-mail addresses and web sites, never translated
+    "codes": "code",  # house numbers, postal codes: digits localized, no grouping
+}
+
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# Field kinds used in schemas.
+TEXT = "text"  # one line of plain text; placeholders allowed
+MARKDOWN = "markdown"  # prose; Markdown inline and block syntax, placeholders allowed
+REF = "ref"  # a reference into data.yaml, e.g. "years.founded"
+PATH = "path"  # a file inside the project, e.g. an image
+META = "meta"  # free-form bookkeeping that is never rendered (e.g. translation fingerprints)
+
+#: The shape of every known kind of content file. A key ending in "?" is optional; a one-item
+#: list means "a list of these". Content files of other names are accepted with text values.
+SCHEMAS: dict[str, Any] = {
+    "iom": {
+        "organization": {"name": TEXT, "acronym": TEXT, "wordmark?": TEXT},
+        "about": {
+            "mandate": MARKDOWN,
+            "reach": MARKDOWN,
+            "sectors_intro": TEXT,
+            "sectors": [TEXT],
+            "areas_intro": TEXT,
+            "areas": [{"name": TEXT, "topics?": [TEXT]}],
+        },
+        "iran": {
+            "intro": MARKDOWN,
+            "timeline": [{"when": REF, "title": TEXT, "text": MARKDOWN}],
+        },
+        "priorities": {"intro": MARKDOWN, "activities": [TEXT]},
+        "un_note": MARKDOWN,
+        "contact": {"address": [TEXT], "office": TEXT},
+    },
+    "factsheet": {
+        "title": TEXT,
+        "subject": TEXT,
+        "keywords": [TEXT],
+        "lede": MARKDOWN,
+        "key_figures": [{"value": TEXT, "label": TEXT}],
+    },
+}
+
+#: Top-level keys every content file may carry besides its schema.
+COMMON_OPTIONAL = {"translation?": META}
+
+
+@dataclass
+class ContentFile:
+    """One parsed YAML file, with the line of every key and list item."""
+
+    path: Path
+    data: Any
+
+    def line_of(self, key_path: tuple[str | int, ...]) -> int | None:
+        return line_of(self.data, key_path)
+
+
+@dataclass
+class Content:
+    """Everything the later stages read: neutral data plus each language's files."""
+
+    data: ContentFile
+    files: dict[str, dict[str, ContentFile]] = field(default_factory=dict)  # lang -> name -> file
+
+    def file(self, lang: str, name: str) -> ContentFile:
+        return self.files[lang][name]
+
+
+class ContentErrors(ContentError):
+    """Several problems found at once; the first one is the headline."""
+
+    def __init__(self, errors: list[ContentError]) -> None:
+        first = errors[0]
+        more = len(errors) - 1
+        message = first.message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        super().__init__(message, path=first.path, line=first.line, hint=first.hint)
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------------------------
+# Reading YAML safely, with line numbers
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file into ruamel's commented containers, refusing aliases and tags."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ContentError("file not found", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError(
+            "the file is not UTF-8 text", path=path, hint="save it as UTF-8 in your editor"
+        ) from exc
+    yaml = YAML(typ="rt")
+    try:
+        for event in yaml.parse(text):
+            if isinstance(event, AliasEvent) or (
+                isinstance(event, NodeEvent) and event.anchor is not None
+            ):
+                raise ContentError(
+                    "YAML anchors and aliases (& and *) are not allowed in content",
+                    path=path,
+                    line=event.start_mark.line + 1,
+                    hint="write the value out in full",
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None and not getattr(event, "implicit", (True, True))[0]:
+                raise ContentError(
+                    f"YAML tags ({tag}) are not allowed in content",
+                    path=path,
+                    line=event.start_mark.line + 1,
+                    hint="remove the tag",
+                )
+        return yaml.load(text)
+    except ContentError:
+        raise
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(
+            f"invalid YAML: {problem}",
+            path=path,
+            line=line,
+            hint="check the indentation and quotes on that line",
+        ) from exc
+    except YAMLError as exc:
+        raise ContentError(f"invalid YAML: {exc}", path=path) from exc
+
+
+def line_of(node: Any, key_path: tuple[str | int, ...]) -> int | None:
+    """1-based line of the value at ``key_path`` inside a ruamel tree, or of its nearest parent."""
+    line: int | None = None
+    for key in key_path:
+        if isinstance(node, CommentedMap) and key in node:
+            try:
+                line = node.lc.key(key)[0] + 1
+            except (KeyError, TypeError):
+                pass
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            try:
+                line = node.lc.item(key)[0] + 1
+            except (KeyError, TypeError):
+                pass
+            node = node[key]
+        else:
+            break
+    return line
+
+
+def dotted(key_path: tuple[str | int, ...]) -> str:
+    """``("about", "areas", 2, "name")`` -> ``about.areas[2].name`` (as an editor reads it)."""
+    text = ""
+    for key in key_path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text or "(top level)"
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validating a project's content
+
+
+def load_content(project: Project, *, languages: list[str] | None = None) -> Content:
+    """Load data.yaml and each language's files for every document, validating all first."""
+    errors: list[ContentError] = []
+    data_file = _load_data(project, errors)
+    content = Content(data=data_file)
+    wanted = languages or list(project.languages)
+    names = _content_names(project)
+    source = project.source_language
+    for lang in dict.fromkeys([source, *wanted]):
+        content.files[lang] = {}
+        for name in names:
+            path = project.content_dir / lang / f"{name}.yaml"
+            if not path.is_file():
+                errors.append(
+                    ContentError(
+                        f"missing content file for language {lang!r}",
+                        path=path,
+                        hint=f"copy content/{source}/{name}.yaml and translate it",
+                    )
+                )
+                continue
+            try:
+                content.files[lang][name] = ContentFile(path=path, data=read_yaml(path))
+            except ContentError as exc:
+                errors.append(exc)
+    for lang in content.files:
+        for name, file in content.files[lang].items():
+            schema = SCHEMAS.get(name)
+            if schema is not None:
+                errors.extend(validate_against_schema(file, schema))
+            if lang != source and name in content.files[source]:
+                errors.extend(compare_shape(content.files[source][name], file))
+            errors.extend(check_placeholders(file, data_file))
+    if errors:
+        raise ContentErrors(errors)
+    if languages is not None:
+        content.files = {lang: content.files[lang] for lang in wanted}
+    return content
+
+
+def _content_names(project: Project) -> list[str]:
+    names: list[str] = []
+    for document in project.documents.values():
+        for name in document.content:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
+    path = project.content_dir / DATA_FILE
+    try:
+        file = ContentFile(path=path, data=read_yaml(path))
+    except ContentError as exc:
+        errors.append(exc)
+        return ContentFile(path=path, data=CommentedMap())
+    if not isinstance(file.data, dict):
+        errors.append(ContentError("data.yaml must be a mapping of sections", path=path, line=1))
+        file.data = CommentedMap()
+        return file
+    for section, values in file.data.items():
+        line = file.line_of((section,))
+        if section not in DATA_SECTIONS:
+            errors.append(
+                ContentError(
+                    f"unknown data section {section!r}{_did_you_mean(section, DATA_SECTIONS)}",
+                    path=path,
+                    line=line,
+                    hint="sections are " + ", ".join(DATA_SECTIONS),
+                )
+            )
+            continue
+        if not isinstance(values, dict):
+            errors.append(ContentError(f"{section} must be a mapping", path=path, line=line))
+            continue
+        for key, value in values.items():
+            problem = _data_value_problem(DATA_SECTIONS[section], value)
+            if problem:
+                errors.append(
+                    ContentError(
+                        f"{section}.{key}: {problem}", path=path, line=file.line_of((section, key))
+                    )
+                )
+    return file
+
+
+def _data_value_problem(kind: str, value: Any) -> str | None:
+    if kind == "number":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else "must be a number, e.g. 370000"
+    if kind == "year":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999
+        return None if ok else "must be a year, e.g. 1951"
+    if kind == "month":
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+            return None
+        return 'must be a month written "YYYY-MM" in quotes, e.g. "1990-07"'
+    if kind == "date":
+        return None if isinstance(value, dt.date) else "must be a date, e.g. 2026-11-28"
+    if kind in ("phone", "code"):
+        ok = isinstance(value, str | int) and not isinstance(value, bool)
+        return None if ok else 'must be text, e.g. "(98-21) 8804 3377"'
+    if kind == "link":
+        return None if isinstance(value, str) and value.strip() else "must be an address"
+    return None
+
+
+def validate_against_schema(file: ContentFile, schema: Any) -> list[ContentError]:
+    """Every required field present, of the right type; unknown keys named with a suggestion."""
+    errors: list[ContentError] = []
+    full = {**schema, **COMMON_OPTIONAL} if isinstance(schema, dict) else schema
+    _validate(file, file.data, full, (), errors)
+    return errors
+
+
+def _validate(
+    file: ContentFile, value: Any, schema: Any, key_path: tuple, errors: list[ContentError]
+) -> None:
+    def report(message: str, hint: str | None = None, at: tuple = key_path) -> None:
+        errors.append(ContentError(message, path=file.path, line=file.line_of(at), hint=hint))
+
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            report(f"{dotted(key_path)} must be a set of fields (key: value)")
+            return
+        fields = {key.rstrip("?"): key.endswith("?") for key in schema}
+        for key in value:
+            if key not in fields:
+                report(
+                    f"unknown field {dotted((*key_path, key))!r}"
+                    f"{_did_you_mean(str(key), list(fields))}",
+                    at=(*key_path, key),
+                )
+        for key, optional in fields.items():
+            sub_schema = schema[key + "?" if optional else key]
+            if key not in value or value[key] is None:
+                if not optional:
+                    report(
+                        f"missing field {dotted((*key_path, key))!r}",
+                        hint="add it (see docs/content.md)",
+                    )
+                continue
+            _validate(file, value[key], sub_schema, (*key_path, key), errors)
+    elif isinstance(schema, list):
+        if not isinstance(value, list):
+            report(f"{dotted(key_path)} must be a list (lines starting with '- ')")
+            return
+        if not value:
+            report(f"{dotted(key_path)} must not be empty")
+        for index, item in enumerate(value):
+            _validate(file, item, schema[0], (*key_path, index), errors)
+    elif schema == META:
+        return
+    elif schema == REF:
+        if not isinstance(value, str) or not re.fullmatch(r"[a-z_]+\.[A-Za-z0-9_]+", value):
+            report(
+                f"{dotted(key_path)} must name a value in data.yaml, e.g. years.founded",
+            )
+    elif not isinstance(value, str) or not value.strip():
+        report(f"{dotted(key_path)} must be text", hint="put the text in quotes if it is a number")
+
+
+def compare_shape(source: ContentFile, translation: ContentFile) -> list[ContentError]:
+    """A translation has exactly the source's fields and list lengths: nothing missing or extra."""
+    errors: list[ContentError] = []
+
+    def walk(src: Any, tr: Any, key_path: tuple) -> None:
+        if isinstance(src, dict) and isinstance(tr, dict):
+            for key in src:
+                if key == "translation":
+                    continue
+                if key not in tr:
+                    errors.append(
+                        ContentError(
+                            f"untranslated: field {dotted((*key_path, key))!r} is missing "
+                            f"(it is in {source.path.parent.name}/{source.path.name}, "
+                            f"line {source.line_of((*key_path, key))})",
+                            path=translation.path,
+                            line=translation.line_of(key_path) if key_path else None,
+                            hint="translate it",
+                        )
+                    )
+                else:
+                    walk(src[key], tr[key], (*key_path, key))
+            for key in tr:
+                if key not in src and key != "translation":
+                    errors.append(
+                        ContentError(
+                            f"extra field {dotted((*key_path, key))!r} is not in the source "
+                            f"language's {source.path.name}",
+                            path=translation.path,
+                            line=translation.line_of((*key_path, key)),
+                            hint="remove it, or add it to the source language first",
+                        )
+                    )
+        elif isinstance(src, list) and isinstance(tr, list):
+            if len(src) != len(tr):
+                errors.append(
+                    ContentError(
+                        f"{dotted(key_path)} has {len(tr)} items but the source has {len(src)}",
+                        path=translation.path,
+                        line=translation.line_of(key_path),
+                        hint="translate every item, in the same order",
+                    )
+                )
+            for index, (s_item, t_item) in enumerate(zip(src, tr, strict=False)):
+                walk(s_item, t_item, (*key_path, index))
+
+    walk(source.data, translation.data, ())
+    return errors
+
+
+def iter_strings(node: Any, key_path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every string value in a content tree, with its key path."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_strings(value, (*key_path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_strings(value, (*key_path, index))
+    elif isinstance(node, str):
+        yield key_path, node
+
+
+def check_placeholders(file: ContentFile, data: ContentFile) -> list[ContentError]:
+    """Every ``{section.key}`` placeholder and ``when:`` reference names a value in data.yaml."""
+    errors: list[ContentError] = []
+    for key_path, text in iter_strings(file.data):
+        if key_path and key_path[0] == "translation":
+            continue
+        refs = [m.group(1) + "." + m.group(2) for m in PLACEHOLDER_RE.finditer(text)]
+        if key_path and key_path[-1] == "when":
+            refs.append(text)
+        for ref in refs:
+            if not data_has(data.data, ref):
+                errors.append(
+                    ContentError(
+                        f"{dotted(key_path)} refers to {ref!r}, which content/data.yaml does "
+                        f"not define{_did_you_mean(ref, list(_all_refs(data.data)))}",
+                        path=file.path,
+                        line=file.line_of(key_path),
+                    )
+                )
+    return errors
+
+
+def data_has(data: Any, ref: str) -> bool:
+    section, _, key = ref.partition(".")
+    return isinstance(data, dict) and isinstance(data.get(section), dict) and key in data[section]
+
+
+def _all_refs(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for section, values in data.items():
+            if isinstance(values, dict):
+                for key in values:
+                    yield f"{section}.{key}"
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,188 @@
+"""Stage 4: one HTML string per document and language, from Jinja2 layouts.
+
+Templates are strict (an undefined name is an error, not an empty string) and autoescaped.
+Their UI strings go through gettext so that Babel's extract/update workflow keeps the catalogs
+in ``locales/`` complete.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from iombrochure.config import Document, Project
+from iombrochure.content import Content
+from iombrochure.errors import TemplateError
+from iombrochure.i18n import Localizer, css_string, load_translations, localize_file
+
+FONT_STYLESHEET = "styles/fonts.css"
+BASE_STYLESHEET = "styles/base.css"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One document in one language, ready to render."""
+
+    document: str
+    lang: str
+    direction: str
+    html: str
+    title: str
+
+
+class LocalizedData:
+    """``data.figures.member_states`` in a template gives the edition's formatted value."""
+
+    def __init__(self, localizer: Localizer, raw: dict[str, Any]) -> None:
+        self._localizer = localizer
+        self.raw = raw
+
+    def __getattr__(self, section: str) -> _DataSection:
+        if section.startswith("_") or section not in self.raw:
+            raise AttributeError(section)
+        return _DataSection(self._localizer, section, self.raw[section])
+
+
+class _DataSection:
+    def __init__(self, localizer: Localizer, section: str, values: dict[str, Any]) -> None:
+        self._localizer = localizer
+        self._section = section
+        self._values = values
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("_") or key not in self._values:
+            raise AttributeError(key)
+        return self._localizer.data_value(f"{self._section}.{key}")
+
+    def __iter__(self):
+        return iter(self._values)
+
+
+def make_environment(project: Project) -> jinja2.Environment:
+    """A strict, autoescaping Jinja2 environment over the project's templates."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.templates_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def stylesheets_for(project: Project, document: Document, direction: str, lang: str) -> list[str]:
+    """Fonts, the shared base, the document's own sheets, then the thin per-direction layer."""
+    sheets = [FONT_STYLESHEET, BASE_STYLESHEET, *document.stylesheets, f"styles/{direction}.css"]
+    for optional in (f"styles/lang-{lang}.css", f"styles/{document.name}-{direction}.css"):
+        if (project.root / optional).is_file():
+            sheets.append(optional)
+    return [sheet for sheet in sheets if (project.root / sheet).is_file()]
+
+
+def render_edition(
+    project: Project,
+    content: Content,
+    document: Document,
+    lang: str,
+    *,
+    env: jinja2.Environment | None = None,
+    html_dir: Path | None = None,
+    extra_context: dict[str, Any] | None = None,
+) -> Edition:
+    """Localize the document's content and fill its template for one language.
+
+    ``html_dir`` is where the HTML is (or would be) written: links to styles and images are made
+    relative to it, so that the emitted file renders with the plain ``weasyprint`` command too.
+    """
+    env = env or make_environment(project)
+    language = project.languages[lang]
+    translations = load_translations(project, lang)
+    localizer = Localizer(
+        language=language,
+        translations=translations,
+        data=content.data.data,
+        data_path=content.data.path,
+    )
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    localized = {name: localize_file(content.file(lang, name), localizer) for name in document.content}
+    html_dir = html_dir or project.output_dir / "html"
+    base_href = Path(os.path.relpath(project.root, html_dir)).as_posix() + "/"
+    publication = project.publication
+    context: dict[str, Any] = {
+        **localized,
+        "doc": localized.get(document.name, {}),
+        "lang": lang,
+        "dir": localizer.direction,
+        "start": "right" if localizer.is_rtl else "left",
+        "end": "left" if localizer.is_rtl else "right",
+        "data": LocalizedData(localizer, content.data.data),
+        "loc": localizer,
+        "base_href": base_href,
+        "stylesheets": stylesheets_for(project, document, localizer.direction, lang),
+        "document_name": document.name,
+        "publication": {
+            "publisher": publication.publisher,
+            "edition": localizer.month(publication.edition_date),
+            "edition_date": localizer.date(publication.edition_date),
+            "created_iso": publication.created_date.isoformat(),
+            "modified_iso": publication.edition_date.isoformat(),
+        },
+        "page_counter_css": lambda pattern: Markup(localizer.page_counter_css(pattern)),
+        **(extra_context or {}),
+    }
+    env.filters["ltr"] = localizer.isolate
+    env.filters["digits"] = localizer.digits
+    env.filters["number"] = localizer.number
+    env.filters["tel_href"] = _tel_href
+    env.filters["css_string"] = lambda value: Markup(css_string(value))
+    try:
+        template = env.get_template(document.template)
+        html = template.render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template syntax error: {exc.message}",
+            path=exc.filename or project.templates_dir / document.template,
+            line=exc.lineno,
+        ) from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"template {exc.name!r} not found", path=project.templates_dir / document.template
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        path, line = _template_location(exc, project)
+        raise TemplateError(
+            f"{exc.message} (while filling {document.template} for {lang!r})",
+            path=path,
+            line=line,
+            hint="check the field name against the content file",
+        ) from exc
+    title = str(localized.get(document.name, {}).get(document.title_field, document.name))
+    return Edition(
+        document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
+    )
+
+
+def _tel_href(number: str) -> str:
+    """'(98-21) 8804 3377' -> 'tel:+982188043377' for a clickable link."""
+    digits = "".join(ch for ch in str(number) if ch.isdigit() and ch.isascii())
+    return f"tel:+{digits}"
+
+
+def _template_location(exc: Exception, project: Project) -> tuple[Path | None, int | None]:
+    """The template file and line of a runtime error, from the traceback Jinja rewrites."""
+    tb = exc.__traceback__
+    found: tuple[Path | None, int | None] = (None, None)
+    templates = str(project.templates_dir)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(templates):
+            found = (Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
