@@ -10,9 +10,10 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from iombrochure.config import Project
-from iombrochure.content import load_content
+from iombrochure.content import Content, load_content
 from iombrochure.errors import ConfigError, RenderError
 from iombrochure.outputs import Output, commit_files, describe, write_manifest
 from iombrochure.templating import Edition, make_environment, render_edition
@@ -82,6 +83,83 @@ def source_date_epoch(project: Project) -> int:
     return calendar.timegm(project.publication.edition_date.timetuple())
 
 
+@dataclass
+class BuildContext:
+    """What every job of one build shares: validated content, templates and one renderer."""
+
+    project: Project
+    content: Content
+    output_dir: Path
+    env: Any = None
+    renderer: Any = None
+
+    @property
+    def html_dir(self) -> Path:
+        return self.output_dir / "html"
+
+    def get_renderer(self) -> Any:
+        if self.renderer is None:
+            from iombrochure.render import Renderer, source_date_epoch_default
+
+            source_date_epoch_default(source_date_epoch(self.project))
+            self.renderer = Renderer(self.project.root)
+        return self.renderer
+
+
+@dataclass
+class RenderedJob:
+    """A job's finished files, not yet written: the PDF and, on request, its HTML."""
+
+    job: Job
+    output: Output
+    files: dict[Path, bytes]
+    warnings: list[str]
+
+
+def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
+    """Template and render one job, and check its page budget. Writes nothing."""
+    project = context.project
+    if context.env is None:
+        context.env = make_environment(project)
+    edition = render_edition(
+        project,
+        context.content,
+        project.documents[job.document],
+        job.lang,
+        env=context.env,
+        html_dir=context.html_dir,
+    )
+    html_path = context.html_dir / f"{job.document}-{job.lang}.html"
+    rendered = context.get_renderer().render(
+        edition.html,
+        base_url=html_path,
+        label=job.label,
+        pdf_options=pdf_options(project, job, edition),
+    )
+    budget = project.documents[job.document].page_budget
+    if rendered.pages > budget:
+        raise RenderError(
+            f"{job.label} runs to {rendered.pages} pages, over its budget of {budget} "
+            f"by {rendered.pages - budget}",
+            path=project.config_path,
+            hint="shorten the text, or raise page_budget for this document",
+        )
+    pdf_path = job.pdf_path(context.output_dir)
+    files = {pdf_path: rendered.pdf}
+    if emit_html:
+        files[html_path] = edition.html.encode("utf-8")
+    output = describe(
+        context.output_dir,
+        pdf_path,
+        document=job.document,
+        lang=job.lang,
+        variant=job.variant,
+        pages=rendered.pages,
+        data=rendered.pdf,
+    )
+    return RenderedJob(job=job, output=output, files=files, warnings=rendered.warnings)
+
+
 def build(
     project: Project,
     *,
@@ -92,60 +170,24 @@ def build(
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Build the requested editions (default: every document in every language)."""
-    from iombrochure.render import Renderer, source_date_epoch_default
+    """Build the requested editions (default: every document in every language).
 
+    Every job renders before any file is written; a failure leaves the output folder as it was.
+    """
     output_dir = (out_dir or project.output_dir).resolve()
     jobs = plan_jobs(project, documents=documents, languages=languages)
     content = load_content(project, languages=sorted({job.lang for job in jobs}))
-    env = make_environment(project)
-    html_dir = output_dir / "html"
-    editions = {
-        job: render_edition(
-            project, content, project.documents[job.document], job.lang, env=env, html_dir=html_dir
-        )
-        for job in jobs
-    }
-    source_date_epoch_default(source_date_epoch(project))
-    renderer = Renderer(project.root)
+    context = BuildContext(project=project, content=content, output_dir=output_dir)
     result = BuildResult()
     files: dict[Path, bytes] = {}
     for job in jobs:
-        edition = editions[job]
         if progress:
             progress(f"rendering {job.label}")
-        html_path = html_dir / f"{job.document}-{job.lang}.html"
-        rendered = renderer.render(
-            edition.html,
-            base_url=html_path,
-            label=job.label,
-            pdf_options=pdf_options(project, job, edition),
-        )
-        budget = project.documents[job.document].page_budget
-        if rendered.pages > budget:
-            raise RenderError(
-                f"{job.label} runs to {rendered.pages} pages, over its budget of {budget} "
-                f"by {rendered.pages - budget}",
-                path=project.config_path,
-                hint="shorten the text, or raise page_budget for this document",
-            )
+        rendered = render_job(context, job, emit_html=emit_html)
+        result.outputs.append(rendered.output)
         result.warnings.extend(rendered.warnings)
-        pdf_path = job.pdf_path(output_dir)
-        files[pdf_path] = rendered.pdf
-        result.outputs.append(
-            describe(
-                output_dir,
-                pdf_path,
-                document=job.document,
-                lang=job.lang,
-                variant=job.variant,
-                pages=rendered.pages,
-                data=rendered.pdf,
-            )
-        )
-        if emit_html:
-            files[html_path] = edition.html.encode("utf-8")
-            result.html_files.append(html_path)
+        files.update(rendered.files)
+        result.html_files.extend(path for path in rendered.files if path.suffix == ".html")
     if strict and result.warnings:
         raise RenderError(
             f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",

@@ -111,17 +111,33 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ctx.ensure_object(Settings).verbosity = -1
 
     command = click.option(
-        "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=None, expose_value=False, callback=set_project, is_eager=True,
+        "--project",
+        "project_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=set_project,
+        is_eager=True,
         help="Project folder.",
     )(command)
     command = click.option(
-        "-v", "--verbose", count=True, expose_value=False, callback=set_verbose, is_eager=True,
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=set_verbose,
+        is_eager=True,
         help="Say more; show tracebacks.",
     )(command)
     command = click.option(
-        "-q", "--quiet", is_flag=True, default=False, expose_value=False, callback=set_quiet,
-        is_eager=True, help="Print only errors.",
+        "-q",
+        "--quiet",
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        callback=set_quiet,
+        is_eager=True,
+        help="Print only errors.",
     )(command)
     return command
 
@@ -131,10 +147,15 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--doc", "documents", multiple=True, help="Build only this document (repeatable).")
 @click.option("--lang", "languages", multiple=True, help="Build only this language (repeatable).")
 @click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Output folder (default: the project's output_dir, dist/).",
 )
-@click.option("--emit-html", is_flag=True, default=None, help="Also write dist/html/<doc>-<lang>.html.")
+@click.option(
+    "--emit-html", is_flag=True, default=None, help="Also write dist/html/<doc>-<lang>.html."
+)
 @click.option("--strict", is_flag=True, default=None, help="Fail the build on any warning.")
 @click.pass_obj
 @reports_errors

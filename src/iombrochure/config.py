@@ -159,14 +159,14 @@ class _ConfigReader:
         languages = self._languages(self._table("languages"))
         source = project.get("source_language")
         if not isinstance(source, str) or not source:
-            self.problem("[project] source_language is required, e.g. source_language = \"en\"")
+            self.problem('[project] source_language is required, e.g. source_language = "en"')
         elif languages and source not in languages:
             self.problem(f"[project] source_language {source!r} is not one of [languages]")
         documents = self._documents(self._table("documents"))
         publication = self._publication(self._table("publication"))
         output_dir = project.get("output_dir", "dist")
         if not isinstance(output_dir, str):
-            self.problem("[project] output_dir must be a folder name, e.g. \"dist\"")
+            self.problem('[project] output_dir must be a folder name, e.g. "dist"')
             output_dir = "dist"
         if self.problems:
             raise ConfigError(
@@ -237,10 +237,12 @@ class _ConfigReader:
                 continue
             for key in options:
                 if key not in known:
-                    self.problem(f"[documents.{name}] unknown key {key!r}{_did_you_mean(key, known)}")
+                    self.problem(
+                        f"[documents.{name}] unknown key {key!r}{_did_you_mean(key, known)}"
+                    )
             template = options.get("template")
             if not isinstance(template, str):
-                self.problem(f"[documents.{name}] template is required, e.g. \"{name}.html\"")
+                self.problem(f'[documents.{name}] template is required, e.g. "{name}.html"')
                 continue
             if not (self.root / "templates" / template).is_file():
                 self.problem(f"[documents.{name}] template templates/{template} does not exist")
@@ -277,7 +279,9 @@ class _ConfigReader:
             self.problem("[publication] publisher is required")
         edition = table.get("edition_date")
         if not isinstance(edition, dt.date):
-            self.problem("[publication] edition_date must be a date, e.g. edition_date = 2026-11-28")
+            self.problem(
+                "[publication] edition_date must be a date, e.g. edition_date = 2026-11-28"
+            )
             edition = dt.date(2000, 1, 1)
         created = table.get("created_date", edition)
         if not isinstance(created, dt.date):

@@ -73,6 +73,8 @@ LATIN_RUN_RE = re.compile(
     r"(?:[ \u00a0]+[A-Za-z0-9][A-Za-z0-9@._:/\-+&'’%#=?~]*)*"
 )
 _TRAILING_PUNCT = ".,:;?!"
+_HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
+_HOLD_RE = re.compile("[\U000F0000-\U000FFFFD]")
 
 #: Link schemes that prose may use. Links are written into the PDF, never fetched.
 ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
@@ -96,13 +98,11 @@ def isolate_latin_runs(text: str) -> str:
     def wrap(match: re.Match[str]) -> str:
         run = match.group(0)
         stripped = run.rstrip(_TRAILING_PUNCT)
-        return f"{LRI}{stripped}{PDI}{run[len(stripped):]}"
+        return f"{LRI}{stripped}{PDI}{run[len(stripped) :]}"
 
     # Leave already isolated fragments alone.
     parts = re.split(f"({LRI}[^{PDI}]*{PDI})", text)
-    return "".join(
-        part if part.startswith(LRI) else LATIN_RUN_RE.sub(wrap, part) for part in parts
-    )
+    return "".join(part if part.startswith(LRI) else LATIN_RUN_RE.sub(wrap, part) for part in parts)
 
 
 def compile_catalog(po_path: Path) -> Translations:
@@ -261,9 +261,18 @@ class Localizer:
 
     def text(self, value: str) -> str:
         """Plain text: placeholders filled, Latin runs isolated in right-to-left editions."""
+        values: list[str] = []
+
+        def hold(match: re.Match[str]) -> str:
+            # A private-use character stands in for the value while Latin runs are isolated,
+            # so that neither the placeholder's name nor its value is wrapped twice.
+            values.append(self.data_value(f"{match[1]}.{match[2]}"))
+            return chr(_HOLD_BASE + len(values) - 1)
+
+        held = PLACEHOLDER_RE.sub(hold, value)
         if self.is_rtl:
-            value = isolate_latin_runs(value)
-        return PLACEHOLDER_RE.sub(lambda m: self.data_value(f"{m[1]}.{m[2]}"), value)
+            held = isolate_latin_runs(held)
+        return _HOLD_RE.sub(lambda m: values[ord(m.group(0)) - _HOLD_BASE], held)
 
     @cached_property
     def _markdown(self) -> MarkdownIt:

@@ -45,8 +45,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def describe(output_dir: Path, path: Path, *, document: str, lang: str, variant: str,
-             pages: int, data: bytes) -> Output:
+def describe(
+    output_dir: Path, path: Path, *, document: str, lang: str, variant: str, pages: int, data: bytes
+) -> Output:
     return Output(
         document=document,
         lang=lang,
@@ -72,7 +73,8 @@ def write_manifest(output_dir: Path, outputs: list[Output]) -> None:
     while their files still exist, so a partial build (--doc, --lang) keeps it complete."""
     fresh = {(o.document, o.lang, o.variant): o for o in outputs}
     kept = [
-        o for o in read_manifest(output_dir)
+        o
+        for o in read_manifest(output_dir)
         if (o.document, o.lang, o.variant) not in fresh and (output_dir / o.path).is_file()
     ]
     merged = sorted([*kept, *fresh.values()], key=lambda o: (o.document, o.lang, o.variant))

@@ -167,9 +167,7 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            document = HTML(
-                string=html_text, base_url=str(base_url), url_fetcher=fetcher
-            ).render(
+            document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
                 font_config=self.font_config,
                 stylesheets=[
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)

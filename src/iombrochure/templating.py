@@ -111,7 +111,9 @@ def render_edition(
         data_path=content.data.path,
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    localized = {name: localize_file(content.file(lang, name), localizer) for name in document.content}
+    localized = {
+        name: localize_file(content.file(lang, name), localizer) for name in document.content
+    }
     html_dir = html_dir or project.output_dir / "html"
     base_href = Path(os.path.relpath(project.root, html_dir)).as_posix() + "/"
     publication = project.publication

@@ -1,0 +1,56 @@
+"""Shared fixtures: the bundled project built once per session, and scratch projects.
+
+Scratch projects are copies of the bundled project (or of a fixture under tests/fixtures/)
+written into tmp_path, so a test can break one file and see what the tool says about it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROJECT_PARTS = ("iombrochure.toml", "content", "templates", "styles", "fonts", "locales", "images")
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """Copy a project's inputs (not its outputs) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in PROJECT_PARTS:
+        path = source / part
+        if path.is_dir():
+            shutil.copytree(path, target / part)
+        elif path.is_file():
+            shutil.copy2(path, target / part)
+    return target
+
+
+@pytest.fixture
+def scratch_project(tmp_path: Path) -> Path:
+    """A private copy of the bundled project to edit and build."""
+    return copy_project(REPO, tmp_path / "project")
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m iombrochure`` in a fresh process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "iombrochure", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled project, copied and built once (every document, every language)."""
+    root = copy_project(REPO, tmp_path_factory.mktemp("built") / "project")
+    result = run_cli("build", "--emit-html", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    return root

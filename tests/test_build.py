@@ -1,0 +1,172 @@
+"""End to end: build both editions and read the PDFs as a reader's software would."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import FIXTURES, REPO, copy_project, run_cli
+
+LATIN_DIGIT = re.compile(r"[0-9]")
+
+
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def pdf_text(path: Path) -> str:
+    """The text layer in logical order, as poppler's pdftotext gives it to a reader or indexer."""
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return result.stdout.translate(BIDI_CONTROLS)
+
+
+def embedded_fonts(path: Path) -> set[str]:
+    reader = pypdf.PdfReader(path)
+    names: set[str] = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for font in fonts.values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
+
+
+def test_both_editions_and_the_manifest(built_project: Path):
+    dist = built_project / "dist"
+    manifest = json.loads((dist / "manifest.json").read_text())
+    entries = {(o["document"], o["lang"], o["variant"]): o for o in manifest["outputs"]}
+    for lang in ("en", "fa"):
+        entry = entries[("factsheet", lang, "screen")]
+        pdf = dist / entry["path"]
+        assert entry["path"] == f"factsheet-{lang}.pdf"
+        assert pdf.stat().st_size == entry["bytes"]
+        assert 1 <= entry["pages"] <= 2
+        assert len(pypdf.PdfReader(pdf).pages) == entry["pages"]
+        assert len(entry["sha256"]) == 64
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_metadata_comes_from_config_and_content(built_project: Path, lang: str):
+    reader = pypdf.PdfReader(built_project / "dist" / f"factsheet-{lang}.pdf")
+    info = reader.metadata
+    assert info.title and "IOM" in info.title
+    assert info.author.startswith("International Organization for Migration")
+    assert info.subject
+    assert "IOM" in (info.get("/Keywords") or "")
+    assert str(info.get("/CreationDate")).startswith("D:20261128")
+    assert reader.trailer["/Root"]["/Lang"] == lang
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_every_font_is_a_bundled_one(built_project: Path, lang: str):
+    fonts = embedded_fonts(built_project / "dist" / f"factsheet-{lang}.pdf")
+    bundled_names = {"Source-Sans-3", "Vazirmatn"}
+    assert fonts, "no fonts embedded"
+    for name in fonts:
+        assert any(name.startswith(family) for family in bundled_names), name
+    if lang == "fa":
+        assert any(name.startswith("Vazirmatn") for name in fonts)
+
+
+def test_english_edition_holds_every_fact(built_project: Path):
+    text = " ".join(pdf_text(built_project / "dist" / "factsheet-en.pdf").split())
+    for fact in [
+        "1951", "120", "19", "100", "370,000", "July 1990", "1995", "2000", "2001", "2004",
+        "Iraq", "Kuwait", "UNHCR", "Services", "Programme and policy development",
+        "Migration and development", "Facilitating migration", "Regulating migration",
+        "Forced migration", "Technical cooperation", "Research", "International migration law",
+        "Migrants' rights", "Health and migration", "Migration and gender",
+        "Labour migration", "Voluntary return and reintegration", "border management",
+        "human trafficking", "UN Country Team", "Governors' Council",
+        "Kashfian Alley", "North Sheikhbahaei Ave.", "Vanak", "Tehran", "19936",
+        "(98-21) 8804 3377", "(98-21) 8806 0443", "(98-21) 8806 0442", "(98-21) 8804 7504",
+        "iomtehran@iom.int", "www.iom.int", "Page 1 of 2", "November 2026",
+    ]:
+        assert fact in text, fact
+
+
+def test_persian_edition_uses_persian_digits_and_holds_the_facts(built_project: Path):
+    text = pdf_text(built_project / "dist" / "factsheet-fa.pdf")
+    for fact in ["۱۹۵۱", "۱۲۰", "۱۹", "۳۷۰٬۰۰۰", "۱۹۹۵", "۲۰۰۱", "۲۰۰۴", "تیر ۱۳۶۹", "آذر ۱۴۰۵",
+                 "۸۸۰۴", "۳۳۷۷", "۰۴۴۳", "۰۴۴۲", "۷۵۰۴", "۱۹۹۳۶", "iomtehran@iom.int",
+                 "www.iom.int", "IOM", "UNHCR", "سازمان بین‌المللی مهاجرت"]:
+        assert fact in text, fact
+    # No Latin digit outside Latin-script tokens (e-mail, web site).
+    for token in text.split():
+        if LATIN_DIGIT.search(token):
+            assert re.search(r"[A-Za-z@]", token), token
+    for arabic in "يكى":
+        assert arabic not in text
+
+
+def test_emitted_html_renders_to_the_same_pages_with_plain_weasyprint(
+    built_project: Path, tmp_path: Path
+):
+    html = built_project / "dist" / "html" / "factsheet-fa.html"
+    assert 'dir="rtl"' in html.read_text()
+    weasyprint = shutil.which("weasyprint")
+    if weasyprint is None:
+        pytest.skip("the weasyprint command is not on PATH")
+    out = tmp_path / "plain.pdf"
+    subprocess.run([weasyprint, str(html), str(out)], check=True, capture_output=True, timeout=120)
+    built = pypdf.PdfReader(built_project / "dist" / "factsheet-fa.pdf")
+    plain = pypdf.PdfReader(out)
+    assert len(plain.pages) == len(built.pages)
+    assert pdf_text(out).split() == pdf_text(built_project / "dist" / "factsheet-fa.pdf").split()
+
+
+def test_intermediate_html_is_mirrored_and_isolated(built_project: Path):
+    html = (built_project / "dist" / "html" / "factsheet-fa.html").read_text()
+    assert '<html lang="fa" dir="rtl"' in html
+    assert "\u2066iomtehran@iom.int\u2069" in html
+    assert "\u2066IOM\u2069" in html
+    assert "counter(page, persian)" in html
+    assert 'href="tel:+982188043377"' in html
+
+
+def test_a_failed_build_leaves_previous_outputs_untouched(scratch_project: Path):
+    assert run_cli("build", "--lang", "en", "--project", str(scratch_project)).returncode == 0
+    dist = scratch_project / "dist"
+    before = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
+    data = scratch_project / "content" / "en" / "factsheet.yaml"
+    data.write_text(data.read_text() + "\nlede: [broken\n")
+    result = run_cli("build", "--project", str(scratch_project))
+    assert result.returncode == 1
+    after = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
+    assert after == before
+    assert not [p for p in dist.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_over_the_page_budget_is_an_error_not_a_clip(scratch_project: Path):
+    data = scratch_project / "content" / "en" / "iom.yaml"
+    text = data.read_text()
+    long = "A sentence that goes on. " * 400
+    data.write_text(text.replace("un_note: >-\n", f"un_note: >-\n  {long}\n", 1))
+    result = run_cli("build", "--lang", "en", "--project", str(scratch_project))
+    assert result.returncode == 1
+    assert "factsheet (en, screen) runs to" in result.stderr
+    assert "over its budget of 2" in result.stderr
+    assert not (scratch_project / "dist" / "factsheet-en.pdf").exists()
+
+
+def test_a_third_language_is_data_not_code(tmp_path: Path):
+    root = copy_project(FIXTURES / "trilingual", tmp_path / "tri")
+    shutil.copytree(REPO / "fonts", root / "fonts")
+    shutil.copy2(REPO / "styles" / "fonts.css", root / "styles" / "fonts.css")
+    result = run_cli("build", "--project", str(root), "--emit-html")
+    assert result.returncode == 0, result.stderr
+    html_ar = (root / "dist" / "html" / "note-ar.html").read_text()
+    assert 'dir="rtl"' in html_ar and 'lang="ar"' in html_ar
+    assert "counter(page, arabic-indic)" in html_ar
+    text_ar = pdf_text(root / "dist" / "note-ar.pdf")
+    assert "١٩٥١" in text_ar and "٣٧٠٬٠٠٠" in text_ar and "الصفحة" in text_ar
+    text_fa = pdf_text(root / "dist" / "note-fa.pdf")
+    assert "۱۹۵۱" in text_fa and "فروردین ۱۴۰۵" in text_fa
+    manifest = json.loads((root / "dist" / "manifest.json").read_text())
+    assert sorted(o["lang"] for o in manifest["outputs"]) == ["ar", "en", "fa"]
