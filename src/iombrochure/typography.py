@@ -521,8 +521,8 @@ def _find_missing_zwnj(text: str, protected: _ProtectedSpans) -> list[Typography
     ]
 
 
-def _find_double_spaces(text: str) -> list[TypographyFinding]:
-    """Two or more spaces between two words on one line.
+def _find_double_spaces(text: str, protected: _ProtectedSpans) -> list[TypographyFinding]:
+    """Two or more spaces between two words on one line, outside placeholders.
 
     Spaces at the start or end of a line are left alone: in Markdown bodies they mean nesting or a
     hard line break.
@@ -536,6 +536,7 @@ def _find_double_spaces(text: str) -> list[TypographyFinding]:
             f"{len(match.group())} spaces in a row: use a single space",
         )
         for match in re.finditer(r"(?<=\S) {2,}(?=\S)", text)
+        if not protected.overlaps(match.start(), match.end())
     ]
 
 
@@ -585,7 +586,7 @@ def check_persian_text(text: str) -> list[TypographyFinding]:
         *_find_latin_punctuation(readable, readable_protected),
         *_find_quotes(readable, readable_protected),
         *_find_missing_zwnj(readable, readable_protected),
-        *_find_double_spaces(readable),
+        *_find_double_spaces(readable, readable_protected),
     ):
         original = text[finding.offset : finding.offset + len(finding.found)]
         findings.append(replace(finding, found=original))
@@ -598,7 +599,7 @@ _MAX_FIX_PASSES = 5
 def _fix_once(text: str) -> str:
     text = _apply(text, _find_bidi_controls(text))
     text = _apply(text, _find_character_fixes(text, _ProtectedSpans(text)))
-    text = _apply(text, _find_double_spaces(text))
+    text = _apply(text, _find_double_spaces(text, _ProtectedSpans(text)))
     text = _apply(text, _find_latin_punctuation(text, _ProtectedSpans(text)))
     text = _apply(text, _find_quotes(text, _ProtectedSpans(text)))
     return _apply(text, _find_missing_zwnj(text, _ProtectedSpans(text)))
