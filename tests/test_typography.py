@@ -642,3 +642,12 @@ def test_yaml_crlf_line_ends_and_aliases_survive(tmp_path: Path) -> None:
     assert path.read_bytes() == (
         f'# saved on Windows\r\nname: &org "سازمان بین{ZWNJ}المللی"\r\nagain: *org\r\n'.encode()
     )
+
+
+def test_a_symlinked_yaml_file_is_fixed_through_the_link(tmp_path: Path) -> None:
+    target = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    link = tmp_path / "link_fa.yaml"
+    link.symlink_to(target.name)
+    assert fix_persian_yaml_file(link) == 5
+    assert link.is_symlink()
+    assert "کشورهای عضو" in target.read_text(encoding="utf-8")

@@ -862,7 +862,11 @@ def _loads_as(candidate: str | None, expected: Any) -> bool:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, so readers never see half a file."""
+    """Write via a temporary file in the same folder, so readers never see half a file.
+
+    A symlinked content file is written through to its target, so the link survives.
+    """
+    path = path.resolve()
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
