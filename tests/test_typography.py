@@ -1,0 +1,653 @@
+"""Tests for Persian typography checks and fixes, with real Persian examples for every rule."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iombrochure.errors import ContentError
+from iombrochure.typography import (
+    RULE_SEVERITIES,
+    TypographyFinding,
+    check_persian_text,
+    check_persian_yaml_file,
+    fix_persian_text,
+    fix_persian_yaml_file,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "typography"
+ZWNJ = "\u200c"
+
+CORRECT_SENTENCE = "سازمان بین‌المللی مهاجرت در سال ۱۹۵۱ تأسیس شد."
+URL = "https://www.iom.int/a1?b=2,3"
+EMAIL = "iomtehran@iom.int"
+PLACEHOLDER = "{figures.member_states}"
+
+
+def rules(text: str) -> list[str]:
+    return [finding.rule for finding in check_persian_text(text)]
+
+
+def findings_of(text: str, rule: str) -> list[TypographyFinding]:
+    return [finding for finding in check_persian_text(text) if finding.rule == rule]
+
+
+def copy_fixture(name: str, folder: Path) -> Path:
+    target = folder / name
+    shutil.copyfile(FIXTURES / name, target)
+    return target
+
+
+# --- correct text ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CORRECT_SENTENCE,
+        "ایران از سال ۱۹۹۱ عضو سازمان است و ۱۷۵ کشور عضو دارد.",
+        "آیا می‌توانید کمک کنید؟ ما به مهاجران کمک می‌کنیم؛ همه «باهم» هستیم.",
+        "کتاب‌ها، بزرگ‌ترین کشورها و پیش‌بینی‌ها",
+        "",
+        "International Organization for Migration, 2024",
+    ],
+)
+def test_correct_text_has_no_findings(text: str) -> None:
+    assert check_persian_text(text) == []
+    assert fix_persian_text(text) == text
+
+
+# --- errors: Arabic letters --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "suggestion", "fixed"),
+    [
+        ("ايران", "ي", "ی", "ایران"),
+        ("كشور", "ك", "ک", "کشور"),
+        ("موسى", "ى", "ی", "موسی"),
+    ],
+)
+def test_arabic_letter_forms_are_errors_and_fixed(
+    text: str, found: str, suggestion: str, fixed: str
+) -> None:
+    [finding] = check_persian_text(text)
+    assert finding.rule == "arabic-letter"
+    assert finding.severity == "error"
+    assert (finding.found, finding.suggestion) == (found, suggestion)
+    assert fix_persian_text(text) == fixed
+
+
+def test_arabic_yeh_message_names_both_letters_and_code_points() -> None:
+    [finding] = check_persian_text("اي")
+    assert finding.message == (
+        'Arabic letter "ي" (U+064A) in Persian text: use Persian "ی" (U+06CC)'
+    )
+
+
+def test_teh_marbuta_is_reported_but_never_fixed() -> None:
+    text = "مدرسة و دائرة المعارف"
+    findings = findings_of(text, "arabic-letter")
+    assert [finding.found for finding in findings] == ["ة", "ة"]
+    assert all(finding.severity == "error" and finding.suggestion == "ه" for finding in findings)
+    assert "loanword" in findings[0].message
+    assert fix_persian_text(text) == text
+
+
+def test_arabic_letters_in_placeholders_urls_and_emails_are_left_alone() -> None:
+    text = "{كشور} را ببینید"
+    assert check_persian_text(text) == []
+    assert fix_persian_text(text) == text
+
+
+# --- errors: digits ----------------------------------------------------------------------------
+
+
+def test_arabic_indic_digits_become_persian_digits() -> None:
+    text = "در سال ٢٠٢٤ و ٤٥٦ نفر"
+    findings = findings_of(text, "arabic-indic-digit")
+    assert [(finding.found, finding.suggestion) for finding in findings] == [
+        ("٢٠٢٤", "۲۰۲۴"),
+        ("٤٥٦", "۴۵۶"),
+    ]
+    assert all(finding.severity == "error" for finding in findings)
+    assert fix_persian_text(text) == "در سال ۲۰۲۴ و ۴۵۶ نفر"
+
+
+def test_latin_digits_in_persian_prose_become_persian_digits() -> None:
+    text = "سازمان در سال 1951 تأسیس شد و 175 کشور عضو دارد."
+    findings = findings_of(text, "latin-digit")
+    assert [(finding.found, finding.suggestion) for finding in findings] == [
+        ("1951", "۱۹۵۱"),
+        ("175", "۱۷۵"),
+    ]
+    assert findings[0].offset == text.index("1951")
+    assert findings[0].message == 'Latin digits "1951" in Persian text: use Persian digits "۱۹۵۱"'
+    assert fix_persian_text(text) == "سازمان در سال ۱۹۵۱ تأسیس شد و ۱۷۵ کشور عضو دارد."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"نشانی وب: {URL}",
+        f"ایمیل: {EMAIL}",
+        "نشانی: www.iom.int/iran2024",
+        f"تعداد کشورها: {PLACEHOLDER}",
+        "سال تأسیس: {years.founded} و {{ page_2 }}",
+        "کاغذ A4 و استاندارد PDF/UA-1 و COVID-19",
+        "گواهی ISO 9001 و Windows 11",
+    ],
+)
+def test_latin_digits_outside_persian_prose_are_left_alone(text: str) -> None:
+    assert findings_of(text, "latin-digit") == []
+    assert fix_persian_text(text) == text
+
+
+def test_strings_without_persian_letters_keep_latin_digits() -> None:
+    for text in ("2024", "120+", "IOM 2023", "3,5"):
+        assert check_persian_text(text) == []
+        assert fix_persian_text(text) == text
+
+
+def test_number_after_persian_word_is_converted_even_next_to_latin_names() -> None:
+    assert fix_persian_text("گزارش IOM در 2023") == "گزارش IOM در ۲۰۲۳"
+
+
+# --- errors: bidi controls ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e"])
+def test_bidi_embeddings_and_overrides_are_errors_and_removed(control: str) -> None:
+    text = f"مبلغ {control}۱۰۰{control} دلار"
+    findings = findings_of(text, "bidi-control")
+    assert [finding.offset for finding in findings] == [5, 9]
+    assert all(finding.severity == "error" and finding.suggestion == "" for finding in findings)
+    assert "U+202" in findings[0].message
+    assert fix_persian_text(text) == "مبلغ ۱۰۰ دلار"
+
+
+def test_bidi_override_inside_a_url_is_still_removed() -> None:
+    text = "نشانی: https://iom.int/\u202egnp.exe"
+    assert fix_persian_text(text) == "نشانی: https://iom.int/gnp.exe"
+
+
+def test_balanced_bidi_isolates_are_kept() -> None:
+    text = "نام سازمان \u2068IOM Iran\u2069 است و \u2066A4\u2069 و \u2067\u2066x\u2069\u2069"
+    assert findings_of(text, "bidi-control") == []
+    assert fix_persian_text(text) == text
+
+
+def test_unbalanced_bidi_isolates_are_errors_and_only_they_are_removed() -> None:
+    text = "\u2069الف \u2067ب\u2069 پ\u2066 ت"
+    findings = findings_of(text, "bidi-control")
+    assert [finding.found for finding in findings] == ["\u2069", "\u2066"]
+    assert "never opened" in findings[0].message
+    assert "not closed" in findings[1].message
+    assert fix_persian_text(text) == "الف \u2067ب\u2069 پ ت"
+
+
+def test_bidi_isolate_is_not_closed_across_a_line_break() -> None:
+    text = "الف \u2067ب\nپ\u2069"
+    assert [finding.offset for finding in findings_of(text, "bidi-control")] == [4, 8]
+    assert fix_persian_text(text) == "الف ب\nپ"
+
+
+def test_direction_marks_are_not_bidi_errors() -> None:
+    assert check_persian_text("شماره\u200f ۱۲ و \u200eA4\u061c") == []
+
+
+# --- warnings: punctuation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("ایران, عراق و افغانستان", "ایران، عراق و افغانستان"),
+        ("مهاجرت; پناهندگی", "مهاجرت؛ پناهندگی"),
+        ("آیا کمک می‌کنید?", "آیا کمک می‌کنید؟"),
+        ("«بازگشت», گزارش ۲۰۲۳", "«بازگشت»، گزارش ۲۰۲۳"),
+        ("سال‌های ۱۹۵۱, ۱۹۹۱", "سال‌های ۱۹۵۱، ۱۹۹۱"),
+        ("IOM, سازمان ملل", "IOM، سازمان ملل"),
+    ],
+)
+def test_latin_punctuation_next_to_persian_becomes_persian(text: str, fixed: str) -> None:
+    findings = findings_of(text, "latin-punctuation")
+    assert len(findings) == 1
+    assert findings[0].severity == "warning"
+    assert findings[0].found in ",;?"
+    assert fix_persian_text(text) == fixed
+
+
+def test_latin_punctuation_message_names_the_mark() -> None:
+    [finding] = findings_of("ایران, عراق", "latin-punctuation")
+    assert finding.message == (
+        'Latin comma "," next to Persian text: use Persian comma "،" (U+060C)'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"همکاران: IOM, UNHCR, UNICEF در {URL}",
+        "نشانی https://iom.int/a;b?c=1,2 را ببینید",
+        "نرخ ۳,۵ درصد و 1,200 نفر",
+        "قالب {a,b} در متن",
+    ],
+)
+def test_punctuation_in_latin_fragments_numbers_urls_and_placeholders_is_left_alone(
+    text: str,
+) -> None:
+    assert findings_of(text, "latin-punctuation") == []
+    fixed = fix_persian_text(text)
+    for protected in ("IOM, UNHCR, UNICEF", URL, "https://iom.int/a;b?c=1,2", "۳,۵", "{a,b}"):
+        if protected in text:
+            assert protected in fixed
+
+
+def test_punctuation_right_after_an_email_is_persian_when_persian_follows() -> None:
+    assert fix_persian_text(f"ایمیل {EMAIL}; تلفن") == f"ایمیل {EMAIL}؛ تلفن"
+
+
+# --- warnings: quotes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ('او گفت "سلام" و رفت', "او گفت «سلام» و رفت"),
+        ("گزارش “مهاجرت جهانی” منتشر شد", "گزارش «مهاجرت جهانی» منتشر شد"),
+        ('برنامه "IOM Iran" در تهران', "برنامه «IOM Iran» در تهران"),
+        ('"الف" و "ب"', "«الف» و «ب»"),
+    ],
+)
+def test_quotes_around_persian_text_become_guillemets(text: str, fixed: str) -> None:
+    findings = findings_of(text, "straight-quote")
+    assert findings
+    assert all(finding.severity == "warning" for finding in findings)
+    assert findings[0].suggestion.startswith("«")
+    assert fix_persian_text(text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'The report "World Migration" was published.',
+        'صفحه‌ی ۱۲" اینچ',
+        "نقل قول «درست» است",
+        '{"key": "value"}',
+    ],
+)
+def test_quotes_that_are_not_around_persian_text_are_left_alone(text: str) -> None:
+    assert findings_of(text, "straight-quote") == []
+    assert fix_persian_text(text) == text
+
+
+# --- warnings: zero-width non-joiner -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("می شود", f"می{ZWNJ}شود"),
+        ("این کار میشود", f"این کار می{ZWNJ}شود"),
+        ("نمی توان گفت", f"نمی{ZWNJ}توان گفت"),
+        ("نمیتوان", f"نمی{ZWNJ}توان"),
+        ("میکند و میکنند", f"می{ZWNJ}کند و می{ZWNJ}کنند"),
+        ("میباشد", f"می{ZWNJ}باشد"),
+        ("میدهد", f"می{ZWNJ}دهد"),
+        ("نمیشود", f"نمی{ZWNJ}شود"),
+        ("کتاب ها", f"کتاب{ZWNJ}ها"),
+        ("کشور های عضو", f"کشور{ZWNJ}های عضو"),
+        ("آن ها رفتند", f"آن{ZWNJ}ها رفتند"),
+        ("بزرگ ترین دفتر", f"بزرگ{ZWNJ}ترین دفتر"),
+        ("بزرگ تر از تهران", f"بزرگ{ZWNJ}تر از تهران"),
+        ("بین المللی", f"بین{ZWNJ}المللی"),
+        ("روابط بینالملل", f"روابط بین{ZWNJ}الملل"),
+        ("پیش بینی", f"پیش{ZWNJ}بینی"),
+    ],
+)
+def test_missing_zwnj_is_found_and_fixed(text: str, fixed: str) -> None:
+    findings = findings_of(text, "missing-zwnj")
+    assert findings
+    assert all(finding.severity == "warning" for finding in findings)
+    assert all(ZWNJ in finding.suggestion for finding in findings)
+    assert fix_persian_text(text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "میز",
+        "میلیون نفر",
+        "پژوهش میدانی",
+        "سال میلادی",
+        "در میان مهاجران",
+        "مهاجرت",
+        "میدان آزادی",
+        "میزان کمک",
+        "تنها راه",
+        "هوای تر",
+        "سالها",
+        "می و نان",
+        f"می{ZWNJ}شود و کتاب{ZWNJ}ها",
+        "بزرگترین کشور",
+    ],
+)
+def test_words_that_merely_look_like_zwnj_cases_are_not_flagged(text: str) -> None:
+    assert findings_of(text, "missing-zwnj") == []
+    assert fix_persian_text(text) == text
+
+
+def test_zwnj_finding_is_reported_on_text_typed_with_arabic_letters() -> None:
+    [finding] = findings_of("مي شود", "missing-zwnj")
+    assert finding.found == "مي شود"
+    assert finding.suggestion == f"می{ZWNJ}شود"
+    assert "U+200C" in finding.message
+
+
+# --- warnings: doubled spaces ------------------------------------------------------------------
+
+
+def test_doubled_spaces_become_one() -> None:
+    text = "سازمان  بین‌المللی   مهاجرت"
+    findings = findings_of(text, "double-space")
+    assert [(finding.offset, finding.found) for finding in findings] == [(6, "  "), (18, "   ")]
+    assert all(finding.severity == "warning" and finding.suggestion == " " for finding in findings)
+    assert fix_persian_text(text) == "سازمان بین‌المللی مهاجرت"
+
+
+def test_spaces_at_line_start_and_end_are_kept_for_markdown() -> None:
+    text = "- فهرست\n  - زیرفهرست  \nخط بعد"
+    assert findings_of(text, "double-space") == []
+    assert fix_persian_text(text) == text
+
+
+def test_doubled_spaces_inside_placeholders_are_kept() -> None:
+    text = "سلام {{ user  name }} عزیز"
+    assert check_persian_text(text) == []
+    assert fix_persian_text(text) == text
+
+
+def test_doubled_space_between_prefix_and_verb_is_fixed_in_one_go() -> None:
+    assert fix_persian_text("می   شود") == f"می{ZWNJ}شود"
+
+
+# --- the whole picture -------------------------------------------------------------------------
+
+
+def test_paragraph_typed_on_an_arabic_keyboard_with_latin_digits() -> None:
+    typed = (
+        "سازمان بين المللي مهاجرت در سال 1951 تاسيس شد, و 120 كشور عضو دارد. "
+        "آيا مي توانيد كمك كنيد?"
+    )
+    expected = (
+        f"سازمان بین{ZWNJ}المللی مهاجرت در سال ۱۹۵۱ تاسیس شد، و ۱۲۰ کشور عضو دارد. "
+        f"آیا می{ZWNJ}توانید کمک کنید؟"
+    )
+    assert set(rules(typed)) == {
+        "arabic-letter",
+        "latin-digit",
+        "latin-punctuation",
+        "missing-zwnj",
+    }
+    assert fix_persian_text(typed) == expected
+    assert check_persian_text(expected) == []
+
+
+def test_findings_point_at_their_text_and_carry_the_rule_severity() -> None:
+    text = (
+        f'\u202eاين  كتاب ها در سال 1951 و ٢٠٢٤ "چاپ" شد, مي شود؟ {URL} {EMAIL} {PLACEHOLDER} مدرسة'
+    )
+    findings = check_persian_text(text)
+    assert {finding.rule for finding in findings} == set(RULE_SEVERITIES)
+    for finding in findings:
+        assert text[finding.offset : finding.offset + len(finding.found)] == finding.found
+        assert finding.severity == RULE_SEVERITIES[finding.rule]
+        assert finding.message
+    assert [finding.offset for finding in findings] == sorted(f.offset for f in findings)
+
+
+def test_findings_are_immutable() -> None:
+    [finding] = check_persian_text("اي")
+    with pytest.raises(AttributeError):
+        finding.rule = "other"  # type: ignore[misc]
+
+
+def test_protected_text_is_byte_identical_after_fixing() -> None:
+    text = f"نشانی {URL} و {EMAIL} و {PLACEHOLDER} و {{{{ site_url }}}} مي شود, 12"
+    fixed = fix_persian_text(text)
+    for protected in (URL, EMAIL, PLACEHOLDER, "{{ site_url }}"):
+        assert protected in fixed
+    assert fixed.endswith(f"می{ZWNJ}شود، ۱۲")
+
+
+SAMPLES = [
+    "سازمان بين المللي مهاجرت در سال 1951 تاسيس شد, و 120 كشور عضو دارد. آيا مي توانيد كمك كنيد?",
+    'او گفت "كتاب ها" را  مي خواند; بزرگ تر از همه.',
+    "\u2067نام \u202eسازمان\u2069\u2069 ٢٠٢٤",
+    f"{URL}, {EMAIL}; {PLACEHOLDER}? ایران, IOM 2023",
+    "بین المللی ها و پیش بینی های میشود",
+    '"" "الف" " ب',
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_fixing_is_idempotent(text: str) -> None:
+    once = fix_persian_text(text)
+    assert fix_persian_text(once) == once
+
+
+FRAGMENTS = [
+    "سازمان",
+    "بين",
+    "المللي",
+    "مي",
+    "شود",
+    "نمیتوان",
+    "كتاب",
+    "ها",
+    "ترین",
+    "1951",
+    "٢٠٢٤",
+    ",",
+    ";",
+    "?",
+    '"',
+    "“",
+    "”",
+    "  ",
+    " ",
+    "\n",
+    "\u202e",
+    "\u2066",
+    "\u2069",
+    "IOM",
+    "A4",
+    "مدرسة",
+    URL,
+    EMAIL,
+    PLACEHOLDER,
+]
+
+
+def test_fixing_random_mixtures_is_idempotent_and_leaves_only_teh_marbuta() -> None:
+    generator = random.Random(1951)
+    for _ in range(1000):
+        pieces = [generator.choice(FRAGMENTS) for _ in range(generator.randint(1, 14))]
+        text = " ".join(pieces) if generator.random() < 0.5 else "".join(pieces)
+        fixed = fix_persian_text(text)
+        assert fix_persian_text(fixed) == fixed, text
+        for protected in (URL, EMAIL, PLACEHOLDER):
+            assert fixed.count(protected) == text.count(protected), text
+        left = [(finding.rule, finding.found) for finding in check_persian_text(fixed)]
+        assert all(item == ("arabic-letter", "ة") for item in left), (text, left)
+
+
+# --- YAML files --------------------------------------------------------------------------------
+
+
+def test_fixing_a_yaml_file_keeps_comments_quoting_and_block_scalars(tmp_path: Path) -> None:
+    path = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    before = path.read_text(encoding="utf-8").splitlines()
+
+    changed = fix_persian_yaml_file(path)
+
+    after = path.read_text(encoding="utf-8").splitlines()
+    assert changed == 5
+    assert after[0] == before[0]  # the leading comment
+    assert after[1] == f'title: "سازمان بین{ZWNJ}المللی مهاجرت"   # Arabic yeh here'
+    assert after[2] == "subtitle: 'دفتر تهران'"
+    assert after[4] == '  - value: "{figures.member_states}"'
+    assert after[5] == "    label: کشورهای عضو"
+    assert after[7] == "    label: سال تاسیس"
+    assert after[8:13] == [
+        "about:",
+        "  body: |",
+        f"    سازمان در سال ۱۹۵۱ تاسیس شد. ایمیل: {EMAIL}",
+        f"    وب{ZWNJ}سایت: {URL}",
+        f"    ما به مهاجران کمک می{ZWNJ}کنیم.",
+    ]
+    assert after[13] == f"ويژگي: می{ZWNJ}شود"  # the key keeps its Arabic letters
+    assert after[14:] == before[14:]
+    assert len(after) == len(before)
+
+
+def test_fixing_a_fixed_yaml_file_changes_nothing_and_does_not_write(tmp_path: Path) -> None:
+    path = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    fix_persian_yaml_file(path)
+    content = path.read_bytes()
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+
+    assert fix_persian_yaml_file(path) == 0
+
+    assert path.read_bytes() == content
+    assert path.stat().st_mtime_ns == 1_000_000_000
+    assert check_persian_yaml_file(path) == []
+
+
+def test_is_prose_excludes_fields_by_key_path(tmp_path: Path) -> None:
+    path = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+
+    def is_prose(key_path: tuple[str | int, ...]) -> bool:
+        return key_path[0] not in ("title", "about")
+
+    assert fix_persian_yaml_file(path, is_prose=is_prose) == 3
+    text = path.read_text(encoding="utf-8")
+    assert 'title: "سازمان بين المللي مهاجرت"' in text
+    assert "    سازمان در سال 1951 تاسيس شد." in text
+    assert "    label: کشورهای عضو" in text
+
+
+def test_is_prose_receives_key_paths_with_sequence_indexes(tmp_path: Path) -> None:
+    path = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    seen: list[tuple[str | int, ...]] = []
+
+    def is_prose(key_path: tuple[str | int, ...]) -> bool:
+        seen.append(key_path)
+        return False
+
+    assert fix_persian_yaml_file(path, is_prose=is_prose) == 0
+    assert ("key_figures", 0, "label") in seen
+    assert ("contact", "email") in seen
+    assert path.read_bytes() == (FIXTURES / "fact_sheet_fa.yaml").read_bytes()
+
+
+def test_unparseable_yaml_raises_and_is_left_byte_identical(tmp_path: Path) -> None:
+    path = copy_fixture("broken_fa.yaml", tmp_path)
+    original = path.read_bytes()
+
+    with pytest.raises(ContentError) as raised:
+        fix_persian_yaml_file(path)
+
+    assert raised.value.path == path
+    assert raised.value.line is not None
+    assert path.read_bytes() == original
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["broken_fa.yaml"]
+    with pytest.raises(ContentError):
+        check_persian_yaml_file(path)
+
+
+def test_file_that_is_not_utf8_raises_content_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ContentError):
+        fix_persian_yaml_file(path)
+    assert path.read_bytes() == "title: caf\xe9\n".encode("latin-1")
+
+
+def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:
+    path = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    fix_persian_yaml_file(path)
+    assert [item.name for item in tmp_path.iterdir()] == ["fact_sheet_fa.yaml"]
+
+
+def test_check_yaml_file_gives_line_numbers_and_key_paths() -> None:
+    results = check_persian_yaml_file(FIXTURES / "fact_sheet_fa.yaml")
+    located = {(line, key_path, finding.rule, finding.found) for line, key_path, finding in results}
+    assert (2, ("title",), "missing-zwnj", "بين المللي") in located
+    assert (6, ("key_figures", 0, "label"), "arabic-letter", "ك") in located
+    assert (11, ("about", "body"), "latin-digit", "1951") in located  # first line of the block
+    assert (13, ("about", "body"), "missing-zwnj", "مي كنيم") in located  # third line
+    assert (14, ("ويژگي",), "missing-zwnj", "مي شود") in located
+    assert not any(key_path[-1] in ("email", "url", "value") for _, key_path, _ in results)
+    assert all(isinstance(finding, TypographyFinding) for _, _, finding in results)
+
+
+def test_check_yaml_file_respects_is_prose() -> None:
+    results = check_persian_yaml_file(
+        FIXTURES / "fact_sheet_fa.yaml", is_prose=lambda key_path: key_path == ("title",)
+    )
+    assert results
+    assert {key_path for _, key_path, _ in results} == {("title",)}
+
+
+def test_yaml_layout_with_unindented_sequences_and_folded_scalars_survives(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "brochure_fa.yaml"
+    path.write_text(
+        "---\n"
+        "sections:\n"
+        "- heading: 'كمك ها'  # single quotes stay\n"
+        "  text: >\n"
+        "    ما به مهاجران\n"
+        "    كمك مي كنيم.\n"
+        '- ["ايران", 12, true]\n'
+        "count: 3\n",
+        encoding="utf-8",
+    )
+    assert fix_persian_yaml_file(path) == 3
+    assert path.read_text(encoding="utf-8") == (
+        "---\n"
+        "sections:\n"
+        f"- heading: 'کمک{ZWNJ}ها'  # single quotes stay\n"
+        "  text: >\n"
+        "    ما به مهاجران\n"
+        f"    کمک می{ZWNJ}کنیم.\n"
+        '- ["ایران", 12, true]\n'
+        "count: 3\n"
+    )
+
+
+def test_yaml_crlf_line_ends_and_aliases_survive(tmp_path: Path) -> None:
+    path = tmp_path / "windows_fa.yaml"
+    path.write_bytes(
+        '# saved on Windows\r\nname: &org "سازمان بين المللي"\r\nagain: *org\r\n'.encode()
+    )
+    assert fix_persian_yaml_file(path) == 1
+    assert path.read_bytes() == (
+        f'# saved on Windows\r\nname: &org "سازمان بین{ZWNJ}المللی"\r\nagain: *org\r\n'.encode()
+    )
+
+
+def test_a_symlinked_yaml_file_is_fixed_through_the_link(tmp_path: Path) -> None:
+    target = copy_fixture("fact_sheet_fa.yaml", tmp_path)
+    link = tmp_path / "link_fa.yaml"
+    link.symlink_to(target.name)
+    assert fix_persian_yaml_file(link) == 5
+    assert link.is_symlink()
+    assert "کشورهای عضو" in target.read_text(encoding="utf-8")
