@@ -16,7 +16,9 @@ from conftest import FIXTURES, REPO, copy_project, run_cli
 LATIN_DIGIT = re.compile(r"[0-9]")
 
 
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 
 
 def pdf_text(path: Path) -> str:
@@ -56,7 +58,10 @@ def test_metadata_comes_from_config_and_content(built_project: Path, lang: str):
     reader = pypdf.PdfReader(built_project / "dist" / f"factsheet-{lang}.pdf")
     info = reader.metadata
     assert info.title and "IOM" in info.title
-    assert info.author.startswith("International Organization for Migration")
+    assert info.author.startswith(
+        "International Organization for Migration" if lang == "en" else "سازمان بین‌المللی مهاجرت"
+    )
+    assert "\u2066" not in info.title
     assert info.subject
     assert "IOM" in (info.get("/Keywords") or "")
     assert str(info.get("/CreationDate")).startswith("D:20261128")
@@ -77,25 +82,78 @@ def test_every_font_is_a_bundled_one(built_project: Path, lang: str):
 def test_english_edition_holds_every_fact(built_project: Path):
     text = " ".join(pdf_text(built_project / "dist" / "factsheet-en.pdf").split())
     for fact in [
-        "1951", "120", "19", "100", "370,000", "July 1990", "1995", "2000", "2001", "2004",
-        "Iraq", "Kuwait", "UNHCR", "Services", "Programme and policy development",
-        "Migration and development", "Facilitating migration", "Regulating migration",
-        "Forced migration", "Technical cooperation", "Research", "International migration law",
-        "Migrants' rights", "Health and migration", "Migration and gender",
-        "Labour migration", "Voluntary return and reintegration", "border management",
-        "human trafficking", "UN Country Team", "Governors' Council",
-        "Kashfian Alley", "North Sheikhbahaei Ave.", "Vanak", "Tehran", "19936",
-        "(98-21) 8804 3377", "(98-21) 8806 0443", "(98-21) 8806 0442", "(98-21) 8804 7504",
-        "iomtehran@iom.int", "www.iom.int", "Page 1 of 2", "November 2026",
+        "1951",
+        "120",
+        "19",
+        "100",
+        "370,000",
+        "July 1990",
+        "1995",
+        "2000",
+        "2001",
+        "2004",
+        "Iraq",
+        "Kuwait",
+        "UNHCR",
+        "Services",
+        "Programme and policy development",
+        "Migration and development",
+        "Facilitating migration",
+        "Regulating migration",
+        "Forced migration",
+        "Technical cooperation",
+        "Research",
+        "International migration law",
+        "Migrants' rights",
+        "Health and migration",
+        "Migration and gender",
+        "Labour migration",
+        "Voluntary return and reintegration",
+        "border management",
+        "human trafficking",
+        "UN Country Team",
+        "Governors' Council",
+        "Kashfian Alley",
+        "North Sheikhbahaei Ave.",
+        "Vanak",
+        "Tehran",
+        "19936",
+        "(98-21) 8804 3377",
+        "(98-21) 8806 0443",
+        "(98-21) 8806 0442",
+        "(98-21) 8804 7504",
+        "iomtehran@iom.int",
+        "www.iom.int",
+        "Page 1 of 2",
+        "November 2026",
     ]:
         assert fact in text, fact
 
 
 def test_persian_edition_uses_persian_digits_and_holds_the_facts(built_project: Path):
     text = pdf_text(built_project / "dist" / "factsheet-fa.pdf")
-    for fact in ["۱۹۵۱", "۱۲۰", "۱۹", "۳۷۰٬۰۰۰", "۱۹۹۵", "۲۰۰۱", "۲۰۰۴", "تیر ۱۳۶۹", "آذر ۱۴۰۵",
-                 "۸۸۰۴", "۳۳۷۷", "۰۴۴۳", "۰۴۴۲", "۷۵۰۴", "۱۹۹۳۶", "iomtehran@iom.int",
-                 "www.iom.int", "IOM", "UNHCR", "سازمان بین‌المللی مهاجرت"]:
+    for fact in [
+        "۱۹۵۱",
+        "۱۲۰",
+        "۱۹",
+        "۳۷۰٬۰۰۰",
+        "۱۹۹۵",
+        "۲۰۰۱",
+        "۲۰۰۴",
+        "تیر ۱۳۶۹",
+        "آذر ۱۴۰۵",
+        "۸۸۰۴",
+        "۳۳۷۷",
+        "۰۴۴۳",
+        "۰۴۴۲",
+        "۷۵۰۴",
+        "۱۹۹۳۶",
+        "iomtehran@iom.int",
+        "www.iom.int",
+        "IOM",
+        "UNHCR",
+        "سازمان بین‌المللی مهاجرت",
+    ]:
         assert fact in text, fact
     # No Latin digit outside Latin-script tokens (e-mail, web site).
     for token in text.split():

@@ -38,7 +38,9 @@ def test_invalid_toml_names_the_line(scratch_project: Path):
 
 def test_unknown_keys_get_a_suggestion(scratch_project: Path):
     config = scratch_project / "iombrochure.toml"
-    config.write_text(config.read_text().replace('calendar = "solar-hijri"', 'calender = "solar-hijri"'))
+    config.write_text(
+        config.read_text().replace('calendar = "solar-hijri"', 'calender = "solar-hijri"')
+    )
     with pytest.raises(ConfigError, match="did you mean 'calendar'"):
         load_project(scratch_project)
 

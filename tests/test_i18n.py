@@ -108,7 +108,7 @@ def test_timeline_reference_knows_year_and_month_detail():
 
 
 def test_markdown_escapes_raw_html_and_drops_unsafe_links():
-    html = EN.markdown('<script>alert(1)</script> [ok](https://www.iom.int) [bad](javascript:x)')
+    html = EN.markdown("<script>alert(1)</script> [ok](https://www.iom.int) [bad](javascript:x)")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert 'href="https://www.iom.int"' in html
@@ -123,7 +123,9 @@ def test_page_counter_uses_the_locale_counter_style():
     assert FA.page_counter_css("صفحه {page} از {pages}") == (
         '"صفحه " counter(page, persian) " از " counter(pages, persian)'
     )
-    assert EN.page_counter_css("Page {page} of {pages}").startswith('"Page " counter(page, decimal)')
+    assert EN.page_counter_css("Page {page} of {pages}").startswith(
+        '"Page " counter(page, decimal)'
+    )
 
 
 def test_css_strings_cannot_be_broken_out_of():

@@ -74,7 +74,7 @@ LATIN_RUN_RE = re.compile(
 )
 _TRAILING_PUNCT = ".,:;?!"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
-_HOLD_RE = re.compile("[\U000F0000-\U000FFFFD]")
+_HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
 
 #: Link schemes that prose may use. Links are written into the PDF, never fetched.
 ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
@@ -103,6 +103,16 @@ def isolate_latin_runs(text: str) -> str:
     # Leave already isolated fragments alone.
     parts = re.split(f"({LRI}[^{PDI}]*{PDI})", text)
     return "".join(part if part.startswith(LRI) else LATIN_RUN_RE.sub(wrap, part) for part in parts)
+
+
+def strip_bidi_controls(text: str) -> str:
+    """Text for PDF metadata (title, keywords): viewers show isolates there as stray marks."""
+    return str(text).translate(_BIDI_CONTROLS)
+
+
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 
 
 def compile_catalog(po_path: Path) -> Translations:

@@ -18,7 +18,13 @@ from markupsafe import Markup
 from iombrochure.config import Document, Project
 from iombrochure.content import Content
 from iombrochure.errors import TemplateError
-from iombrochure.i18n import Localizer, css_string, load_translations, localize_file
+from iombrochure.i18n import (
+    Localizer,
+    css_string,
+    load_translations,
+    localize_file,
+    strip_bidi_controls,
+)
 
 FONT_STYLESHEET = "styles/fonts.css"
 BASE_STYLESHEET = "styles/base.css"
@@ -143,6 +149,7 @@ def render_edition(
     env.filters["digits"] = localizer.digits
     env.filters["number"] = localizer.number
     env.filters["tel_href"] = _tel_href
+    env.filters["plain"] = strip_bidi_controls
     env.filters["css_string"] = lambda value: Markup(css_string(value))
     try:
         template = env.get_template(document.template)
