@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from conftest import run_cli
-
 from iombrochure import __version__
 
 
