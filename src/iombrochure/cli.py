@@ -157,6 +157,23 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "--emit-html", is_flag=True, default=None, help="Also write dist/html/<doc>-<lang>.html."
 )
 @click.option("--strict", is_flag=True, default=None, help="Fail the build on any warning.")
+@click.option(
+    "--variant",
+    type=click.Choice(["screen", "print", "all"]),
+    default=None,
+    help="screen (dist/), print (dist/print/: bleed, crop marks) or all (default).",
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/a-3b", "pdf/a-3u", "pdf/a-2b", "pdf/a-2u"]),
+    default=None,
+    help="Also make the archive variant in this PDF/A flavour: dist/archive/<doc>-<lang>.pdf.",
+)
+@click.option(
+    "--preview/--no-preview",
+    default=None,
+    help="Render PNG previews and proof sheets into dist/preview/ (default: yes).",
+)
 @click.pass_obj
 @reports_errors
 def build(
@@ -166,6 +183,9 @@ def build(
     out_dir: Path | None,
     emit_html: bool | None,
     strict: bool | None,
+    variant: str | None,
+    pdf_variant: str | None,
+    preview: bool | None,
 ) -> None:
     """Render the PDFs: every document in every language, unless narrowed."""
     from iombrochure.build import build as run_build
@@ -180,6 +200,9 @@ def build(
         emit_html=bool(emit_html),
         strict=bool(strict),
         progress=settings.debug,
+        variant=variant,
+        pdf_variant=pdf_variant,
+        preview=preview,
     )
     for warning in result.warnings:
         settings.warn(warning)
@@ -191,7 +214,37 @@ def build(
         )
     for html_path in result.html_files:
         settings.info(f"wrote {_shown(html_path)}")
+    if result.previews:
+        settings.info(
+            f"wrote {len(result.previews)} preview(s) in {_shown(output_dir / 'preview')}"
+        )
     settings.info(f"built {len(result.outputs)} PDF(s) in {time.perf_counter() - started:.1f} s")
+
+
+@main.command()
+@project_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder of the build to preview (default: the project's output_dir, dist/).",
+)
+@click.pass_obj
+@reports_errors
+def preview(settings: Settings, out_dir: Path | None) -> None:
+    """Render PNG previews of the last build's PDFs, and a proof sheet per document."""
+    from iombrochure.preview import preview_build
+
+    project = settings.load_project()
+    output_dir = (out_dir or project.output_dir).resolve()
+    written = preview_build(project, output_dir)
+    for path in written:
+        settings.debug(f"wrote {_shown(path)}")
+    proofs = [path for path in written if path.name.endswith("-proof.png")]
+    for path in proofs:
+        settings.info(f"wrote {_shown(path)}")
+    settings.info(f"wrote {len(written)} preview(s) in {_shown(output_dir / 'preview')}")
 
 
 def _shown(path: Path) -> str:

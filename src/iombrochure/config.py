@@ -43,6 +43,8 @@ class Document:
     stylesheets: tuple[str, ...]
     page_budget: int
     title_field: str = "title"
+    #: The screen PDF's size budget in KB; over it, the build warns and names the heaviest parts.
+    screen_budget_kb: int | None = None
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,14 @@ class _ConfigReader:
 
     def _documents(self, table: dict[str, Any]) -> dict[str, Document]:
         documents: dict[str, Document] = {}
-        known = ("template", "content", "stylesheets", "page_budget", "title_field")
+        known = (
+            "template",
+            "content",
+            "stylesheets",
+            "page_budget",
+            "title_field",
+            "screen_budget_kb",
+        )
         for name, options in table.items():
             if not isinstance(options, dict):
                 self.problem(f"[documents.{name}] must be a table")
@@ -261,6 +270,14 @@ class _ConfigReader:
             if not isinstance(page_budget, int) or page_budget < 1:
                 self.problem(f"[documents.{name}] page_budget must be a whole number of pages")
                 page_budget = 1
+            screen_budget = options.get("screen_budget_kb")
+            if screen_budget is not None and (
+                not isinstance(screen_budget, int)
+                or isinstance(screen_budget, bool)
+                or screen_budget < 1
+            ):
+                self.problem(f"[documents.{name}] screen_budget_kb must be a whole number of KB")
+                screen_budget = None
             documents[name] = Document(
                 name=name,
                 template=template,
@@ -268,6 +285,7 @@ class _ConfigReader:
                 stylesheets=tuple(stylesheets),
                 page_budget=page_budget,
                 title_field=str(options.get("title_field", "title")),
+                screen_budget_kb=screen_budget,
             )
         if not table:
             self.problem("[documents] needs at least one document, e.g. [documents.factsheet]")

@@ -79,7 +79,23 @@ SCHEMAS: dict[str, Any] = {
         "lede": MARKDOWN,
         "key_figures": [{"value": TEXT, "label": TEXT}],
     },
+    "brochure": {
+        "title": TEXT,
+        "subject": TEXT,
+        "keywords": [TEXT],
+        "welcome": TEXT,  # the line of welcome under the title on the cover
+        "glance": [{"value": TEXT, "label": TEXT}],  # the flap: key figures
+        "what_we_do": {"areas": [TEXT]},  # one line per principal area of iom.about.areas
+        "working_with_us": {"intro": MARKDOWN, "ways": [{"who": TEXT, "how": TEXT}]},
+        "reach_us": TEXT,  # the line above the contact block on the back panel
+        "pictures": {"cover": TEXT, "qr_code": TEXT},  # alt texts
+    },
 }
+
+#: Lists that go item by item with a list of another content file: (file, key path) pairs.
+PARALLEL_LISTS = [
+    (("brochure", ("what_we_do", "areas")), ("iom", ("about", "areas"))),
+]
 
 #: Top-level keys every content file may carry besides its schema.
 COMMON_OPTIONAL = {"translation?": META}
@@ -235,6 +251,7 @@ def load_content(project: Project, *, languages: list[str] | None = None) -> Con
             if lang != source and name in content.files[source]:
                 errors.extend(compare_shape(content.files[source][name], file))
             errors.extend(check_placeholders(file, data_file))
+        errors.extend(check_parallel_lists(content.files[lang]))
     if errors:
         raise ContentErrors(errors)
     if languages is not None:
@@ -446,6 +463,35 @@ def check_placeholders(file: ContentFile, data: ContentFile) -> list[ContentErro
                     )
                 )
     return errors
+
+
+def check_parallel_lists(files: dict[str, ContentFile]) -> list[ContentError]:
+    """A list that describes another file's list item by item has as many items as it."""
+    errors: list[ContentError] = []
+    for (name, key_path), (other_name, other_path) in PARALLEL_LISTS:
+        if name not in files or other_name not in files:
+            continue
+        items, others = _get(files[name].data, key_path), _get(files[other_name].data, other_path)
+        if isinstance(items, list) and isinstance(others, list) and len(items) != len(others):
+            other = files[other_name].path
+            errors.append(
+                ContentError(
+                    f"{dotted(key_path)} has {len(items)} items but {dotted(other_path)} in "
+                    f"{other.parent.name}/{other.name} has {len(others)}: they go item by item",
+                    path=files[name].path,
+                    line=files[name].line_of(key_path),
+                    hint="write one line for each item, in the same order",
+                )
+            )
+    return errors
+
+
+def _get(node: Any, key_path: tuple) -> Any:
+    for key in key_path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def data_has(data: Any, ref: str) -> bool:

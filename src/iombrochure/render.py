@@ -14,6 +14,7 @@ from __future__ import annotations
 import html.parser
 import io
 import logging
+import math
 import mimetypes
 import os
 from dataclasses import dataclass, field
@@ -26,6 +27,15 @@ from iombrochure.errors import FetchRefused, RenderError
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
+#: Elements with this attribute are fixed boxes (a brochure's panels) whose content must fit.
+PANEL_ATTRIBUTE = "data-panel"
+#: Content may poke out of a panel's content box by less than this (rounding, glyph overhang).
+OVERFLOW_TOLERANCE_MM = 0.5
+PX_PER_MM = 96 / 25.4
+#: write_pdf options that WeasyPrint applies when it loads images, during layout: they must
+#: reach render() too, and images loaded with other values must not be shared with them.
+IMAGE_OPTIONS = ("optimize_images", "jpeg_quality", "dpi")
+
 
 @dataclass
 class RenderedPdf:
@@ -34,6 +44,70 @@ class RenderedPdf:
     pdf: bytes
     pages: int
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PanelOverflow:
+    """How far a panel's content runs past its content box (inside the safe margin)."""
+
+    panel: str
+    page: int
+    down_mm: float  # below the content box's bottom
+    across_mm: float  # past its inline sides (a word or picture too wide)
+
+    def describe(self) -> str:
+        parts = []
+        if self.down_mm > OVERFLOW_TOLERANCE_MM:
+            parts.append(f"overflows by {math.ceil(self.down_mm)} mm")
+        if self.across_mm > OVERFLOW_TOLERANCE_MM:
+            parts.append(f"is {math.ceil(self.across_mm)} mm too wide")
+        return f"panel {self.panel!r} " + " and ".join(parts)
+
+
+def panel_overflows(document: Any) -> list[PanelOverflow]:
+    """Panels of a laid-out WeasyPrint document whose content does not fit them.
+
+    A panel is a fixed-size box marked ``data-panel="name"`` and laid out as one piece (an
+    inline-block is never split across pages), so its content is all there: the lowest and
+    widest descendant border boxes, compared with the panel's content box, say by how much
+    the text overflows. The panel's padding is its safe margin, so content in it counts.
+    """
+    found: list[PanelOverflow] = []
+    for number, page in enumerate(document.pages, start=1):
+        for panel in _panel_boxes(page._page_box):
+            top, left = panel.content_box_y(), panel.content_box_x()
+            bottom, right = top + panel.height, left + panel.width
+            low, far_left, far_right = bottom, left, right
+            for box in _descendants(panel):
+                width, height = box.border_width(), box.border_height()
+                if not (width or height):
+                    continue
+                x, y = box.border_box_x(), box.border_box_y()
+                low = max(low, y + height)
+                far_left, far_right = min(far_left, x), max(far_right, x + width)
+            down = (low - bottom) / PX_PER_MM
+            across = max(far_right - right, left - far_left) / PX_PER_MM
+            if down > OVERFLOW_TOLERANCE_MM or across > OVERFLOW_TOLERANCE_MM:
+                name = panel.element.get(PANEL_ATTRIBUTE)
+                found.append(PanelOverflow(name, number, round(down, 1), round(across, 1)))
+    return found
+
+
+def _panel_boxes(box: Any):
+    element = getattr(box, "element", None)
+    tag = getattr(box, "element_tag", "") or ""
+    if element is not None and element.get(PANEL_ATTRIBUTE) and "::" not in tag:
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _panel_boxes(child)
+
+
+def _descendants(box: Any):
+    for child in getattr(box, "children", ()):
+        if hasattr(child, "border_box_x"):
+            yield child
+        yield from _descendants(child)
 
 
 def safe_resource_path(url: str, root: Path) -> Path:
@@ -148,6 +222,7 @@ class Renderer:
         self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
         self.image_cache: dict[str, Any] = {}
+        self._image_caches: dict[tuple, dict[str, Any]] = {(): self.image_cache}
 
     def render(
         self,
@@ -163,6 +238,10 @@ class Renderer:
 
         refused: list[FetchRefused] = []
         fetcher = make_url_fetcher(self.root, refused)
+        image_options = {
+            key: value for key, value in (pdf_options or {}).items() if key in IMAGE_OPTIONS
+        }
+        image_cache = self._image_caches.setdefault(tuple(sorted(image_options.items())), {})
         collector = _WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
@@ -173,10 +252,13 @@ class Renderer:
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
                     for sheet in (stylesheets or [])
                 ],
-                cache=self.image_cache,
+                cache=image_cache,
+                **image_options,
             )
+            overflows = panel_overflows(document)
             buffer = io.BytesIO()
-            document.write_pdf(buffer, **(pdf_options or {}))
+            if not overflows:
+                document.write_pdf(buffer, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]
@@ -186,6 +268,11 @@ class Renderer:
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
             logger.removeHandler(collector)
+        if overflows:
+            raise RenderError(
+                f"{label}: " + "; ".join(overflow.describe() for overflow in overflows),
+                hint="shorten the text of that panel (or break a long word): overflowing text is never cut off",
+            )
         warnings = [f"{label}: {message}" for message in collector.messages]
         missing = uncovered_characters(html_text, self.fonts_dir)
         if missing:

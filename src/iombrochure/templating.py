@@ -80,13 +80,62 @@ def make_environment(project: Project) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["qr_code"] = qr_code_data_uri
+    env.globals["picture_uri"] = lambda path: picture_data_uri(project, path)
     return env
 
 
-def stylesheets_for(project: Project, document: Document, direction: str, lang: str) -> list[str]:
-    """Fonts, the shared base, the document's own sheets, then the thin per-direction layer."""
+def picture_data_uri(project: Project, relative: str) -> str:
+    """A picture of the project (e.g. images/cover.jpg) as a data: URI.
+
+    WeasyPrint names each raster image in the PDF after a hash of its URL, and a file URL
+    holds the project's absolute path: inlined, the same project gives the same PDF bytes
+    wherever it is checked out. Only files inside the project are read.
+    """
+    import base64
+    import mimetypes
+
+    path = (project.root / relative).resolve()
+    try:
+        path.relative_to(project.root.resolve())
+    except ValueError:
+        raise TemplateError(
+            f"picture {relative!r} is outside the project folder",
+            path=project.templates_dir,
+            hint="copy it into the project (e.g. images/) and name it by a relative path",
+        ) from None
+    if not path.is_file():
+        raise TemplateError(f"picture {relative!r} not found", path=path)
+    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def qr_code_data_uri(text: str, *, colour: str = "#000") -> str:
+    """A QR code as an SVG data: URI, made at build time (the URL fetcher serves data: URIs).
+
+    The SVG has a viewBox and no size, so CSS sizes it; its white quiet zone of four modules
+    is part of the picture, so that it scans whatever it is placed on.
+    """
+    import segno
+
+    code = segno.make_qr(text, error="m")
+    return code.svg_data_uri(
+        dark=colour, light="#fff", border=4, omitsize=True, xmldecl=False, nl=False
+    )
+
+
+def stylesheets_for(
+    project: Project, document: Document, direction: str, lang: str, variant: str = "screen"
+) -> list[str]:
+    """Fonts, the shared base, the document's own sheets, then the thin per-direction layer,
+    and last the output variant's sheets (``styles/print.css``, ``styles/<doc>-print.css``)."""
     sheets = [FONT_STYLESHEET, BASE_STYLESHEET, *document.stylesheets, f"styles/{direction}.css"]
-    for optional in (f"styles/lang-{lang}.css", f"styles/{document.name}-{direction}.css"):
+    for optional in (
+        f"styles/lang-{lang}.css",
+        f"styles/{document.name}-{direction}.css",
+        f"styles/{variant}.css",
+        f"styles/{document.name}-{variant}.css",
+    ):
         if (project.root / optional).is_file():
             sheets.append(optional)
     return [sheet for sheet in sheets if (project.root / sheet).is_file()]
@@ -101,6 +150,7 @@ def render_edition(
     env: jinja2.Environment | None = None,
     html_dir: Path | None = None,
     extra_context: dict[str, Any] | None = None,
+    variant: str = "screen",
 ) -> Edition:
     """Localize the document's content and fill its template for one language.
 
@@ -133,7 +183,8 @@ def render_edition(
         "data": LocalizedData(localizer, content.data.data),
         "loc": localizer,
         "base_href": base_href,
-        "stylesheets": stylesheets_for(project, document, localizer.direction, lang),
+        "stylesheets": stylesheets_for(project, document, localizer.direction, lang, variant),
+        "variant": variant,
         "document_name": document.name,
         "publication": {
             "publisher": publication.publisher,
