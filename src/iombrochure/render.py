@@ -271,7 +271,7 @@ class Renderer:
         if overflows:
             raise RenderError(
                 f"{label}: " + "; ".join(overflow.describe() for overflow in overflows),
-                hint="shorten the text of that panel (or break a long word): overflowing text is never cut off",
+                hint="shorten the text of that panel, or break a long word; text is never cut off",
             )
         warnings = [f"{label}: {message}" for message in collector.messages]
         missing = uncovered_characters(html_text, self.fonts_dir)

@@ -1,0 +1,87 @@
+"""Proofs: PNG thumbnails of every page, and the side-by-side proof sheet of each document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageChops
+
+from conftest import run_cli
+from iombrochure.preview import THUMBNAIL_DPI
+
+
+def page_sizes(pdf: Path) -> list[tuple[int, int]]:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [
+            (round(w * THUMBNAIL_DPI / 72), round(h * THUMBNAIL_DPI / 72))
+            for w, h in (page.get_size() for page in document)
+        ]
+    finally:
+        document.close()
+
+
+def test_every_page_of_every_output_has_a_thumbnail(built_project: Path):
+    dist = built_project / "dist"
+    outputs = json.loads((dist / "manifest.json").read_text())["outputs"]
+    assert len(outputs) == 8
+    for output in outputs:
+        relative = Path(output["path"])
+        for number, size in enumerate(page_sizes(dist / relative), start=1):
+            png = dist / "preview" / relative.parent / f"{relative.stem}-{number}.png"
+            with Image.open(png) as image:
+                assert abs(image.width - size[0]) <= 1 and abs(image.height - size[1]) <= 1, png
+        extra = dist / "preview" / relative.parent / f"{relative.stem}-{output['pages'] + 1}.png"
+        assert not extra.exists()
+
+
+def find(sheet: Image.Image, tile: Image.Image) -> tuple[int, int] | None:
+    """Where ``tile`` is pasted, pixel for pixel, in ``sheet`` (both RGB)."""
+    first_row = tile.crop((0, 0, tile.width, 1)).tobytes()
+    for y in range(sheet.height - tile.height + 1):
+        row = sheet.crop((0, y, sheet.width, y + 1)).tobytes()
+        start = row.find(first_row)
+        while start != -1:
+            x = start // 3
+            if start % 3 == 0 and x + tile.width <= sheet.width:
+                box = (x, y, x + tile.width, y + tile.height)
+                if ImageChops.difference(sheet.crop(box), tile).getbbox() is None:
+                    return x, y
+            start = row.find(first_row, start + 1)
+    return None
+
+
+def test_the_proof_sheet_shows_english_and_persian_side_by_side(built_project: Path):
+    preview = built_project / "dist" / "preview"
+    with Image.open(preview / "brochure-proof.png") as opened:
+        sheet = opened.convert("RGB")
+    places = {}
+    for lang in ("en", "fa"):
+        for page in (1, 2):
+            with Image.open(preview / f"brochure-{lang}-{page}.png") as opened:
+                tile = opened.convert("RGB")
+            places[(lang, page)] = find(sheet, tile)
+            assert places[(lang, page)] is not None, (lang, page)
+    (en1x, en1y), (fa1x, fa1y) = places[("en", 1)], places[("fa", 1)]
+    (en2x, en2y), (fa2x, fa2y) = places[("en", 2)], places[("fa", 2)]
+    assert en1x == en2x < fa1x == fa2x  # English on the left, Persian on the right
+    assert en1y == fa1y < en2y == fa2y  # page 1 above page 2
+
+
+def test_preview_command_redoes_the_previews_of_the_last_build(built_project: Path):
+    proof = built_project / "dist" / "preview" / "factsheet-proof.png"
+    before = proof.read_bytes()
+    proof.unlink()
+    result = run_cli("preview", "--project", str(built_project))
+    assert result.returncode == 0, result.stderr
+    assert "factsheet-proof.png" in result.stdout
+    assert proof.read_bytes() == before  # the same pixels, the same PNG
+
+
+def test_preview_without_a_build_says_what_to_do(scratch_project: Path):
+    result = run_cli("preview", "--project", str(scratch_project))
+    assert result.returncode == 1
+    assert "nothing to preview" in result.stderr and "run iombrochure build first" in result.stderr
+    assert "Traceback" not in result.stderr
