@@ -65,7 +65,7 @@ def _collect(resources: Any, parts: dict[Any, Part], seen: set) -> None:
                     continue
                 key = _key(stream_ref)
                 if key not in parts:
-                    base = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+                    base = str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1].rstrip(",")
                     parts[key] = Part("font", base, _length(stream_ref.get_object()))
 
 
@@ -86,9 +86,9 @@ def _key(reference: Any) -> Any:
 
 
 def _length(stream: Any) -> int:
-    """The stream's size as stored in the file (compressed), not once decoded."""
+    """The stream's size as stored in the file (compressed), not once decoded. pypdf keeps
+    the stored bytes in ``_data`` and drops /Length once it has read the stream."""
     raw = getattr(stream, "_data", None)
     if isinstance(raw, bytes | bytearray):
         return len(raw)
-    length = stream.get("/Length", 0)
-    return int(length.get_object() if hasattr(length, "get_object") else length)
+    return len(stream.get_data())
