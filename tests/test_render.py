@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
 
+from conftest import REPO, run_cli
 from iombrochure.errors import FetchRefused
 from iombrochure.render import safe_resource_path, uncovered_characters
 
