@@ -324,3 +324,23 @@ def test_campaign_text_cannot_exhaust_memory_or_time(project: Path):
         path.write_text(text.replace("Dear {{ name }},", f"Dear {bomb},"), encoding="utf-8")
         with pytest.raises(ContentError, match="not allowed"):
             compose(project, RECIPIENTS[1:2])
+
+
+def test_mail_help_is_fast_and_does_not_load_the_renderer():
+    import subprocess
+    import sys
+
+    from mailtest import cli_env
+
+    code = (
+        "import sys; from click.testing import CliRunner; from iombrochure.cli import main;"
+        "r = CliRunner();"
+        "a = r.invoke(main, ['mail', 'compose', '--help']); b = r.invoke(main, ['mail', 'send', '--help']);"
+        "assert a.exit_code == b.exit_code == 0, a.output + b.output;"
+        "assert 'IOMBROCHURE_SMTP_PASSWORD' in b.output and '--recipients' in a.output;"
+        "print('weasyprint' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env()
+    )
+    assert result.stdout.strip() == "False", result.stderr
