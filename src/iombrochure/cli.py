@@ -252,3 +252,172 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+@main.group()
+def mail() -> None:
+    """Compose and send outreach e-mail campaigns (see docs/mail.md)."""
+
+
+@mail.command("compose")
+@project_options
+@click.option(
+    "--recipients",
+    "recipients_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV with a header: email,name,organization,lang (UTF-8).",
+)
+@click.option("--campaign", required=True, help="The campaign: content/campaigns/NAME.yaml.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the .eml files (default: outbox/<campaign>/).",
+)
+@click.pass_obj
+@reports_errors
+def mail_compose(
+    settings: Settings, recipients_path: Path, campaign: str, out_dir: Path | None
+) -> None:
+    """Write one message per recipient, in their language, with their language's PDFs."""
+    from iombrochure.mail.compose import compose_campaign
+
+    project = settings.load_project()
+    result = compose_campaign(
+        project, recipients_path, campaign, out_dir=out_dir, progress=settings.debug
+    )
+    for problem in result.problems:
+        click.secho(f"{problem.format(relative_to=Path.cwd())}; skipped", fg="yellow", err=True)
+    for reason in result.rebuilt:
+        settings.info(f"rebuilt {reason}")
+    if result.removed:
+        settings.info(
+            f"removed {len(result.removed)} message(s) of an earlier compose whose recipient "
+            "is no longer in the list"
+        )
+    limit_mb = result.max_message_bytes / 1024 / 1024
+    for message in result.oversized:
+        settings.warn(
+            f"{_shown(message.path)} is {_size(message.size)}, over the {limit_mb:.3g} MB "
+            "limit ([mail] max_message_mb); many servers refuse messages that large"
+        )
+    settings.info(
+        f"composed {len(result.messages)} message(s) in {_shown(result.out_dir)}, "
+        f"skipped {len(result.problems)}; attachments {_size(result.attachment_bytes)} in total"
+    )
+    if result.problems:
+        sys.exit(1)
+
+
+@mail.command("send")
+@project_options
+@click.argument("outbox", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--smtp-host", help="The mail server (required with --send).")
+@click.option(
+    "--smtp-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port (default 25, 587 with --starttls, 465 with --ssl).",
+)
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade to TLS (port 587).")
+@click.option("--ssl", "security", flag_value="ssl", help="TLS from the start (port 465).")
+@click.option(
+    "--user",
+    default=None,
+    help="Log in as USER; the password is read from the "
+    "environment variable IOMBROCHURE_SMTP_PASSWORD.",
+)
+@click.option("--send", "really_send", is_flag=True, help="Really send (default: a dry run).")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Send at most N messages per minute.",
+)
+@click.option("--retry-failed", is_flag=True, help="Try again messages the server refused.")
+@click.pass_obj
+@reports_errors
+def mail_send(
+    settings: Settings,
+    outbox: Path,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    security: str | None,
+    user: str | None,
+    really_send: bool,
+    rate: float | None,
+    retry_failed: bool,
+) -> None:
+    """Send an outbox; messages the journal lists as sent are never sent again."""
+    import os
+
+    from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
+    from iombrochure.mail.settings import PASSWORD_VARIABLE, mail_settings
+
+    config = mail_settings(settings.load_project())
+    options = SendOptions(
+        host=smtp_host,
+        port=smtp_port,
+        security=security or "none",
+        user=user,
+        password=os.environ.get(PASSWORD_VARIABLE) if user else None,
+        send=really_send,
+        rate_per_minute=rate,
+        retry_failed=retry_failed,
+        attempts=config.attempts,
+        backoff_seconds=config.backoff_seconds,
+        timeout_seconds=config.timeout_seconds,
+    )
+
+    def show(event: SendEvent) -> None:
+        message = event.message
+        where = f"[{event.index}/{event.total}]"
+        if event.kind == "would-send":
+            settings.info(
+                f"{where} would send to {message.to}: {message.subject} ({_size(message.size)})"
+            )
+        elif event.kind == "sent":
+            settings.info(f"{where} sent to {message.to} ({_size(message.size)}): {event.detail}")
+        elif event.kind == "failed":
+            click.secho(f"{where} refused for {message.to}: {event.detail}", fg="red", err=True)
+        else:  # retry, deferred
+            settings.warn(f"{where} {message.to}: {event.detail}")
+
+    try:
+        result = send_outbox(outbox, options, progress=show)
+    except KeyboardInterrupt:
+        click.echo(
+            "interrupted; every message sent so far is in the journal: rerun to send the rest",
+            err=True,
+        )
+        sys.exit(130)
+    journal = _shown(result.journal) if result.journal else "sent.jsonl"
+    if not really_send:
+        server = f" via {smtp_host}:{options.effective_port}" if smtp_host else ""
+        total = sum(message.size for message in result.would_send)
+        settings.info(
+            f"dry run: would send {len(result.would_send)} message(s) ({_size(total)}){server}; "
+            f"{result.already_sent} already sent, {result.skipped_failed} refused earlier "
+            f"({journal}). Nothing was sent: add --send to send."
+        )
+        return
+    settings.info(
+        f"sent {len(result.sent)}, refused {len(result.failed)}, deferred "
+        f"{len(result.deferred)}, already sent {result.already_sent}, refused earlier "
+        f"{result.skipped_failed} ({journal})"
+    )
+    if result.stopped:
+        click.secho(
+            f"error: stopped, {len(result.not_attempted)} message(s) not sent: {result.stopped} "
+            "(rerun the same command to send the rest)",
+            fg="red",
+            err=True,
+        )
+    if not result.complete:
+        sys.exit(1)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"

@@ -1,0 +1,437 @@
+"""Campaign files: what a mailing says in each language, and which documents it attaches.
+
+A campaign is ``content/campaigns/<name>.yaml``. It is content like the rest of ``content/``
+(read with line numbers, placeholders such as ``{figures.people_returned}`` filled from
+data.yaml and localized), and it is one file because a mailing is short and its languages must
+agree on what is attached::
+
+    attach: [factsheet]          # documents from iombrochure.toml
+    variant: screen              # optional; which build of them
+    en:
+      subject: IOM in the Islamic Republic of Iran
+      body: |
+        Dear {{ name }}, ...
+      files:                     # optional: the attachment's file name per document
+        factsheet: IOM-Iran-fact-sheet
+    fa:
+      subject: ...
+
+Subjects and bodies are Jinja2 templates over the recipient's CSV columns (``name``,
+``organization``, ...). Campaign text is untrusted, so templates run in Jinja's sandbox and an
+unknown name is an error, not an empty string. Bodies are Markdown (raw HTML off, only https,
+mailto and tel links), which reads well as the plain-text part and becomes the HTML part.
+
+Recipient values never pass through Markdown or placeholder filling: each ``{{ ... }}`` output
+is replaced by a private-use marker while the text is localized and converted, and only then
+substituted, escaped for HTML and isolated for right-to-left text. A name like ``*Ali*`` or
+``{figures.x}`` therefore comes out exactly as written.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from markdown_it import MarkdownIt
+from markupsafe import escape
+from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+from iombrochure.config import Project
+from iombrochure.content import (
+    DATA_FILE,
+    MARKDOWN,
+    META,
+    TEXT,
+    ContentErrors,
+    ContentFile,
+    check_placeholders,
+    read_yaml,
+    validate_against_schema,
+)
+from iombrochure.errors import ContentError
+from iombrochure.i18n import (
+    ALLOWED_LINK_SCHEMES,
+    Localizer,
+    isolate_latin_runs,
+    strip_bidi_controls,
+)
+
+CAMPAIGNS_DIR = "campaigns"
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+MESSAGE_SCHEMA = {"subject": TEXT, "body": MARKDOWN, "files?": META}
+
+# Recipient values are held as characters of Unicode's plane 16 private use area, which no
+# campaign text contains and which i18n's own placeholder markers (plane 15) never use.
+_MARKER_BASE = 0x100000
+_MARKER_RE = re.compile("[\U00100000-\U0010fffd]")
+_held_values: contextvars.ContextVar[list[str]] = contextvars.ContextVar("held_values")
+
+
+@dataclass(frozen=True)
+class CampaignMessage:
+    """One language's subject and body templates, and its attachment file names."""
+
+    lang: str
+    subject: jinja2.Template
+    body: jinja2.Template
+    files: dict[str, str]  # document -> file name ending in .pdf
+    subject_line: int | None
+    body_line: int | None
+
+
+@dataclass
+class Campaign:
+    """A validated campaign, ready to render for any recipient."""
+
+    name: str
+    file: ContentFile
+    attach: tuple[str, ...]
+    variant: str
+    messages: dict[str, CampaignMessage]
+    data: dict[str, Any] = field(repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.file.path
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """What one recipient reads: the subject, the plain text and the HTML body fragment."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def campaign_path(project: Project, name: str) -> Path:
+    return project.content_dir / CAMPAIGNS_DIR / f"{name}.yaml"
+
+
+def available_campaigns(project: Project) -> list[str]:
+    folder = project.content_dir / CAMPAIGNS_DIR
+    return sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_campaign(project: Project, name: str) -> Campaign:
+    """Read, validate and compile a campaign; every problem is reported with its line."""
+    path = campaign_path(project, name)
+    if not NAME_RE.fullmatch(name):
+        raise ContentError(
+            f"campaign name {name!r} must be lower-case letters, digits, '-' or '_'",
+            hint="rename the file, e.g. content/campaigns/introduction.yaml",
+        )
+    if not path.is_file():
+        known = available_campaigns(project)
+        raise ContentError(
+            f"no campaign {name!r}",
+            path=path,
+            hint=("this project has: " + ", ".join(known)) if known else "create the file",
+        )
+    file = ContentFile(path=path, data=read_yaml(path))
+    data_file = ContentFile(
+        path=project.content_dir / DATA_FILE, data=read_yaml(project.content_dir / DATA_FILE)
+    )
+    errors: list[ContentError] = []
+    if not isinstance(file.data, dict):
+        raise ContentError("a campaign must be a set of fields (key: value)", path=path, line=1)
+    schema: dict[str, Any] = {"attach?": [TEXT], "variant?": TEXT}
+    schema.update({f"{code}?": MESSAGE_SCHEMA for code in project.languages})
+    errors.extend(validate_against_schema(file, schema))
+    errors.extend(check_placeholders(file, data_file))
+    source = project.source_language
+    if source not in file.data:
+        errors.append(
+            ContentError(
+                f"the campaign has no message in the source language {source!r}",
+                path=path,
+                hint=f"add a '{source}:' section with subject and body",
+            )
+        )
+    attach = _attach(project, file, errors)
+    variant = _variant(file, errors)
+    messages: dict[str, CampaignMessage] = {}
+    if not errors:
+        env = _sandbox()
+        for code in project.languages:
+            if isinstance(file.data.get(code), dict):
+                message = _compile_message(env, file, code, attach, errors)
+                if message is not None:
+                    messages[code] = message
+    if errors:
+        raise ContentErrors(errors)
+    return Campaign(
+        name=name,
+        file=file,
+        attach=attach,
+        variant=variant,
+        messages=messages,
+        data=dict(data_file.data or {}),
+    )
+
+
+def _attach(project: Project, file: ContentFile, errors: list[ContentError]) -> tuple[str, ...]:
+    attach = file.data.get("attach") or []
+    if not isinstance(attach, list):
+        return ()
+    names: list[str] = []
+    for index, name in enumerate(attach):
+        if name not in project.documents:
+            errors.append(
+                ContentError(
+                    f"attach: {name!r} is not a document of this project "
+                    f"(it has: {', '.join(project.documents)})",
+                    path=file.path,
+                    line=file.line_of(("attach", index)),
+                )
+            )
+        elif name in names:
+            errors.append(
+                ContentError(
+                    f"attach: {name!r} is listed twice",
+                    path=file.path,
+                    line=file.line_of(("attach", index)),
+                )
+            )
+        else:
+            names.append(name)
+    return tuple(names)
+
+
+def _variant(file: ContentFile, errors: list[ContentError]) -> str:
+    from iombrochure.build import VARIANTS
+
+    variant = file.data.get("variant", "screen")
+    if variant not in VARIANTS:
+        errors.append(
+            ContentError(
+                f"variant {variant!r} is not one the build makes ({', '.join(VARIANTS)})",
+                path=file.path,
+                line=file.line_of(("variant",)),
+            )
+        )
+        return "screen"
+    return str(variant)
+
+
+def _compile_message(
+    env: SandboxedEnvironment,
+    file: ContentFile,
+    code: str,
+    attach: tuple[str, ...],
+    errors: list[ContentError],
+) -> CampaignMessage | None:
+    section = file.data[code]
+    templates: dict[str, jinja2.Template] = {}
+    lines: dict[str, int | None] = {}
+    for key in ("subject", "body"):
+        source = str(section[key])
+        lines[key] = _first_line(file, (code, key), section[key])
+        try:
+            templates[key] = env.from_string(source)
+        except jinja2.TemplateSyntaxError as exc:
+            line = lines[key]
+            errors.append(
+                ContentError(
+                    f"{code}.{key}: template error: {exc.message}",
+                    path=file.path,
+                    line=line + exc.lineno - 1 if line and exc.lineno else line,
+                    hint="recipient fields are written {{ name }}; data as {figures.member_states}",
+                )
+            )
+    files = _file_names(file, code, attach, errors)
+    if len(templates) < 2 or files is None:
+        return None
+    return CampaignMessage(
+        lang=code,
+        subject=templates["subject"],
+        body=templates["body"],
+        files=files,
+        subject_line=lines["subject"],
+        body_line=lines["body"],
+    )
+
+
+def _first_line(file: ContentFile, key_path: tuple[str, str], value: Any) -> int | None:
+    """The file line of a value's first line: block scalars start below their key."""
+    line = file.line_of(key_path)
+    if line is not None and isinstance(value, LiteralScalarString | FoldedScalarString):
+        return line + 1
+    return line
+
+
+def _file_names(
+    file: ContentFile, code: str, attach: tuple[str, ...], errors: list[ContentError]
+) -> dict[str, str] | None:
+    given = file.data[code].get("files") or {}
+    at = (code, "files")
+    if not isinstance(given, dict):
+        errors.append(
+            ContentError(
+                f"{code}.files must map each attached document to a file name",
+                path=file.path,
+                line=file.line_of(at),
+            )
+        )
+        return None
+    names: dict[str, str] = {}
+    ok = True
+    for document, name in given.items():
+        line = file.line_of((*at, document))
+        if document not in attach:
+            errors.append(
+                ContentError(
+                    f"{code}.files.{document}: {document!r} is not in attach",
+                    path=file.path,
+                    line=line,
+                )
+            )
+            ok = False
+            continue
+        clean = safe_file_name(str(name)) if isinstance(name, str) else ""
+        if not clean:
+            errors.append(
+                ContentError(
+                    f"{code}.files.{document} must be a file name without / or \\",
+                    path=file.path,
+                    line=line,
+                )
+            )
+            ok = False
+            continue
+        names[document] = clean
+    for document in attach:
+        names.setdefault(document, f"{document}-{code}.pdf")
+    return names if ok else None
+
+
+def safe_file_name(name: str) -> str:
+    """A content-given attachment name made safe: no folders, controls or bidi marks; .pdf."""
+    name = strip_bidi_controls(name).strip()
+    if not name or any(ch in name for ch in "/\\") or any(ord(ch) < 32 for ch in name):
+        return ""
+    name = " ".join(name.split())
+    if name.startswith("."):
+        return ""
+    if not name.lower().endswith(".pdf"):
+        name += ".pdf"
+    return name if len(name) <= 120 else ""
+
+
+def _hold(value: Any) -> str:
+    """Jinja's finalize: every ``{{ ... }}`` output becomes a marker until the very end."""
+    held = _held_values.get()
+    held.append("" if value is None else str(value))
+    return chr(_MARKER_BASE + len(held) - 1)
+
+
+class _MailSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also refusing ``'x' * 10**9`` and ``9**9**9``: untrusted text must not
+    be able to fill the memory or stall compose."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    LIMIT = 100_000
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("exponents over 64 are not allowed in campaign text")
+        if operator == "*":
+            sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+            times = [x for x in (left, right) if isinstance(x, int)]
+            if sizes and times and sizes[0] * times[0] > self.LIMIT:
+                raise SecurityError("repeating text this many times is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
+def _sandbox() -> SandboxedEnvironment:
+    return _MailSandbox(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # the output is Markdown, not HTML; values are escaped on the way out
+        finalize=_hold,
+        keep_trailing_newline=False,
+    )
+
+
+def render_message(
+    campaign: Campaign, lang: str, fields: dict[str, str], localizer: Localizer
+) -> RenderedMessage:
+    """The recipient's subject, plain text and HTML body, in the localizer's language."""
+    message = campaign.messages[lang]
+    held: list[str] = []
+    token = _held_values.set(held)
+    try:
+        subject = _render(campaign, message, "subject", fields)
+        body = _render(campaign, message, "body", fields)
+    finally:
+        _held_values.reset(token)
+
+    def plain(match: re.Match[str]) -> str:
+        value = held[ord(match.group(0)) - _MARKER_BASE]
+        return isolate_latin_runs(value) if localizer.is_rtl else value
+
+    def html(match: re.Match[str]) -> str:
+        return str(escape(plain(match)))
+
+    subject_text = " ".join(
+        strip_bidi_controls(_MARKER_RE.sub(plain, localizer.text(subject))).split()
+    )
+    text = _MARKER_RE.sub(plain, localizer.text(body)).strip() + "\n"
+    html_body = _MARKER_RE.sub(html, _markdown(body, localizer))
+    if _MARKER_RE.search(html_body) or _MARKER_RE.search(text):
+        raise ContentError(
+            f"{lang}.body: a recipient field is used inside a link address",
+            path=campaign.path,
+            line=message.body_line,
+            hint="write recipient fields in the text only",
+        )
+    return RenderedMessage(subject=subject_text, text=text, html=html_body)
+
+
+def _render(campaign: Campaign, message: CampaignMessage, key: str, fields: dict[str, str]) -> str:
+    template = message.subject if key == "subject" else message.body
+    line = message.subject_line if key == "subject" else message.body_line
+    try:
+        return template.render(fields)
+    except jinja2.UndefinedError as exc:
+        raise ContentError(
+            f"{message.lang}.{key}: {exc.message}",
+            path=campaign.path,
+            line=_runtime_line(exc, line),
+            hint="the recipients' CSV columns are: " + ", ".join(sorted(fields)),
+        ) from exc
+    except (SecurityError, jinja2.TemplateError, TypeError, ValueError) as exc:
+        raise ContentError(
+            f"{message.lang}.{key}: template error: {exc}",
+            path=campaign.path,
+            line=_runtime_line(exc, line),
+        ) from exc
+
+
+def _runtime_line(exc: Exception, first_line: int | None) -> int | None:
+    """The file line of a template runtime error, from the traceback Jinja rewrites."""
+    if first_line is None:
+        return None
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return first_line + line - 1 if line else first_line
+
+
+def _markdown(text: str, localizer: Localizer) -> str:
+    """Markdown to HTML as a mail reader expects: a line break in the source is one on screen."""
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
+    md.validateLink = lambda url: url.strip().lower().startswith(ALLOWED_LINK_SCHEMES)
+    tokens = md.parse(text)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = localizer.text(child.content)
+    return md.renderer.render(tokens, md.options, {}).strip()

@@ -1,0 +1,174 @@
+"""The recipients' CSV: who gets the campaign, in which language.
+
+The file is UTF-8 (with or without the byte-order mark Excel writes), with a header line naming
+at least ``email``, ``name``, ``organization`` and ``lang``. Other columns are kept and can be
+used in the campaign's templates. A bad row is reported with its line number and skipped, so one
+typo does not hold back the other partners' messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iombrochure.errors import ContentError
+from iombrochure.i18n import strip_bidi_controls
+from iombrochure.mail.settings import check_addr_spec
+
+REQUIRED_COLUMNS = ("email", "name", "organization", "lang")
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One row that passed every check."""
+
+    line: int
+    email: str
+    name: str
+    organization: str
+    lang: str
+    fields: dict[str, str] = field(default_factory=dict)  # every column, for the templates
+
+
+def read_recipients(
+    path: Path,
+    *,
+    languages: Collection[str],
+    source_language: str,
+    campaign_languages: Collection[str],
+) -> tuple[list[Recipient], list[ContentError]]:
+    """The good rows, and one problem (with its line) for every row that was left out."""
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
+    header = _header(path, next(reader, None))
+    recipients: list[Recipient] = []
+    problems: list[ContentError] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num + 1
+    for row in reader:
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def problem(message: str, hint: str | None = None, at: int = start) -> None:
+            problems.append(ContentError(message, path=path, line=at, hint=hint))
+
+        if len(row) != len(header):
+            problem(f"this row has {len(row)} fields but the header has {len(header)}")
+            continue
+        values = {name: _clean(cell) for name, cell in zip(header, row, strict=True)}
+        try:
+            email = normalize_address(values["email"])
+        except ValueError as exc:
+            problem(f"invalid e-mail address: {exc}")
+            continue
+        key = email.casefold()
+        if key in seen:
+            problem(f"duplicate address {email} (first on line {seen[key]})")
+            continue
+        lang = _language(values["lang"], languages) or ""
+        if not values["lang"]:
+            lang = source_language
+        if not lang:
+            problem(
+                f"unknown language {values['lang']!r}; this project has: {', '.join(languages)}"
+            )
+            continue
+        if lang not in campaign_languages:
+            problem(
+                f"the campaign has no {lang!r} message for {email}",
+                hint=f"add a '{lang}:' section to the campaign, or change this row's lang",
+            )
+            continue
+        seen[key] = start
+        fields = {name: value for name, value in values.items() if _IDENTIFIER.fullmatch(name)}
+        fields.update(email=email, lang=lang)
+        recipients.append(
+            Recipient(
+                line=start,
+                email=email,
+                name=values["name"],
+                organization=values["organization"],
+                lang=lang,
+                fields=fields,
+            )
+        )
+    return recipients, problems
+
+
+def normalize_address(text: str) -> str:
+    """``Ali@Example.ORG`` -> ``Ali@example.org``; a non-Latin domain in its ASCII (IDNA) form."""
+    local, _, domain = text.strip().rpartition("@")
+    if local and domain and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise ValueError(f"{text!r} has an invalid domain") from exc
+    address = f"{local}@{domain.lower()}" if local else text.strip()
+    check_addr_spec(address)
+    return address
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ContentError("recipients file not found", path=path) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            "the file is not UTF-8 text",
+            path=path,
+            line=line,
+            hint='save it as "CSV UTF-8" in your spreadsheet program',
+        ) from exc
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    """Commas, or the semicolons or tabs some spreadsheet programs write instead."""
+    first = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _header(path: Path, row: list[str] | None) -> list[str]:
+    if not row:
+        raise ContentError("the file is empty", path=path, hint="the first line names the columns")
+    header = [cell.strip().lower() for cell in row]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise ContentError(
+            f"the header has no {', '.join(missing)} column{'s' * (len(missing) > 1)}",
+            path=path,
+            line=1,
+            hint="the first line must name at least: " + ",".join(REQUIRED_COLUMNS),
+        )
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
+    if duplicated:
+        raise ContentError(f"the header names {', '.join(duplicated)} twice", path=path, line=1)
+    return header
+
+
+def _clean(value: str) -> str:
+    """One line of text: no control characters or bidi overrides, whitespace collapsed."""
+    value = strip_bidi_controls(value)
+    value = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
+    return " ".join(value.split())
+
+
+def _language(value: str, languages: Collection[str]) -> str | None:
+    code = value.strip().lower().replace("_", "-")
+    if code in languages:
+        return code
+    base = code.split("-", 1)[0]  # "fa-IR" is Persian
+    return base if base in languages else None

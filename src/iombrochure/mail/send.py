@@ -1,0 +1,494 @@
+"""Send: deliver an outbox over SMTP, each message once, resuming where the last run stopped.
+
+The .eml files are sent byte for byte as composed (what was checked in a mail client is what
+leaves). Every message the server accepts is written to the journal before the next one starts;
+a rerun skips them. Temporary trouble (4xx replies, a dropped or refused connection) is retried
+with exponential backoff, reconnecting as needed; a permanent refusal (5xx) is journaled as
+failed and not retried unless asked; a refused login stops the run at once.
+
+SMTP has no way to make delivery exactly-once: if the connection drops after the server has
+accepted a message but before its "250" reaches us, or the process is killed between the "250"
+and the journal write, that one message is sent again on the rerun. The journal is written the
+moment the reply arrives, so the window is as small as it can be; docs/mail.md says more.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+
+from iombrochure.mail.journal import FAILED, SENT, Journal, OutboxLock
+from iombrochure.mail.settings import MailError
+
+SECURITY = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """An .eml file of the outbox, with what the envelope and the progress lines need."""
+
+    path: Path
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    size: int
+
+    @property
+    def to(self) -> str:
+        return ", ".join(self.recipients)
+
+
+@dataclass
+class SendOptions:
+    """How to reach the server and how patient to be. The password is never shown."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    send: bool = False  # False: a dry run that does not even connect
+    rate_per_minute: float | None = None
+    retry_failed: bool = False
+    attempts: int = 4
+    backoff_seconds: float = 2.0
+    timeout_seconds: float = 60.0
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+
+@dataclass(frozen=True)
+class SendEvent:
+    """One thing worth telling the user; the CLI decides how to show it."""
+
+    kind: str  # "would-send", "sent", "failed", "retry", "deferred"
+    index: int
+    total: int
+    message: OutgoingMessage
+    detail: str = ""
+
+
+@dataclass
+class SendResult:
+    total: int = 0
+    already_sent: int = 0
+    skipped_failed: int = 0  # journaled as failed earlier and not retried (no --retry-failed)
+    would_send: list[OutgoingMessage] = field(default_factory=list)
+    sent: list[OutgoingMessage] = field(default_factory=list)
+    failed: list[tuple[OutgoingMessage, str]] = field(default_factory=list)
+    deferred: list[tuple[OutgoingMessage, str]] = field(default_factory=list)
+    not_attempted: list[OutgoingMessage] = field(default_factory=list)
+    stopped: str | None = None  # why the run ended early
+    journal: Path | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Nothing is left to send and nothing was refused."""
+        return not (self.failed or self.deferred or self.not_attempted or self.skipped_failed)
+
+
+class _Temporary(Exception):
+    """Worth another try: a 4xx reply, or the connection went away."""
+
+    def __init__(self, reason: str, *, connection_lost: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.connection_lost = connection_lost
+
+
+class _Permanent(Exception):
+    """The server refused this message for good (5xx)."""
+
+    def __init__(self, reply: str, code: int) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.code = code
+
+
+def read_outbox(folder: Path) -> list[OutgoingMessage]:
+    """The outbox's messages in file-name order (the order of the recipients' CSV)."""
+    if not folder.is_dir():
+        raise MailError(
+            "no such outbox folder", path=folder, hint="compose the campaign first: mail compose"
+        )
+    paths = sorted(folder.glob("*.eml"))
+    if not paths:
+        raise MailError(
+            "the outbox has no .eml files", path=folder, hint="compose the campaign first"
+        )
+    messages: list[OutgoingMessage] = []
+    seen: dict[str, Path] = {}
+    parser = BytesHeaderParser(policy=default_policy)
+    for path in paths:
+        with path.open("rb") as stream:
+            headers = parser.parse(stream)
+        try:
+            message_id = str(headers["Message-ID"] or "").strip()
+            senders = headers["From"].addresses if headers["From"] else ()
+            recipients = tuple(
+                address.addr_spec
+                for name in ("To", "Cc")
+                if headers[name] is not None
+                for address in headers[name].addresses
+            )
+        except (AttributeError, ValueError, IndexError) as exc:
+            raise MailError(f"unreadable message headers: {exc}", path=path) from exc
+        if not message_id or len(senders) != 1 or not recipients:
+            raise MailError(
+                "a message needs a Message-ID, one From and at least one To",
+                path=path,
+                hint="compose the campaign again instead of editing .eml files by hand",
+            )
+        if message_id in seen:
+            raise MailError(
+                f"the same Message-ID as {seen[message_id].name}",
+                path=path,
+                hint="compose the campaign again into an empty folder",
+            )
+        seen[message_id] = path
+        messages.append(
+            OutgoingMessage(
+                path=path,
+                message_id=message_id,
+                sender=senders[0].addr_spec,
+                recipients=recipients,
+                subject=str(headers["Subject"] or ""),
+                size=path.stat().st_size,
+            )
+        )
+    return messages
+
+
+def send_outbox(
+    folder: Path,
+    options: SendOptions,
+    *,
+    progress: Callable[[SendEvent], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SendResult:
+    """Send what the journal does not list yet (or, without ``options.send``, say what)."""
+    folder = folder.resolve()
+    messages = read_outbox(folder)
+    if options.security not in SECURITY:
+        raise MailError(f"unknown security {options.security!r}; use one of {SECURITY}")
+    if options.send:
+        _check_options(options)
+        with OutboxLock(folder):
+            journal = Journal(folder)
+            try:
+                return _run(folder, messages, journal, options, progress, sleep, clock)
+            finally:
+                journal.close()
+    journal = Journal(folder)  # read only: a dry run writes nothing
+    return _run(folder, messages, journal, options, progress, sleep, clock)
+
+
+def _check_options(options: SendOptions) -> None:
+    if not options.host:
+        raise MailError("--smtp-host is required to send", hint="or leave out --send for a dry run")
+    if options.user and options.password is None:
+        from iombrochure.mail.settings import PASSWORD_VARIABLE
+
+        raise MailError(
+            f"--user {options.user} needs the password in the environment variable "
+            f"{PASSWORD_VARIABLE}",
+            hint=f"e.g. read -s {PASSWORD_VARIABLE} && export {PASSWORD_VARIABLE}",
+        )
+    if options.user and options.security == "none" and not _is_loopback(options.host):
+        raise MailError(
+            f"refusing to send the password unencrypted to {options.host}",
+            hint="add --starttls (port 587) or --ssl (port 465)",
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _run(
+    folder: Path,
+    messages: list[OutgoingMessage],
+    journal: Journal,
+    options: SendOptions,
+    progress: Callable[[SendEvent], None] | None,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> SendResult:
+    result = SendResult(total=len(messages), journal=journal.path)
+    pending: list[OutgoingMessage] = []
+    for message in messages:
+        status = journal.status(message.message_id)
+        if status == SENT:
+            result.already_sent += 1
+        elif status == FAILED and not options.retry_failed:
+            result.skipped_failed += 1
+        else:
+            pending.append(message)
+
+    def tell(kind: str, index: int, message: OutgoingMessage, detail: str = "") -> None:
+        if progress:
+            progress(SendEvent(kind, index, len(pending), message, detail))
+
+    if not options.send:
+        for index, message in enumerate(pending, start=1):
+            result.would_send.append(message)
+            tell("would-send", index, message)
+        return result
+
+    session = _Session(options)
+    interval = 60.0 / options.rate_per_minute if options.rate_per_minute else 0.0
+    next_start = clock()
+    try:
+        for index, message in enumerate(pending, start=1):
+            if interval:
+                now = clock()
+                if now < next_start:
+                    sleep(next_start - now)
+                next_start = max(now, next_start) + interval
+            outcome = _send_one(session, journal, message, options, sleep, index, tell)
+            if outcome == SENT:
+                result.sent.append(message)
+            elif isinstance(outcome, _Permanent):
+                result.failed.append((message, outcome.reply))
+            elif isinstance(outcome, _Temporary):
+                if outcome.connection_lost:
+                    result.stopped = f"the server could not be reached: {outcome.reason}"
+                    result.not_attempted = pending[index - 1 :]
+                    break
+                result.deferred.append((message, outcome.reason))
+    finally:
+        session.close()
+    return result
+
+
+def _send_one(
+    session: _Session,
+    journal: Journal,
+    message: OutgoingMessage,
+    options: SendOptions,
+    sleep: Callable[[float], None],
+    index: int,
+    tell: Callable[..., None],
+) -> str | _Permanent | _Temporary:
+    """Try one message until it is accepted, refused, or out of attempts."""
+    raw = message.path.read_bytes()
+    for attempt in range(1, options.attempts + 1):
+        try:
+            reply = session.deliver(message, raw)
+        except _Permanent as refusal:
+            journal.record(
+                message.message_id,
+                FAILED,
+                to=list(message.recipients),
+                file=message.path.name,
+                reply=refusal.reply,
+                attempts=attempt,
+            )
+            tell("failed", index, message, refusal.reply)
+            return refusal
+        except _Temporary as trouble:
+            if attempt == options.attempts:
+                tell("deferred", index, message, trouble.reason)
+                return trouble
+            wait = min(options.backoff_seconds * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+            tell("retry", index, message, f"{trouble.reason}; trying again in {wait:g} s")
+            sleep(wait)
+        else:
+            # Written before anything else happens: this is what makes a rerun safe.
+            journal.record(
+                message.message_id,
+                SENT,
+                to=list(message.recipients),
+                file=message.path.name,
+                reply=reply,
+                attempts=attempt,
+            )
+            tell("sent", index, message, reply)
+            return SENT
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Session:
+    """One SMTP connection, opened when needed and reopened after it is lost."""
+
+    def __init__(self, options: SendOptions) -> None:
+        self.options = options
+        self.connection: smtplib.SMTP | None = None
+
+    def deliver(self, message: OutgoingMessage, raw: bytes) -> str:
+        """Send one message; the server's final reply on success."""
+        if self.connection is None:
+            self.connection = self._connect()
+        connection = self.connection
+        try:
+            mail_options = [f"SIZE={len(raw)}"] if connection.has_extn("size") else []
+            code, reply = connection.mail(message.sender, mail_options)
+            if code != 250:
+                self._refused("MAIL FROM", code, reply, sender=message.sender)
+            for recipient in message.recipients:
+                code, reply = connection.rcpt(recipient)
+                if code not in (250, 251):
+                    self._refused(f"RCPT TO {recipient}", code, reply)
+            code, reply = connection.data(raw)
+            if code != 250:
+                self._refused("DATA", code, reply)
+            return _reply_text(code, reply)
+        except smtplib.SMTPResponseException as exc:  # DATA refused before the message went
+            self._refused("DATA", exc.smtp_code, exc.smtp_error)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise _Temporary(_describe(exc), connection_lost=True) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _refused(self, stage: str, code: int, reply: bytes | str, *, sender: str = "") -> None:
+        text = _reply_text(code, reply)
+        if code == 421 or not 400 <= code < 600:
+            self._drop()
+            raise _Temporary(f"{stage}: {text}", connection_lost=True)
+        self._reset()
+        if code < 500:
+            raise _Temporary(f"{stage}: {text}", connection_lost=False)
+        if stage == "MAIL FROM" and code != 552:  # 552: this message is too big
+            raise MailError(
+                f"the server refuses the sender {sender}: {text}",
+                hint="check [mail] from in iombrochure.toml against the account you send with",
+            )
+        raise _Permanent(f"{stage}: {text}", code)
+
+    def _connect(self) -> smtplib.SMTP:
+        options = self.options
+        host, port = options.host or "", options.effective_port
+        try:
+            if options.security == "ssl":
+                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                    host,
+                    port,
+                    timeout=options.timeout_seconds,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                connection = smtplib.SMTP(host, port, timeout=options.timeout_seconds)
+            try:
+                connection.ehlo()
+                if options.security == "starttls":
+                    if not connection.has_extn("starttls"):
+                        raise MailError(
+                            f"{host}:{port} does not offer STARTTLS",
+                            hint="try --ssl (port 465), or ask for the right port",
+                        )
+                    connection.starttls(context=ssl.create_default_context())
+                    connection.ehlo()
+                if options.user:
+                    _login(connection, options.user, options.password or "")
+            except BaseException:
+                _close_quietly(connection)
+                raise
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailError(
+                f"{host} refused the login for {options.user}: "
+                f"{_reply_text(exc.smtp_code, exc.smtp_error)}",
+                hint="check --user and the password in IOMBROCHURE_SMTP_PASSWORD",
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise MailError(f"{host}:{port}: {exc}", hint="check --starttls/--ssl") from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise MailError(
+                f"{host}'s TLS certificate is not trusted: {exc.verify_message}",
+                hint="check the host name; a private CA can be given in SSL_CERT_FILE",
+            ) from exc
+        except socket.gaierror as exc:
+            raise MailError(f"cannot find the mail server {host!r}: {exc.strerror}") from exc
+        except smtplib.SMTPConnectError as exc:
+            text = _reply_text(exc.smtp_code, exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                raise _Temporary(f"{host}:{port}: {text}", connection_lost=True) from exc
+            raise MailError(f"{host}:{port} refuses connections: {text}") from exc
+        except smtplib.SMTPResponseException as exc:
+            text = _reply_text(exc.smtp_code, exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                raise _Temporary(f"{host}:{port}: {text}", connection_lost=True) from exc
+            raise MailError(f"{host}:{port}: {text}") from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _Temporary(f"{host}:{port}: {_describe(exc)}", connection_lost=True) from exc
+        except smtplib.SMTPException as exc:
+            raise MailError(f"{host}:{port}: {exc}") from exc
+        return connection
+
+    def _reset(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.connection is not None:
+            _close_quietly(self.connection)
+            self.connection = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            _close_quietly(self.connection)
+            self.connection = None
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in with one mechanism, once: smtplib's login() would try a wrong password again
+    with every mechanism the server offers, and servers lock accounts after a few tries."""
+    offered = connection.esmtp_features.get("auth", "").upper().split()
+    mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
+    if mechanism is None:
+        raise MailError(
+            "the server offers no password login (AUTH PLAIN or LOGIN)"
+            + (" before STARTTLS" if not offered else ""),
+            hint="leave out --user, or use --starttls/--ssl if the server wants TLS first",
+        )
+    connection.user, connection.password = user, password
+    authenticate = connection.auth_plain if mechanism == "PLAIN" else connection.auth_login
+    connection.auth(mechanism, authenticate)
+
+
+def _close_quietly(connection: smtplib.SMTP) -> None:
+    try:
+        connection.close()
+    except OSError:
+        pass
+
+
+def _reply_text(code: int, reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return f"{code} {' '.join(text.split())}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"connection lost ({exc})" if str(exc) else "connection lost"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "no answer from the server (timeout)"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    return f"{type(exc).__name__}: {exc}"

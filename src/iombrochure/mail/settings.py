@@ -1,0 +1,148 @@
+"""The ``[mail]`` table of iombrochure.toml, validated once for compose and send."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from email.errors import HeaderDefect, HeaderParseError
+from email.headerregistry import Address
+from typing import Any
+
+from iombrochure.config import Project
+from iombrochure.errors import ConfigError, IombrochureError
+
+#: The environment variable the SMTP password is read from: never an option, never logged.
+PASSWORD_VARIABLE = "IOMBROCHURE_SMTP_PASSWORD"
+
+KNOWN_KEYS = (
+    "from",
+    "reply_to",
+    "message_id_domain",
+    "max_message_mb",
+    "outbox",
+    "attempts",
+    "backoff_seconds",
+    "timeout_seconds",
+)
+
+
+class MailError(IombrochureError):
+    """A problem composing or sending mail that the user can fix (server, outbox, journal)."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What ``[mail]`` says, with defaults for everything but the sender."""
+
+    sender: Address | None
+    reply_to: Address | None
+    message_id_domain: str
+    max_message_mb: float = 10.0
+    outbox: str = "outbox"
+    attempts: int = 4  # tries per message for temporary failures (4xx, dropped connection)
+    backoff_seconds: float = 2.0  # first wait; doubled after every failed try, at most 60 s
+    timeout_seconds: float = 60.0
+
+    def require_sender(self, project: Project) -> Address:
+        if self.sender is None:
+            raise ConfigError(
+                "[mail] from is required to compose messages",
+                path=project.config_path,
+                hint='add e.g. from = "IOM Tehran <iomtehran@iom.int>" under [mail]',
+            )
+        return self.sender
+
+
+def parse_address(text: str) -> Address:
+    """``"IOM Tehran <iomtehran@iom.int>"`` or a bare address as an Address; ValueError if bad."""
+    from email.headerregistry import HeaderRegistry
+
+    header = HeaderRegistry()("to", text)
+    if header.defects or len(header.addresses) != 1:
+        raise ValueError(f"{text!r} is not one e-mail address")
+    address = header.addresses[0]
+    check_addr_spec(address.addr_spec)
+    return address
+
+
+def check_addr_spec(addr_spec: str) -> Address:
+    """A plain ``user@example.org`` address, or ValueError saying what is wrong with it."""
+    text = addr_spec.strip()
+    if not text:
+        raise ValueError("the address is empty")
+    if any(ch.isspace() for ch in text):
+        raise ValueError(f"{text!r} contains a space")
+    if text.count("@") != 1:
+        raise ValueError(f"{text!r} is not an e-mail address (one @ expected)")
+    local, domain = text.split("@")
+    if not local.isascii():
+        raise ValueError(f"{text!r} has non-Latin letters before the @, which SMTP cannot carry")
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(labels) or not all(label.strip("-") == label for label in labels):
+        raise ValueError(f"{text!r} has no valid domain after the @")
+    try:
+        address = Address(addr_spec=text)
+    except (HeaderParseError, HeaderDefect, ValueError, IndexError) as exc:
+        raise ValueError(f"{text!r} is not a valid e-mail address") from exc
+    return address
+
+
+def mail_settings(project: Project) -> MailSettings:
+    """Read and check ``[mail]``; every problem is reported at once, naming the key."""
+    table: dict[str, Any] = project.section("mail")
+    problems: list[str] = []
+    for key in table:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"[mail] unknown key {key!r}{hint}")
+
+    def address(key: str) -> Address | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            problems.append(f'[mail] {key} must be text, e.g. "IOM Tehran <iomtehran@iom.int>"')
+            return None
+        try:
+            return parse_address(value)
+        except ValueError as exc:
+            problems.append(f"[mail] {key}: {exc}")
+            return None
+
+    def number(key: str, default: float, *, minimum: float, whole: bool = False) -> float:
+        value = table.get(key, default)
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+            kind = "a whole number" if whole else "a number"
+            problems.append(f"[mail] {key} must be {kind} of at least {minimum:g}")
+            return default
+        return value
+
+    sender = address("from")
+    reply_to = address("reply_to")
+    domain = table.get("message_id_domain")
+    if domain is None:
+        domain = sender.domain if sender is not None else "localhost"
+    elif not isinstance(domain, str) or not domain or not domain.isascii() or "@" in domain:
+        problems.append('[mail] message_id_domain must be a domain name, e.g. "iom.int"')
+        domain = "localhost"
+    outbox = table.get("outbox", "outbox")
+    if not isinstance(outbox, str) or not outbox:
+        problems.append('[mail] outbox must be a folder name, e.g. "outbox"')
+        outbox = "outbox"
+    settings = MailSettings(
+        sender=sender,
+        reply_to=reply_to,
+        message_id_domain=domain,
+        max_message_mb=number("max_message_mb", 10.0, minimum=0.01),
+        outbox=outbox,
+        attempts=int(number("attempts", 4, minimum=1, whole=True)),
+        backoff_seconds=number("backoff_seconds", 2.0, minimum=0),
+        timeout_seconds=number("timeout_seconds", 60.0, minimum=1),
+    )
+    if problems:
+        raise ConfigError(
+            "; ".join(problems), path=project.config_path, hint="see docs/mail.md for [mail]"
+        )
+    return settings

@@ -1,0 +1,346 @@
+"""mail compose: one correct message per partner, in their language, with their PDFs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from iombrochure.config import load_project
+from iombrochure.errors import ConfigError, ContentError
+from iombrochure.i18n import strip_bidi_controls
+from iombrochure.mail.compose import compose_campaign, make_message_id
+from iombrochure.mail.settings import MailError
+from iombrochure.typography import check_persian_yaml_file
+from mailtest import (
+    RECIPIENTS,
+    language_of,
+    make_mail_project,
+    parse,
+    run_mail,
+    write_recipients,
+)
+from test_build import pdf_text
+
+PERSIAN_DIGITS = re.compile("[۰-۹]")
+
+
+@pytest.fixture
+def project(tmp_path: Path, built_project: Path) -> Path:
+    return make_mail_project(tmp_path / "project", built_project)
+
+
+def compose(project: Path, rows=RECIPIENTS, **kwargs):
+    csv = write_recipients(project / "recipients.csv", rows)
+    return compose_campaign(load_project(project), csv, "introduction", **kwargs)
+
+
+def test_each_partner_gets_their_language_and_their_pdf(project: Path):
+    result = compose(project)
+    assert not result.problems and not result.rebuilt
+    assert result.out_dir == project / "outbox" / "introduction"
+    assert len(result.messages) == len(RECIPIENTS)
+    dist = project / "dist"
+    for composed in result.messages:
+        message = parse(composed.path.read_bytes())
+        address = composed.recipient.email
+        lang = language_of(address)
+        assert message["Content-Language"] == lang
+        assert message["To"].addresses[0].addr_spec == address
+        assert message["To"].addresses[0].display_name == composed.recipient.name
+        assert str(message["From"]) == "IOM Tehran <iomtehran@iom.int>"
+        assert str(message["Reply-To"]) == "IOM Tehran <iomtehran@iom.int>"
+        assert message["Message-ID"] == make_message_id("introduction", address, "iom.int")
+        assert message["Date"].datetime is not None
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        (attachment,) = message.iter_attachments()
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
+        plain = strip_bidi_controls(text)
+        if lang == "fa":
+            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert '<html lang="fa" dir="rtl">' in html
+            assert '<div lang="fa" dir="rtl"' in html
+            assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
+            assert attachment.get_param("name") == "factsheet-fa.pdf"  # ASCII fallback
+            # data.yaml's facts in Persian digits and the Solar Hijri calendar
+            assert "۳۷۰٬۰۰۰ نفر" in plain and "از تیر ۱۳۶۹" in plain
+            assert "(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷" in plain
+            assert not re.search("[0-9]", re.sub(r"https?://\S+|\S+@\S+", "", plain))
+        else:
+            assert str(message["Subject"]) == (
+                "IOM in the Islamic Republic of Iran: our new fact sheet"
+            )
+            assert '<html lang="en" dir="ltr">' in html
+            assert attachment.get_filename() == "IOM-Iran-fact-sheet.pdf"
+            assert "Since July 1990" in plain and "370,000 Afghan nationals" in plain
+            assert not PERSIAN_DIGITS.search(plain)
+        name, organization = composed.recipient.name, composed.recipient.organization
+        if name:
+            assert plain.startswith(f"{name} گرامی،" if lang == "fa" else f"Dear {name},")
+        else:
+            assert plain.startswith("Dear colleagues,")
+        if organization:
+            assert organization in plain and organization in html
+        assert '<a href="https://www.iom.int">' in html
+
+
+def test_the_persian_message_as_raw_bytes_is_standard(project: Path):
+    result = compose(project)
+    raw = result.messages[0].path.read_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # headers are 7-bit: RFC 2047
+    assert "To: =?utf-8?b?" in head and "<ali.rezaei@example.org>" in head
+    assert "Subject: =?utf-8?b?" in head
+    assert "filename*" in raw.decode("ascii")  # RFC 2231 for the Persian file name
+    assert raw.isascii()  # nothing 8-bit: any server can carry it
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends (policy SMTP)
+
+
+def test_recomposing_keeps_message_ids_and_drops_removed_recipients(project: Path):
+    first = compose(project)
+    ids = {m.recipient.email: m.message_id for m in first.messages}
+    second = compose(project, RECIPIENTS[:3])
+    assert {m.recipient.email: m.message_id for m in second.messages} == {
+        address: ids[address] for address, *_ in RECIPIENTS[:3]
+    }
+    assert len(second.removed) == 3
+    assert sorted(p.name for p in second.out_dir.glob("*.eml")) == sorted(
+        m.path.name for m in second.messages
+    )
+
+
+def test_recipient_values_are_text_not_markup_or_placeholders(project: Path):
+    rows = [("x@example.org", "<b>*Ali*</b> {figures.member_states}", "R&D {{ 7*7 }}", "en")]
+    (composed,) = compose(project, rows).messages
+    message = parse(composed.path.read_bytes())
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "Dear &lt;b&gt;*Ali*&lt;/b&gt; {figures.member_states}," in html
+    assert "R&amp;D {{ 7*7 }}" in html
+    assert text.startswith("Dear <b>*Ali*</b> {figures.member_states},")
+    assert "R&D {{ 7*7 }}" in text
+
+
+def test_bad_rows_are_reported_with_their_line_and_skipped(project: Path):
+    csv = project / "recipients.csv"
+    csv.write_text(
+        "email,name,organization,lang\n"
+        "ali.rezaei@example.org,علی رضایی,وزارت کشور,fa\n"
+        "not-an-address,Someone,Nowhere,en\n"
+        '"jane.doe@example.org","Jane\nDoe",UNDP,en\n'
+        "ALI.REZAEI@example.org,Ali again,,fa\n"
+        "hans@example.de,Hans,GIZ,de\n"
+        "\n"
+        "kenji@example.jp,Kenji,Embassy,EN\n"
+        "too@many.org,a,b,en,extra\n",
+        encoding="utf-8",
+    )
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction",
+        cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    problems = result.stderr.strip().splitlines()
+    assert problems == [
+        "recipients.csv:3: invalid e-mail address: 'not-an-address' is not an e-mail address "
+        "(one @ expected); skipped",
+        "recipients.csv:6: duplicate address ALI.REZAEI@example.org (first on line 2); skipped",
+        "recipients.csv:7: unknown language 'de'; this project has: en, fa; skipped",
+        "recipients.csv:10: this row has 5 fields but the header has 4; skipped",
+    ]
+    assert "composed 3 message(s)" in result.stdout and "skipped 4" in result.stdout
+    names = sorted(p.name for p in (project / "outbox" / "introduction").glob("*.eml"))
+    assert names == [
+        "0001-ali.rezaei_at_example.org.eml",
+        "0002-jane.doe_at_example.org.eml",
+        "0003-kenji_at_example.jp.eml",
+    ]
+    jane = parse((project / "outbox" / "introduction" / names[1]).read_bytes())
+    assert jane["To"].addresses[0].display_name == "Jane Doe"  # the line break is gone
+
+
+def test_a_missing_column_or_a_non_utf8_file_is_one_line(project: Path):
+    (project / "a.csv").write_text("email,name,language\nx@y.org,X,en\n", encoding="utf-8")
+    (project / "b.csv").write_bytes(
+        "email,name,organization,lang\nx@y.org,Müller,,en\n".encode("latin-1")
+    )
+    for name, expected in (
+        ("a.csv", "a.csv:1: the header has no organization, lang columns"),
+        ("b.csv", "b.csv:2: the file is not UTF-8 text"),
+    ):
+        result = run_mail(
+            "compose", "--recipients", name, "--campaign", "introduction", cwd=project
+        )
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            "error: " + expected + ' (save it as "CSV UTF-8" in your spreadsheet program)'
+            if name == "b.csv"
+            else "error: "
+            + expected
+            + " (the first line must name at least: email,name,organization,lang)"
+        ]
+        assert not (project / "outbox").exists()
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("{{ organization }}{% endif %} our", "{{ organisation }}{% endif %} our"),
+            "introduction.yaml:15: en.body: 'organisation' is undefined",
+        ),
+        (("احترام،{% endif %}", "احترام،{% endfor %}"), "introduction.yaml:31: fa.body: template"),
+        (("  - factsheet\n", "  - leaflet\n"), "introduction.yaml:8: attach: 'leaflet' is not"),
+        (("{years.repatriation_end}", "{years.repatriation}"), "refers to 'years.repatriation'"),
+        (
+            ("Dear {{ name }}", "Dear {{ name.__class__.__mro__ }}"),
+            "introduction.yaml:13: en.body: template error: access to attribute '__class__'",
+        ),
+        (("\nen:\n", "\nde:\n"), "unknown field 'de'"),
+    ],
+)
+def test_campaign_mistakes_name_the_file_and_line(project: Path, edit, expected):
+    path = project / "content" / "campaigns" / "introduction.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    write_recipients(project / "recipients.csv")
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction",
+        cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("error: content/campaigns/introduction.yaml:"), lines[0]
+    assert expected in lines[0]
+    assert not (project / "outbox").exists()  # nothing written
+
+
+def test_an_unknown_campaign_lists_the_known_ones(project: Path):
+    write_recipients(project / "recipients.csv")
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "intro", cwd=project
+    )
+    assert result.returncode == 1
+    assert "no campaign 'intro' (this project has: introduction)" in result.stderr
+
+
+def test_a_campaign_without_a_persian_message_skips_persian_rows(project: Path):
+    path = project / "content" / "campaigns" / "introduction.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.split("\nfa:\n")[0] + "\n", encoding="utf-8")
+    result = compose(project)
+    assert len(result.messages) == 3
+    assert {p.line for p in result.problems} == {2, 4, 7}
+    assert all("has no 'fa' message" in p.message for p in result.problems)
+
+
+def test_stale_pdfs_are_rebuilt_before_they_are_attached(project: Path):
+    factsheet = project / "content" / "fa" / "factsheet.yaml"
+    text = factsheet.read_text(encoding="utf-8")
+    factsheet.write_text(text.replace("IOM در جمهوری", "IOM در ایران و جمهوری"), encoding="utf-8")
+    before = {o["lang"]: o["sha256"] for o in _manifest(project)}
+    result = compose(project)
+    # The rule is simple on purpose: any newer source makes every attached PDF stale.
+    assert result.rebuilt == [
+        "factsheet-en: factsheet-en.pdf is older than its sources",
+        "factsheet-fa: factsheet-fa.pdf is older than its sources",
+    ]
+    after = {o["lang"]: o["sha256"] for o in _manifest(project)}
+    assert after["en"] == before["en"]  # rebuilt byte for byte: the build is reproducible
+    assert after["fa"] != before["fa"]
+    persian = next(m for m in result.messages if m.recipient.lang == "fa")
+    (attachment,) = parse(persian.path.read_bytes()).iter_attachments()
+    pdf = project / "attached.pdf"
+    pdf.write_bytes(attachment.get_content())
+    assert "در ایران و جمهوری" in pdf_text(pdf)
+
+
+def test_a_pdf_changed_after_the_build_is_rebuilt(project: Path):
+    (project / "dist" / "factsheet-en.pdf").write_bytes(b"%PDF-1.7 not the build's file")
+    result = compose(project, RECIPIENTS[1:2])
+    assert result.rebuilt == ["factsheet-en: factsheet-en.pdf differs from the manifest's SHA-256"]
+    (attachment,) = parse(result.messages[0].path.read_bytes()).iter_attachments()
+    assert attachment.get_content() == (project / "dist" / "factsheet-en.pdf").read_bytes()
+    assert len(attachment.get_content()) > 10_000
+
+
+def test_a_message_over_the_size_limit_is_a_warning(tmp_path: Path, built_project: Path):
+    project = make_mail_project(tmp_path / "project", built_project, max_message_mb=0.05)
+    write_recipients(project / "recipients.csv")
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction",
+        cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "over the 0.05 MB limit" in line]
+    assert len(warnings) == 3  # the Persian messages (with their larger PDF) only
+    assert all("0001-ali" in w or "0003-maryam" in w or "0006-reza" in w for w in warnings)
+    assert "composed 6 message(s)" in result.stdout
+
+
+def test_the_bundled_persian_campaign_text_follows_persian_typography():
+    from conftest import REPO
+
+    path = REPO / "content" / "campaigns" / "introduction.yaml"
+    findings = check_persian_yaml_file(path, is_prose=lambda key_path: key_path[0] == "fa")
+    assert findings == []
+    text = path.read_text(encoding="utf-8")
+    assert "\u200c" in text and "ي" not in text and "ك" not in text
+
+
+def test_compose_reports_a_missing_sender(tmp_path: Path, built_project: Path):
+    project = make_mail_project(tmp_path / "project", built_project)
+    config = project / "iombrochure.toml"
+    config.write_text(
+        re.sub(r"^from = .*\n", "", config.read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"\[mail\] from is required"):
+        compose(project)
+
+
+def _manifest(project: Path) -> list[dict]:
+    return json.loads((project / "dist" / "manifest.json").read_text())["outputs"]
+
+
+def test_compose_never_deletes_or_mixes_other_messages(project: Path):
+    out = project / "elsewhere"
+    out.mkdir()
+    (out / "note.eml").write_bytes(b"Message-ID: <mine@example.org>\r\nSubject: x\r\n\r\nhi\r\n")
+    with pytest.raises(MailError, match=r"holds 1 \.eml file\(s\) of something else"):
+        compose(project, out_dir=out)
+    assert sorted(p.name for p in out.iterdir()) == ["note.eml"]
+
+
+def test_campaign_text_cannot_exhaust_memory_or_time(project: Path):
+    path = project / "content" / "campaigns" / "introduction.yaml"
+    text = path.read_text(encoding="utf-8")
+    for bomb in ("{{ 'x' * 10**9 }}", "{{ 7 ** 99999999 }}", "{{ [1] * 10**8 }}"):
+        path.write_text(text.replace("Dear {{ name }},", f"Dear {bomb},"), encoding="utf-8")
+        with pytest.raises(ContentError, match="not allowed"):
+            compose(project, RECIPIENTS[1:2])
+
+
+def test_mail_help_is_fast_and_does_not_load_the_renderer():
+    import subprocess
+    import sys
+
+    from mailtest import cli_env
+
+    code = (
+        "import sys; from click.testing import CliRunner; from iombrochure.cli import main;"
+        "r = CliRunner();"
+        "a = r.invoke(main, ['mail', 'compose', '--help']); b = r.invoke(main, ['mail', 'send', '--help']);"
+        "assert a.exit_code == b.exit_code == 0, a.output + b.output;"
+        "assert 'IOMBROCHURE_SMTP_PASSWORD' in b.output and '--recipients' in a.output;"
+        "print('weasyprint' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env()
+    )
+    assert result.stdout.strip() == "False", result.stderr
