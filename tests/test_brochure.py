@@ -298,3 +298,32 @@ def test_a_word_wider_than_its_panel_stops_the_build(scratch_project: Path):
     )
     message = overflow_of(scratch_project, "en").message
     assert re.fullmatch(r"brochure \(en, screen\): panel 'back' is \d+ mm too wide", message)
+
+
+def test_overflow_is_measured_from_the_layout():
+    """A panel 20 mm tall with 5 mm of padding (its safe margin) has a 15 mm content box:
+    29 mm of content overflows it by 14 mm. A 30 mm wide box in a 25 mm panel, by 5 mm."""
+    from weasyprint import HTML
+
+    from iombrochure.render import panel_overflows
+
+    html = """
+      <style>
+        @page { size: 100mm 100mm; margin: 0 }
+        .panel { display: inline-block; vertical-align: top; width: 25mm; height: 20mm;
+                 padding: 5mm 0 0; box-sizing: border-box; overflow: hidden }
+        .block { height: 29mm; width: 20mm } .wide { height: 2mm; width: 30mm }
+      </style>
+      <div class="panel" data-panel="tall"><div class="block"></div></div>
+      <div class="panel" data-panel="wide"><div class="wide"></div></div>
+      <div class="panel" data-panel="fits"><div class="wide" style="width: 25mm"></div></div>
+    """
+    found = panel_overflows(HTML(string=html).render())
+    assert [(o.panel, o.page, o.down_mm, o.across_mm) for o in found] == [
+        ("tall", 1, 14.0, 0.0),
+        ("wide", 1, 0.0, 5.0),
+    ]
+    assert [o.describe() for o in found] == [
+        "panel 'tall' overflows by 14 mm",
+        "panel 'wide' is 5 mm too wide",
+    ]

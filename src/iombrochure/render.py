@@ -7,6 +7,10 @@ no-op builds stay fast. One :class:`Renderer` serves a whole build: a single Fon
 
 Content is untrusted, and WeasyPrint can read files and URLs: the renderer's fetcher serves only
 files inside the project and ``data:`` URIs, and stops the render on anything else.
+
+Fixed boxes marked ``data-panel`` (the brochure's panels) are measured after layout: text that
+does not fit stops the render with the panel's name and the overflow in mm, never a clip. The
+walk over the layout uses ``Page._page_box``, WeasyPrint 70's box tree.
 """
 
 from __future__ import annotations
