@@ -130,7 +130,9 @@ class ContentErrors(ContentError):
         first = errors[0]
         more = len(errors) - 1
         message = first.message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
-        super().__init__(message, path=first.path, line=first.line, hint=first.hint)
+        super().__init__(
+            message, path=first.path, line=first.line, hint=first.hint, rule=first.rule
+        )
         self.errors = errors
 
 
@@ -143,11 +145,19 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ContentError("file not found", path=path) from exc
+        raise ContentError("file not found", path=path, rule="file-missing") from exc
     except UnicodeDecodeError as exc:
         raise ContentError(
-            "the file is not UTF-8 text", path=path, hint="save it as UTF-8 in your editor"
+            "the file is not UTF-8 text",
+            path=path,
+            hint="save it as UTF-8 in your editor",
+            rule="yaml-syntax",
         ) from exc
+    return parse_yaml(text, path=path)
+
+
+def parse_yaml(text: str, *, path: Path) -> Any:
+    """Parse YAML text (of the file at ``path``), refusing aliases and tags before building it."""
     yaml = YAML(typ="rt")
     try:
         for event in yaml.parse(text):
@@ -159,6 +169,7 @@ def read_yaml(path: Path) -> Any:
                     path=path,
                     line=event.start_mark.line + 1,
                     hint="write the value out in full",
+                    rule="yaml-unsafe",
                 )
             tag = getattr(event, "tag", None)
             if tag is not None and not getattr(event, "implicit", (True, True))[0]:
@@ -167,6 +178,7 @@ def read_yaml(path: Path) -> Any:
                     path=path,
                     line=event.start_mark.line + 1,
                     hint="remove the tag",
+                    rule="yaml-unsafe",
                 )
         return yaml.load(text)
     except ContentError:
@@ -180,9 +192,10 @@ def read_yaml(path: Path) -> Any:
             path=path,
             line=line,
             hint="check the indentation and quotes on that line",
+            rule="yaml-syntax",
         ) from exc
     except YAMLError as exc:
-        raise ContentError(f"invalid YAML: {exc}", path=path) from exc
+        raise ContentError(f"invalid YAML: {exc}", path=path, rule="yaml-syntax") from exc
 
 
 def line_of(node: Any, key_path: tuple[str | int, ...]) -> int | None:
@@ -220,11 +233,27 @@ def dotted(key_path: tuple[str | int, ...]) -> str:
 
 def load_content(project: Project, *, languages: list[str] | None = None) -> Content:
     """Load data.yaml and each language's files for every document, validating all first."""
+    content, errors = read_content(project, languages=languages)
+    if errors:
+        raise ContentErrors(errors)
+    if languages is not None:
+        content.files = {lang: content.files[lang] for lang in languages}
+    return content
+
+
+def read_content(
+    project: Project, *, languages: list[str] | None = None
+) -> tuple[Content, list[ContentError]]:
+    """Load and validate like :func:`load_content`, but return the problems instead of raising.
+
+    ``check`` reports every problem at once; files that could not be read are left out of the
+    returned content (the source language is always included, for comparison).
+    """
     errors: list[ContentError] = []
     data_file = _load_data(project, errors)
     content = Content(data=data_file)
     wanted = languages or list(project.languages)
-    names = _content_names(project)
+    names = content_names(project)
     source = project.source_language
     for lang in dict.fromkeys([source, *wanted]):
         content.files[lang] = {}
@@ -236,6 +265,7 @@ def load_content(project: Project, *, languages: list[str] | None = None) -> Con
                         f"missing content file for language {lang!r}",
                         path=path,
                         hint=f"copy content/{source}/{name}.yaml and translate it",
+                        rule="untranslated",
                     )
                 )
                 continue
@@ -252,14 +282,11 @@ def load_content(project: Project, *, languages: list[str] | None = None) -> Con
                 errors.extend(compare_shape(content.files[source][name], file))
             errors.extend(check_placeholders(file, data_file))
         errors.extend(check_parallel_lists(content.files[lang]))
-    if errors:
-        raise ContentErrors(errors)
-    if languages is not None:
-        content.files = {lang: content.files[lang] for lang in wanted}
-    return content
+    return content, errors
 
 
-def _content_names(project: Project) -> list[str]:
+def content_names(project: Project) -> list[str]:
+    """Every content file name the project's documents use, in a stable order."""
     names: list[str] = []
     for document in project.documents.values():
         for name in document.content:
@@ -276,7 +303,9 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
         errors.append(exc)
         return ContentFile(path=path, data=CommentedMap())
     if not isinstance(file.data, dict):
-        errors.append(ContentError("data.yaml must be a mapping of sections", path=path, line=1))
+        errors.append(
+            ContentError("data.yaml must be a mapping of sections", path=path, line=1, rule="data")
+        )
         file.data = CommentedMap()
         return file
     for section, values in file.data.items():
@@ -288,18 +317,24 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
                     path=path,
                     line=line,
                     hint="sections are " + ", ".join(DATA_SECTIONS),
+                    rule="data",
                 )
             )
             continue
         if not isinstance(values, dict):
-            errors.append(ContentError(f"{section} must be a mapping", path=path, line=line))
+            errors.append(
+                ContentError(f"{section} must be a mapping", path=path, line=line, rule="data")
+            )
             continue
         for key, value in values.items():
             problem = _data_value_problem(DATA_SECTIONS[section], value)
             if problem:
                 errors.append(
                     ContentError(
-                        f"{section}.{key}: {problem}", path=path, line=file.line_of((section, key))
+                        f"{section}.{key}: {problem}",
+                        path=path,
+                        line=file.line_of((section, key)),
+                        rule="data",
                     )
                 )
     return file
@@ -337,8 +372,12 @@ def validate_against_schema(file: ContentFile, schema: Any) -> list[ContentError
 def _validate(
     file: ContentFile, value: Any, schema: Any, key_path: tuple, errors: list[ContentError]
 ) -> None:
-    def report(message: str, hint: str | None = None, at: tuple = key_path) -> None:
-        errors.append(ContentError(message, path=file.path, line=file.line_of(at), hint=hint))
+    def report(
+        message: str, hint: str | None = None, at: tuple = key_path, rule: str = "field-type"
+    ) -> None:
+        errors.append(
+            ContentError(message, path=file.path, line=file.line_of(at), hint=hint, rule=rule)
+        )
 
     if isinstance(schema, dict):
         if not isinstance(value, dict):
@@ -351,6 +390,7 @@ def _validate(
                     f"unknown field {dotted((*key_path, key))!r}"
                     f"{_did_you_mean(str(key), list(fields))}",
                     at=(*key_path, key),
+                    rule="unknown-field",
                 )
         for key, optional in fields.items():
             sub_schema = schema[key + "?" if optional else key]
@@ -359,6 +399,7 @@ def _validate(
                     report(
                         f"missing field {dotted((*key_path, key))!r}",
                         hint="add it (see docs/content.md)",
+                        rule="missing-field",
                     )
                 continue
             _validate(file, value[key], sub_schema, (*key_path, key), errors)
@@ -399,6 +440,7 @@ def compare_shape(source: ContentFile, translation: ContentFile) -> list[Content
                             path=translation.path,
                             line=translation.line_of(key_path) if key_path else None,
                             hint="translate it",
+                            rule="untranslated",
                         )
                     )
                 else:
@@ -412,6 +454,7 @@ def compare_shape(source: ContentFile, translation: ContentFile) -> list[Content
                             path=translation.path,
                             line=translation.line_of((*key_path, key)),
                             hint="remove it, or add it to the source language first",
+                            rule="extra-field",
                         )
                     )
         elif isinstance(src, list) and isinstance(tr, list):
@@ -422,6 +465,7 @@ def compare_shape(source: ContentFile, translation: ContentFile) -> list[Content
                         path=translation.path,
                         line=translation.line_of(key_path),
                         hint="translate every item, in the same order",
+                        rule="list-length",
                     )
                 )
             for index, (s_item, t_item) in enumerate(zip(src, tr, strict=False)):
@@ -460,6 +504,7 @@ def check_placeholders(file: ContentFile, data: ContentFile) -> list[ContentErro
                         f"not define{_did_you_mean(ref, list(_all_refs(data.data)))}",
                         path=file.path,
                         line=file.line_of(key_path),
+                        rule="placeholder",
                     )
                 )
     return errors
@@ -481,6 +526,7 @@ def check_parallel_lists(files: dict[str, ContentFile]) -> list[ContentError]:
                     path=files[name].path,
                     line=files[name].line_of(key_path),
                     hint="write one line for each item, in the same order",
+                    rule="list-length",
                 )
             )
     return errors

@@ -15,12 +15,15 @@ class IombrochureError(Exception):
         path: str | Path | None = None,
         line: int | None = None,
         hint: str | None = None,
+        rule: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
         self.hint = hint
+        #: A stable id of the check that found the problem (see docs/checks.md), when known.
+        self.rule = rule
 
     def location(self, relative_to: Path | None = None) -> str:
         if self.path is None:
