@@ -22,6 +22,8 @@ CONFIG_NAME = "iombrochure.toml"
 CALENDARS = ("gregorian", "solar-hijri")
 #: Digit systems; the names are also CSS counter styles, used for page numbers.
 DIGITS = ("decimal", "persian", "arabic-indic")
+#: Typography rules ``check`` applies to a language's content ("persian": see typography.py).
+TYPOGRAPHY = ("persian", "none")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Language:
     code: str
     calendar: str = "gregorian"
     digits: str = "decimal"
+    typography: str = "none"
 
 
 @dataclass(frozen=True)
@@ -207,13 +210,14 @@ class _ConfigReader:
                 self.problem(f"[languages.{code}] must be a table")
                 continue
             try:
-                Locale.parse(code)
+                locale = Locale.parse(code)
             except (UnknownLocaleError, ValueError):
                 self.problem(f"[languages.{code}]: {code!r} is not a language code Babel knows")
                 continue
+            known = ("calendar", "digits", "typography")
             for key in options:
-                if key not in ("calendar", "digits"):
-                    hint = _did_you_mean(key, ("calendar", "digits"))
+                if key not in known:
+                    hint = _did_you_mean(key, known)
                     self.problem(f"[languages.{code}] unknown key {key!r}{hint}")
             calendar = options.get("calendar", "gregorian")
             digits = options.get("digits", "decimal")
@@ -225,7 +229,16 @@ class _ConfigReader:
                 self.problem(
                     f"[languages.{code}] digits {digits!r} is not one of {', '.join(DIGITS)}"
                 )
-            languages[code] = Language(code=code, calendar=calendar, digits=digits)
+            # Persian rules by default for Persian; any language can opt in or out in the config.
+            typography = options.get("typography", "persian" if locale.language == "fa" else "none")
+            if typography not in TYPOGRAPHY:
+                self.problem(
+                    f"[languages.{code}] typography {typography!r} is not one of "
+                    f"{', '.join(TYPOGRAPHY)}"
+                )
+            languages[code] = Language(
+                code=code, calendar=calendar, digits=digits, typography=typography
+            )
         if not table:
             self.problem("[languages] needs at least one language, e.g. [languages.en]")
         return languages
