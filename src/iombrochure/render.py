@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
+from iombrochure.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
@@ -121,6 +122,7 @@ def safe_resource_path(url: str, root: Path) -> Path:
         raise FetchRefused(
             f"refused to fetch {url!r}: only files inside the project may be used",
             hint="copy the file into the project (e.g. images/) and refer to it by a relative path",
+            rule="resource-outside",
         )
     path = Path(unquote(parts.path)).resolve()
     try:
@@ -129,29 +131,49 @@ def safe_resource_path(url: str, root: Path) -> Path:
         raise FetchRefused(
             f"refused to read {path}: it is outside the project folder",
             hint="copy the file into the project and refer to it by a relative path",
+            rule="resource-outside",
         ) from None
     return path
 
 
-def make_url_fetcher(root: Path, refused: list[FetchRefused]):
-    """A WeasyPrint URL fetcher that serves the project's files and data: URIs, nothing else."""
+def make_url_fetcher(
+    root: Path, refused: list[FetchRefused], *, max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
+):
+    """A WeasyPrint URL fetcher that serves the project's files and data: URIs, nothing else.
+
+    Images are measured from their header before WeasyPrint decodes them (see safety.py).
+    """
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    def refuse(error: FetchRefused) -> FatalURLFetchingError:
+        refused.append(error)
+        return FatalURLFetchingError(error.message)
 
     class ProjectURLFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url.startswith("data:"):
-                return super().fetch(url, headers)
+                response = super().fetch(url, headers)
+                data = response.read()
+                try:
+                    inspect_image(data, limit=max_image_pixels, name="a data: URI image")
+                except FetchRefused as exc:
+                    raise refuse(exc) from None
+                return URLFetcherResponse(url, data, response.headers)
             try:
                 path = safe_resource_path(url, root)
             except FetchRefused as exc:
-                refused.append(exc)
-                raise FatalURLFetchingError(exc.message) from None
+                raise refuse(exc) from None
+            shown = path.relative_to(root.resolve()).as_posix()
             if not path.is_file():
-                error = FetchRefused(f"file not found: {path.relative_to(root.resolve())}")
-                refused.append(error)
-                raise FatalURLFetchingError(error.message)
+                raise refuse(FetchRefused(f"file not found: {shown}", rule="resource-missing"))
+            data = path.read_bytes()
+            if path.suffix.lower() not in FONT_SUFFIXES:
+                try:
+                    inspect_image(data, limit=max_image_pixels, name=shown)
+                except FetchRefused as exc:
+                    raise refuse(exc) from None
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
+            return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
     return ProjectURLFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
@@ -219,10 +241,17 @@ def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:
 class Renderer:
     """Renders every edition of a build with one FontConfiguration and one image cache."""
 
-    def __init__(self, root: Path, *, fonts_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        fonts_dir: Path | None = None,
+        max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+    ) -> None:
         from weasyprint.text.fonts import FontConfiguration
 
         self.root = root.resolve()
+        self.max_image_pixels = max_image_pixels
         self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
         self.image_cache: dict[str, Any] = {}
@@ -241,7 +270,7 @@ class Renderer:
         from weasyprint import CSS, HTML
 
         refused: list[FetchRefused] = []
-        fetcher = make_url_fetcher(self.root, refused)
+        fetcher = make_url_fetcher(self.root, refused, max_image_pixels=self.max_image_pixels)
         image_options = {
             key: value for key, value in (pdf_options or {}).items() if key in IMAGE_OPTIONS
         }
@@ -266,7 +295,9 @@ class Renderer:
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]
-                raise FetchRefused(f"{label}: {error.message}", hint=error.hint) from None
+                raise FetchRefused(
+                    f"{label}: {error.message}", hint=error.hint, rule=error.rule
+                ) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
