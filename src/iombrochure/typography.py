@@ -882,6 +882,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+#: For other modules that rewrite content files: the same atomic, symlink-preserving write.
+write_text_atomically = _write_atomically
+
+
 def fix_persian_yaml_file(path: Path, *, is_prose: Callable[[KeyPath], bool] | None = None) -> int:
     """Rewrite string scalars of a YAML file in place with fix_persian_text; return the count.
 
