@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.config import Project
-from iombrochure.content import Content, load_content
+from iombrochure.content import Content
 from iombrochure.errors import ConfigError, RenderError
 from iombrochure.outputs import Output, commit_files, describe, write_manifest
 from iombrochure.templating import Edition, make_environment, render_edition
@@ -154,9 +154,12 @@ class BuildContext:
     def get_renderer(self) -> Any:
         if self.renderer is None:
             from iombrochure.render import Renderer, source_date_epoch_default
+            from iombrochure.safety import max_image_pixels
 
             source_date_epoch_default(source_date_epoch(self.project))
-            self.renderer = Renderer(self.project.root)
+            self.renderer = Renderer(
+                self.project.root, max_image_pixels=max_image_pixels(self.project)
+            )
         return self.renderer
 
 
@@ -243,7 +246,10 @@ def build(
     and print variants, with previews).
 
     Every job renders before any file is written; a failure leaves the output folder as it was.
+    ``check``'s validation runs first: on any error nothing is rendered (see checks.py).
     """
+    from iombrochure.checks import check_before_build
+
     output_dir = (out_dir or project.output_dir).resolve()
     jobs = plan_jobs(
         project,
@@ -252,9 +258,13 @@ def build(
         variants=resolve_variants(variant, pdf_variant),
         pdf_variant=pdf_variant,
     )
-    content = load_content(project, languages=sorted({job.lang for job in jobs}))
+    content, check_warnings = check_before_build(
+        project,
+        documents=list(dict.fromkeys(job.document for job in jobs)),
+        languages=sorted({job.lang for job in jobs}),
+    )
     context = BuildContext(project=project, content=content, output_dir=output_dir)
-    result = BuildResult()
+    result = BuildResult(warnings=check_warnings)
     files: dict[Path, bytes] = {}
     for job in jobs:
         if progress:

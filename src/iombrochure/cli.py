@@ -58,7 +58,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except IombrochureError as exc:
             if settings and settings.verbosity > 0:
                 traceback.print_exc()
-            click.secho(f"error: {exc.format(relative_to=root)}", fg="red", err=True)
+            for problem in getattr(exc, "errors", None) or [exc]:  # every problem, one line each
+                click.secho(f"error: {problem.format(relative_to=root)}", fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; no output was changed", err=True)
@@ -421,3 +422,119 @@ def mail_send(
 
 def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
+
+
+@main.command()
+@project_options
+@click.option("--lang", "languages", multiple=True, help="Check only this language (repeatable).")
+@click.option(
+    "--fix",
+    is_flag=True,
+    default=False,
+    help="Correct Persian typography in the content files (in place; never translations' "
+    "fingerprints).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One line per finding, or JSON for other tools.",
+)
+@click.option("--strict", is_flag=True, default=False, help="Exit 1 on warnings too.")
+@click.pass_obj
+@reports_errors
+def check(
+    settings: Settings,
+    languages: tuple[str, ...],
+    fix: bool,
+    output_format: str,
+    strict: bool,
+) -> None:
+    """Check content, translations, templates, catalogs and fonts without rendering."""
+    import json
+
+    from iombrochure.build import plan_jobs
+    from iombrochure.checks import config_failure, run_checks
+    from iombrochure.errors import ConfigError
+
+    try:
+        project = settings.load_project()
+    except ConfigError as exc:
+        if exc.path is None:  # not a project at all: nothing to report on
+            raise
+        report = config_failure(exc, exc.path.parent)
+    else:
+        plan_jobs(project, languages=list(languages) or None)  # unknown --lang is an error
+        report = run_checks(project, languages=list(languages) or None, fix=fix)
+    if output_format == "json":
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for path, count in report.fixed:
+            settings.info(
+                f"fixed {count} value{'s' * (count != 1)} in {_relative(path, report.root)}"
+            )
+        for finding in report.findings:
+            if finding.severity == "error" or settings.verbosity >= 0:
+                click.secho(
+                    finding.line_text(report.root),
+                    fg="red" if finding.severity == "error" else "yellow",
+                )
+        for summary in report.summary.values():
+            settings.info(summary.text())
+        errors, warnings = len(report.errors), len(report.warnings)
+        settings.info(
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        )
+    if report.errors or (strict and report.warnings):
+        sys.exit(1)
+
+
+@main.group()
+def translations() -> None:
+    """Keep translations in step with their source language."""
+
+
+@translations.command("mark-current")
+@project_options
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    help="Mark this language's files (repeatable; default: every translated language).",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="Mark only this field, as check names it, e.g. about.mandate (repeatable).",
+)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def mark_current(
+    settings: Settings, languages: tuple[str, ...], fields: tuple[str, ...], files: tuple[Path, ...]
+) -> None:
+    """Record that translations are up to date with the current source text.
+
+    Run it after updating a translation (or checking that it still says what the source says):
+    check then stops reporting the fields as stale. Only the file's translation: block changes.
+    """
+    from iombrochure.translations import mark_files_current
+
+    project = settings.load_project()
+    for path, marked in mark_files_current(
+        project, languages=list(languages) or None, files=list(files), fields=list(fields)
+    ):
+        settings.info(
+            f"marked {len(marked)} field{'s' * (len(marked) != 1)} current in "
+            f"{_relative(path, project.root)}"
+        )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

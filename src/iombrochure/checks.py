@@ -1,0 +1,969 @@
+"""``iombrochure check``: everything a build needs, validated without rendering a page.
+
+The people who edit content are communications officers and translators. Each problem becomes
+one :class:`Finding` that names the file and line to fix and says how; ``build`` runs the same
+checks first and refuses to render while any error remains (warnings count under ``--strict``).
+
+The checks, in order (rule ids in brackets; docs/checks.md has an example and the fix for each):
+
+1. the config (``config``);
+2. every content file: YAML syntax and safety, schema, shape of translations, placeholders
+   (content.py's validation, collected instead of raised);
+3. every template compiles (``template-syntax``);
+4. gettext catalogs: untranslated, fuzzy and missing entries (``catalog-*``);
+5. Persian typography in languages with ``typography = "persian"`` (typography.py's rules);
+6. stale translations: fingerprints of the source text (translations.py);
+7. prose: links (``link``), pictures in prose (``prose-image``), raw HTML (``raw-html``);
+8. file fields (PATH kind): inside the project, present, a sane image, alt text (``image-*``);
+9. each edition filled from its template (``template-error``), with the resources it would make
+   the renderer read (``resource-*``, ``image-*``) and the characters no bundled font can draw
+   (``font-coverage``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from iombrochure.config import Project
+from iombrochure.content import (
+    MARKDOWN,
+    PATH,
+    SCHEMAS,
+    TEXT,
+    Content,
+    ContentFile,
+    content_names,
+    dotted,
+    iter_strings,
+    read_content,
+    read_yaml,
+)
+from iombrochure.errors import ContentError, FetchRefused, IombrochureError, TemplateError
+from iombrochure.safety import (
+    Reference,
+    css_references,
+    html_references,
+    inspect_image,
+    link_problem,
+    max_image_pixels,
+)
+from iombrochure.translations import is_translatable, stale_fields, translatable_fields
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: the file (and line) to fix, how bad it is, what it is and how to fix it."""
+
+    path: Path | None
+    line: int | None
+    severity: str
+    rule: str
+    message: str
+    hint: str | None = None
+
+    @classmethod
+    def from_error(
+        cls, error: IombrochureError, *, rule: str = "content", severity: str = ERROR
+    ) -> Finding:
+        return cls(error.path, error.line, severity, error.rule or rule, error.message, error.hint)
+
+    def relative_path(self, root: Path | None) -> str | None:
+        if self.path is None:
+            return None
+        if root is not None:
+            try:
+                return self.path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(self.path)
+
+    def location(self, root: Path | None = None) -> str:
+        path = self.relative_path(root)
+        if path is None:
+            return ""
+        return f"{path}:{self.line}" if self.line else path
+
+    def format(self, relative_to: Path | None = None) -> str:
+        """``file:line: message (hint)``, like :meth:`IombrochureError.format`."""
+        where = self.location(relative_to)
+        text = f"{where}: {self.message}" if where else self.message
+        return text + (f" ({self.hint})" if self.hint else "")
+
+    def line_text(self, root: Path | None = None) -> str:
+        """``file:line: error: message (hint)``: what ``check`` prints."""
+        where = self.location(root)
+        text = f"{self.severity}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+        return f"{where}: {text}" if where else text
+
+    def as_json(self, root: Path | None = None) -> dict[str, Any]:
+        return {
+            "path": self.relative_path(root),
+            "line": self.line,
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class LanguageSummary:
+    """How complete one language is: content fields, catalog entries, fingerprints."""
+
+    lang: str
+    source: bool
+    fields: int = 0
+    translated: int = 0
+    catalog_total: int | None = None
+    catalog_translated: int | None = None
+    stale: int | None = None  # None: no fingerprints recorded
+
+    def text(self) -> str:
+        if self.source:
+            return f"{self.lang}: source language, {self.fields} fields"
+        parts = [f"{self.lang}: {self.translated}/{self.fields} fields translated"]
+        if self.catalog_total is not None:
+            parts.append(f"catalog {self.catalog_translated}/{self.catalog_total}")
+        if self.stale is None:
+            parts.append("fingerprints not recorded")
+        else:
+            parts.append(f"{self.stale} stale")
+        return ", ".join(parts)
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found, per-language completeness, and what ``--fix`` changed."""
+
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    summary: dict[str, LanguageSummary] = field(default_factory=dict)
+    fixed: list[tuple[Path, int]] = field(default_factory=list)
+    content: Content | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    def add(self, finding: Finding) -> None:
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "findings": [f.as_json(self.root) for f in self.findings],
+            "summary": {lang: asdict(s) for lang, s in self.summary.items()},
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "fixed": [{"path": _relative(p, self.root), "values": n} for p, n in self.fixed],
+        }
+
+
+class CheckFailed(IombrochureError):
+    """``build`` found errors before rendering; ``errors`` holds every finding."""
+
+    def __init__(self, errors: list[Finding]) -> None:
+        first = errors[0]
+        more = len(errors) - 1
+        message = first.message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+        super().__init__(
+            message, path=first.path, line=first.line, hint=first.hint, rule=first.rule
+        )
+        self.errors = errors
+
+
+def config_failure(error: IombrochureError, root: Path) -> CheckReport:
+    """The report of a project whose config cannot be read: nothing else can be checked."""
+    report = CheckReport(root=root)
+    report.add(Finding.from_error(error, rule="config"))
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Running the checks
+
+
+def run_checks(
+    project: Project,
+    *,
+    documents: list[str] | None = None,
+    languages: list[str] | None = None,
+    fix: bool = False,
+) -> CheckReport:
+    """Run every check on the project (or on some documents and languages of it)."""
+    report = CheckReport(root=project.root)
+    documents = documents or list(project.documents)
+    languages = languages or list(project.languages)
+    source = project.source_language
+    try:
+        pixel_limit = max_image_pixels(project)
+    except IombrochureError as error:
+        report.add(Finding.from_error(error, rule="config"))
+        from iombrochure.safety import DEFAULT_MAX_IMAGE_PIXELS
+
+        pixel_limit = DEFAULT_MAX_IMAGE_PIXELS
+    if fix:
+        report.fixed = fix_typography(project, languages)
+
+    content, errors = read_content(project, languages=languages)
+    report.content = content
+    for error in errors:
+        report.add(Finding.from_error(error))
+
+    env, template_ok = _check_templates(project, report)
+    catalogs = {
+        lang: _check_catalog(project, lang, report, template_ok)
+        for lang in languages
+        if lang != source
+    }
+    for lang in languages:
+        persian = project.languages[lang].typography == "persian"
+        for file in content.files.get(lang, {}).values():
+            if persian:
+                _check_typography(file, report)
+            _check_prose(file, report)
+            _check_file_fields(project, file, report, pixel_limit)
+    for lang in languages:
+        report.summary[lang] = _summarise(project, content, lang, catalogs.get(lang), report)
+
+    # Filling templates from half-read content would only repeat the errors above.
+    if not errors and template_ok:
+        for document in documents:
+            for lang in languages:
+                if catalogs.get(lang, True) is None:
+                    continue  # the catalog cannot be read: already reported
+                _check_edition(project, content, env, document, lang, report, pixel_limit)
+    report.findings.sort(key=_finding_order)
+    return report
+
+
+def check_before_build(
+    project: Project, *, documents: list[str], languages: list[str]
+) -> tuple[Content, list[str]]:
+    """The checks ``build`` runs first: the loaded content and the warnings, or CheckFailed."""
+    report = run_checks(project, documents=documents, languages=languages)
+    if report.errors:
+        raise CheckFailed(report.errors)
+    assert report.content is not None
+    content = report.content
+    content.files = {lang: content.files[lang] for lang in languages}
+    return content, [finding.format(project.root) for finding in report.warnings]
+
+
+def _finding_order(finding: Finding) -> tuple:
+    return (str(finding.path or ""), finding.line or 0, finding.severity != ERROR, finding.rule)
+
+
+# --------------------------------------------------------------------------------------------
+# Typography
+
+
+def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
+    stem = file.path.stem
+    return lambda key_path: is_translatable(stem, key_path)
+
+
+def _check_typography(file: ContentFile, report: CheckReport) -> None:
+    from iombrochure.typography import check_persian_yaml_file
+
+    try:
+        results = check_persian_yaml_file(file.path, is_prose=_is_prose(file))
+    except ContentError as error:
+        report.add(Finding.from_error(error, rule="yaml-syntax"))
+        return
+    for line, key_path, finding in results:
+        report.add(
+            Finding(
+                file.path,
+                line,
+                finding.severity,
+                finding.rule,
+                f"{dotted(key_path)}: {finding.message}",
+                "iombrochure check --fix corrects it" if finding.suggestion else None,
+            )
+        )
+
+
+def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, int]]:
+    """Apply the safe Persian fixes to every content file of Persian languages.
+
+    A file that cannot be read safely (bad YAML, aliases, not UTF-8) is left untouched; ``check``
+    reports why. Translations' fingerprints are never touched.
+    """
+    from iombrochure.typography import fix_persian_yaml_file
+
+    fixed = []
+    for lang in languages:
+        if project.languages[lang].typography != "persian":
+            continue
+        for name in content_names(project):
+            path = project.content_dir / lang / f"{name}.yaml"
+            try:
+                read_yaml(path)  # refuse what content validation refuses, before touching it
+                count = fix_persian_yaml_file(
+                    path, is_prose=lambda key_path, stem=name: is_translatable(stem, key_path)
+                )
+            except ContentError:
+                continue
+            if count:
+                fixed.append((path, count))
+    return fixed
+
+
+# --------------------------------------------------------------------------------------------
+# Templates and catalogs
+
+
+def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
+    """Compile every template; return the environment and whether all compiled."""
+    import jinja2
+
+    from iombrochure.templating import make_environment
+
+    env = make_environment(project)
+    ok = True
+    for name in env.list_templates():
+        if any(part.startswith(".") for part in Path(name).parts):
+            continue
+        try:
+            # Syntax only: filters such as `digits` are bound per edition, when it is filled.
+            source, filename, _ = env.loader.get_source(env, name)
+            env.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError as exc:
+            ok = False
+            report.add(
+                Finding(
+                    Path(exc.filename) if exc.filename else project.templates_dir / name,
+                    exc.lineno,
+                    ERROR,
+                    "template-syntax",
+                    f"template syntax error: {exc.message}",
+                    "check the {% ... %} and {{ ... }} tags on that line",
+                )
+            )
+        except UnicodeDecodeError:
+            ok = False
+            report.add(
+                Finding(
+                    project.templates_dir / name,
+                    None,
+                    ERROR,
+                    "template-syntax",
+                    "the template is not UTF-8 text",
+                    "save it as UTF-8",
+                )
+            )
+    return env, ok
+
+
+@dataclass
+class _CatalogState:
+    total: int
+    translated: int
+
+
+def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
+    """Every msgid the templates use, with the first place it is used (Babel's extractor)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    config = project.root / "babel.cfg"
+    if config.is_file():
+        with config.open(encoding="utf-8") as stream:
+            method_map, options_map = parse_mapping_cfg(stream, filename=str(config))
+    else:
+        method_map = [("templates/**.html", "jinja2")]
+        options_map = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+    messages: dict[str, tuple[Path, int]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        project.root, method_map, options_map
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            messages.setdefault(msgid, (project.root / filename, lineno))
+    return messages
+
+
+def _check_catalog(
+    project: Project, lang: str, report: CheckReport, templates_ok: bool
+) -> _CatalogState | None:
+    """Untranslated, fuzzy and missing entries of one language's catalog. None if unreadable."""
+    from babel.messages.pofile import read_po
+
+    from iombrochure.i18n import catalog_path
+
+    path = catalog_path(project, lang)
+    if not path.is_file():
+        report.add(
+            Finding(
+                path,
+                None,
+                ERROR,
+                "catalog-missing",
+                f"no translation catalog for language {lang!r}",
+                f"create it with: pybabel init -i locales/messages.pot -d locales -l {lang}",
+            )
+        )
+        return None
+    try:
+        with path.open("rb") as stream:
+            catalog = read_po(stream, abort_invalid=True)
+    except Exception as exc:  # Babel's PoFileError, UnicodeDecodeError: the file is broken
+        report.add(
+            Finding(
+                path,
+                getattr(exc, "lineno", None),
+                ERROR,
+                "catalog-syntax",
+                f"cannot read the translation catalog: {exc}",
+                "check the quotes of msgid and msgstr on that line",
+            )
+        )
+        return None
+    persian = project.languages[lang].typography == "persian"
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        shown = message.id[0] if isinstance(message.id, tuple) else message.id
+        if not all(strings):
+            report.add(
+                Finding(
+                    path,
+                    message.lineno,
+                    ERROR,
+                    "catalog-untranslated",
+                    f"{shown!r} is not translated: the {lang} edition would show it in "
+                    f"{project.source_language}",
+                    "write the translation in its msgstr",
+                )
+            )
+        elif message.fuzzy:
+            report.add(
+                Finding(
+                    path,
+                    message.lineno,
+                    ERROR,
+                    "catalog-fuzzy",
+                    f"{shown!r} is marked fuzzy (a guess to review): it is not used until the "
+                    "fuzzy flag is removed",
+                    "check the msgstr, then delete the '#, fuzzy' line above it",
+                )
+            )
+        if persian:
+            from iombrochure.typography import check_persian_text
+
+            for text in strings:
+                for problem in check_persian_text(text or ""):
+                    report.add(
+                        Finding(
+                            path,
+                            message.lineno,
+                            problem.severity,
+                            problem.rule,
+                            f"translation of {shown!r}: {problem.message}",
+                        )
+                    )
+    used = template_messages(project) if templates_ok else {}
+    translated = 0
+    for msgid, (template, line) in used.items():
+        entry = catalog.get(msgid)
+        if entry is None:
+            shown_at = f"{_relative(template, project.root)}:{line}"
+            report.add(
+                Finding(
+                    path,
+                    None,
+                    ERROR,
+                    "catalog-missing-entry",
+                    f"{msgid!r} (used in {shown_at}) is not in the catalog",
+                    "update the catalogs: pybabel extract ... then pybabel update "
+                    "(see the README), and translate it",
+                )
+            )
+            continue
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if all(strings) and not entry.fuzzy:
+            translated += 1
+    return _CatalogState(total=len(used), translated=translated)
+
+
+# --------------------------------------------------------------------------------------------
+# Prose: links, pictures and raw HTML
+
+
+_RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--)>?")
+
+
+def _kinds(file: ContentFile) -> Iterator[tuple[tuple, Any, str]]:
+    """(key path, value, kind) of every leaf of a content file, kinds from its schema."""
+    schema = SCHEMAS.get(file.path.stem)
+
+    def walk(value: Any, sub: Any, key_path: tuple) -> Iterator[tuple[tuple, Any, str]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not key_path and key == "translation":
+                    continue
+                child = sub.get(key, sub.get(f"{key}?")) if isinstance(sub, dict) else None
+                yield from walk(item, child if schema is not None else TEXT, (*key_path, key))
+        elif isinstance(value, list):
+            child = sub[0] if isinstance(sub, list) else (TEXT if schema is None else None)
+            for index, item in enumerate(value):
+                yield from walk(item, child, (*key_path, index))
+        elif isinstance(sub, str):
+            yield key_path, value, sub
+
+    yield from walk(file.data, schema if schema is not None else TEXT, ())
+
+
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser.validateLink = lambda url: True  # see every link, to report the ones not allowed
+    return parser
+
+
+def _check_prose(file: ContentFile, report: CheckReport) -> None:
+    parser = None
+    for key_path, value, kind in _kinds(file):
+        if kind not in (TEXT, MARKDOWN) or not isinstance(value, str):
+            continue
+        line = file.line_of(key_path)
+        name = dotted(key_path)
+        tag = _RAW_HTML.search(value)
+        if tag:
+            report.add(
+                Finding(
+                    file.path,
+                    line,
+                    WARNING,
+                    "raw-html",
+                    f"{name}: HTML such as {tag.group(0)!r} is printed as text, not applied",
+                    "remove it; in prose use Markdown: **bold**, *italic*, [text](https://...)",
+                )
+            )
+        if kind != MARKDOWN:
+            continue
+        parser = parser or _markdown_parser()
+        for token in parser.parseInline(value) if "\n\n" not in value else parser.parse(value):
+            for child in token.children or ():
+                if child.type == "image":
+                    report.add(
+                        Finding(
+                            file.path,
+                            line,
+                            ERROR,
+                            "prose-image",
+                            f"{name}: pictures cannot be placed in prose "
+                            f"({child.attrGet('src')!r})",
+                            "remove the ![...](...) and use the document's picture fields",
+                        )
+                    )
+                elif child.type == "link_open":
+                    problem = link_problem(str(child.attrGet("href") or ""))
+                    if problem:
+                        report.add(
+                            Finding(
+                                file.path,
+                                line,
+                                ERROR,
+                                "link",
+                                f"{name}: {problem}",
+                                "links may be https://, mailto: or tel: (never fetched, only "
+                                "written into the PDF)",
+                            )
+                        )
+
+
+# --------------------------------------------------------------------------------------------
+# File fields (PATH kind): pictures and other files named in content
+
+
+def _check_file_fields(
+    project: Project, file: ContentFile, report: CheckReport, pixel_limit: int
+) -> None:
+    from iombrochure.render import safe_resource_path
+
+    for key_path, value, kind in _kinds(file):
+        if kind != PATH:
+            continue
+        line = file.line_of(key_path)
+        name = dotted(key_path)
+        text = str(value).strip()
+
+        def add(rule: str, message: str, hint: str | None = None) -> None:
+            report.add(Finding(file.path, line, ERROR, rule, f"{name}: {message}", hint))  # noqa: B023
+
+        if urlsplit(text).scheme or text.startswith("//"):
+            add(
+                "image-outside",
+                f"{text!r} is a web address: pictures must be files inside the project",
+                "download it into images/ (if its licence allows) and write images/<name>",
+            )
+            continue
+        if Path(text).is_absolute():
+            add("image-outside", f"{text!r} is an absolute path", "write a path like images/x.png")
+            continue
+        candidate = project.root / text
+        try:
+            path = safe_resource_path(candidate.resolve().as_uri(), project.root)
+        except FetchRefused as exc:
+            add("image-outside", f"{text!r}: {exc.message}", exc.hint)
+            continue
+        if not path.is_file():
+            add("image-missing", f"{text!r} does not exist", "check the spelling and the folder")
+        else:
+            _inspect_file(path, project, report, pixel_limit, file.path, line, prefix=f"{name}: ")
+        _check_alt(file, key_path, report, line)
+
+
+def _check_alt(file: ContentFile, key_path: tuple, report: CheckReport, line: int | None) -> None:
+    """A picture needs a sibling ``alt`` (or ``<field>_alt``) text, in every language."""
+    parent: Any = file.data
+    for key in key_path[:-1]:
+        parent = parent[key]
+    if not isinstance(parent, dict):
+        return
+    field_name = key_path[-1]
+    for alt_key in ("alt", f"{field_name}_alt"):
+        alt = parent.get(alt_key)
+        if isinstance(alt, str) and alt.strip():
+            return
+    report.add(
+        Finding(
+            file.path,
+            line,
+            ERROR,
+            "image-alt",
+            f"{dotted(key_path)}: the picture has no alt text",
+            f"add 'alt:' next to it, saying in {file.path.parent.name} what the picture shows "
+            "(screen readers read it aloud)",
+        )
+    )
+
+
+def _inspect_file(
+    path: Path,
+    project: Project,
+    report: CheckReport,
+    pixel_limit: int,
+    where: Path,
+    line: int | None,
+    *,
+    prefix: str = "",
+) -> None:
+    shown = path.relative_to(project.root.resolve()).as_posix()
+    try:
+        inspect_image(path.read_bytes(), limit=pixel_limit, name=shown)
+    except FetchRefused as exc:
+        report.add(
+            Finding(
+                where, line, ERROR, exc.rule or "image-unreadable", prefix + exc.message, exc.hint
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Editions: templates filled, resources and fonts
+
+
+def _check_edition(
+    project: Project,
+    content: Content,
+    env: Any,
+    document_name: str,
+    lang: str,
+    report: CheckReport,
+    pixel_limit: int,
+) -> None:
+    from iombrochure.templating import render_edition
+
+    document = project.documents[document_name]
+    html_dir = project.output_dir / "html"
+    try:
+        edition = render_edition(project, content, document, lang, env=env, html_dir=html_dir)
+    except TemplateError as error:
+        report.add(Finding.from_error(error, rule="template-error"))
+        return
+    except ContentError as error:
+        report.add(Finding.from_error(error))
+        return
+    template = project.templates_dir / document.template
+    sources = _Sources(project, content, lang, document.content)
+    html_url = (html_dir / f"{document_name}-{lang}.html").resolve().as_uri()
+    base, references = html_references(edition.html)
+    page_url = urljoin(html_url, base) if base else html_url
+    stylesheets: list[Path] = []
+    for reference in references:
+        path = _check_reference(
+            project, reference, page_url, report, pixel_limit, sources, template
+        )
+        if path is not None and reference.where == "link href":
+            stylesheets.append(path)
+    for sheet in stylesheets:
+        _check_stylesheet(project, sheet, report, pixel_limit, seen=set())
+    _check_fonts(project, edition.html, lang, sources, template, report)
+
+
+@dataclass
+class _Sources:
+    """Where a piece of text in an edition may come from: for naming file and line."""
+
+    project: Project
+    content: Content
+    lang: str
+    names: tuple[str, ...]
+
+    def locate(self, needle: str) -> list[tuple[Path, int | None]]:
+        found: list[tuple[Path, int | None]] = []
+        files = [
+            self.content.files[self.lang][n]
+            for n in self.names
+            if n in self.content.files.get(self.lang, {})
+        ]
+        for file in [*files, self.content.data]:
+            for key_path, text in iter_strings(file.data):
+                if key_path and key_path[0] == "translation":
+                    continue
+                if needle in text:
+                    found.append((file.path, file.line_of(key_path)))
+        if found:
+            return found
+        from iombrochure.i18n import catalog_path
+
+        for path in [
+            catalog_path(self.project, self.lang),
+            *sorted(self.project.templates_dir.rglob("*")),
+        ]:
+            if not path.is_file():
+                continue
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                continue
+            for number, line in enumerate(lines, 1):
+                if needle in line:
+                    found.append((path, number))
+        return found
+
+
+def _check_reference(
+    project: Project,
+    reference: Reference,
+    base_url: str,
+    report: CheckReport,
+    pixel_limit: int,
+    sources: _Sources,
+    template: Path,
+) -> Path | None:
+    """Whether the renderer could fetch ``reference``; the local file if it may."""
+    from iombrochure.render import safe_resource_path
+
+    url = reference.url.strip()
+    if not url or url.startswith(("data:", "#")):
+        return None
+    places = sources.locate(reference.url) or [(template, None)]
+    absolute = urljoin(base_url, url)
+
+    def add(rule: str, message: str, hint: str | None) -> None:
+        for path, line in places:
+            report.add(Finding(path, line, ERROR, rule, message, hint))
+
+    try:
+        path = safe_resource_path(absolute, project.root)
+    except FetchRefused as exc:
+        add("resource-outside", f"{reference.where} {url!r}: {exc.message}", exc.hint)
+        return None
+    if not path.is_file():
+        shown = _shown(path, project)
+        add(
+            "resource-missing",
+            f"{reference.where} {url!r}: {shown} does not exist",
+            "check the spelling and the folder",
+        )
+        return None
+    if reference.where != "link href":
+        for where, line in places:
+            _inspect_file(path, project, report, pixel_limit, where, line)
+    return path
+
+
+def _check_stylesheet(
+    project: Project, sheet: Path, report: CheckReport, pixel_limit: int, *, seen: set[Path]
+) -> None:
+    from iombrochure.render import FONT_SUFFIXES, safe_resource_path
+
+    if sheet in seen:
+        return
+    seen.add(sheet)
+    try:
+        text = sheet.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        report.add(Finding(sheet, None, ERROR, "resource-missing", "cannot read the stylesheet"))
+        return
+    for reference in css_references(text):
+        url = reference.url.strip()
+        if not url or url.startswith(("data:", "#")):
+            continue
+        line = text.count("\n", 0, reference.offset) + 1
+        try:
+            path = safe_resource_path(urljoin(sheet.as_uri(), url), project.root)
+        except FetchRefused as exc:
+            report.add(
+                Finding(
+                    sheet,
+                    line,
+                    ERROR,
+                    "resource-outside",
+                    f"{reference.where} {url!r}: {exc.message}",
+                    exc.hint,
+                )
+            )
+            continue
+        if not path.is_file():
+            report.add(
+                Finding(
+                    sheet,
+                    line,
+                    ERROR,
+                    "resource-missing",
+                    f"{reference.where} {url!r}: {_shown(path, project)} does not exist",
+                    "check the spelling and the folder",
+                )
+            )
+        elif reference.where == "@import":
+            _check_stylesheet(project, path, report, pixel_limit, seen=seen)
+        elif path.suffix.lower() not in FONT_SUFFIXES:
+            _inspect_file(path, project, report, pixel_limit, sheet, line)
+
+
+def _shown(path: Path, project: Project) -> str:
+    try:
+        return path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return unquote(str(path))
+
+
+def _check_fonts(
+    project: Project,
+    html_text: str,
+    lang: str,
+    sources: _Sources,
+    template: Path,
+    report: CheckReport,
+) -> None:
+    from iombrochure.render import uncovered_characters
+
+    for char in uncovered_characters(html_text, project.fonts_dir):
+        name = unicodedata.name(char, "unnamed character")
+        places = sources.locate(char) or [(template, None)]
+        for path, line in places:
+            report.add(
+                Finding(
+                    path,
+                    line,
+                    ERROR,
+                    "font-coverage",
+                    f"no bundled font has {char!r} (U+{ord(char):04X} {name}): the {lang} "
+                    "edition would print it with a system font, or as an empty box",
+                    "remove or replace the character, or add a font that has it to fonts/",
+                )
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# Completeness and stale translations
+
+
+def _summarise(
+    project: Project,
+    content: Content,
+    lang: str,
+    catalog: _CatalogState | None,
+    report: CheckReport,
+) -> LanguageSummary:
+    source = project.source_language
+    summary = LanguageSummary(lang=lang, source=lang == source)
+    source_files = content.files.get(source, {})
+    files = content.files.get(lang, {})
+    stale_total: int | None = 0
+    for name in content_names(project):
+        if name not in source_files:
+            continue
+        fields = list(translatable_fields(source_files[name]))
+        summary.fields += len(fields)
+        if lang == source:
+            continue
+        translation = files.get(name)
+        if translation is None:
+            continue
+        translated = {f.key_path for f in translatable_fields(translation)}
+        summary.translated += sum(1 for f in fields if f.key_path in translated)
+        stale = stale_fields(source_files[name], translation)
+        if stale is None:
+            stale_total = None
+            report.add(
+                Finding(
+                    translation.path,
+                    None,
+                    WARNING,
+                    "translation-fingerprints",
+                    "no translation: block records which source text was translated, so "
+                    "changes to the source cannot be noticed",
+                    f"after checking the translation, run: iombrochure translations mark-current "
+                    f"--lang {lang} {_relative(translation.path, project.root)}",
+                )
+            )
+            continue
+        if stale_total is not None:
+            stale_total += len(stale)
+        source_path = _relative(source_files[name].path, project.root)
+        for item in stale:
+            if item.recorded is None:
+                message = (
+                    f"{item.field.name}: no fingerprint recorded for this translation, so a "
+                    f"change to its source ({source_path}:{item.source_line}) would go unnoticed"
+                )
+            else:
+                message = (
+                    f"{item.field.name} may be out of date: its source text changed since it was "
+                    f"translated (see {source_path}:{item.source_line})"
+                )
+            report.add(
+                Finding(
+                    translation.path,
+                    item.translated_line,
+                    WARNING,
+                    "stale-translation",
+                    message,
+                    f"update the translation, then run: iombrochure translations mark-current "
+                    f"--lang {lang} --field {item.field.name} {_relative(translation.path, project.root)}",
+                )
+            )
+    if lang != source:
+        summary.stale = stale_total
+        if catalog is not None:
+            summary.catalog_total = catalog.total
+            summary.catalog_translated = catalog.translated
+    return summary
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
