@@ -262,6 +262,7 @@ def build(
         project,
         documents=list(dict.fromkeys(job.document for job in jobs)),
         languages=sorted({job.lang for job in jobs}),
+        strict=strict,
     )
     context = BuildContext(project=project, content=content, output_dir=output_dir)
     result = BuildResult(warnings=check_warnings)

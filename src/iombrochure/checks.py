@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -50,8 +50,10 @@ from iombrochure.safety import (
     css_references,
     html_references,
     inspect_image,
+    is_svg,
     link_problem,
     max_image_pixels,
+    svg_references,
 )
 from iombrochure.translations import is_translatable, stale_fields, translatable_fields
 
@@ -251,12 +253,21 @@ def run_checks(
 
 
 def check_before_build(
-    project: Project, *, documents: list[str], languages: list[str]
+    project: Project, *, documents: list[str], languages: list[str], strict: bool = False
 ) -> tuple[Content, list[str]]:
-    """The checks ``build`` runs first: the loaded content and the warnings, or CheckFailed."""
+    """The checks ``build`` runs first: the loaded content and the warnings, or CheckFailed.
+
+    Under ``strict`` a warning fails too, before any page is laid out.
+    """
     report = run_checks(project, documents=documents, languages=languages)
-    if report.errors:
-        raise CheckFailed(report.errors)
+    failing = report.errors
+    if strict:
+        failing = [
+            f if f.severity == ERROR else replace(f, message=f"--strict: warning: {f.message}")
+            for f in report.findings
+        ]
+    if failing:
+        raise CheckFailed(failing)
     assert report.content is not None
     content = report.content
     content.files = {lang: content.files[lang] for lang in languages}
@@ -397,6 +408,43 @@ def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     return messages
 
 
+_PO_KEYWORD_LINE = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)(?:\s+(.*))?$")
+_PO_STRING = re.compile(r'^"(?:[^"\\]|\\.)*"$')
+
+
+def po_syntax_problems(path: Path) -> list[tuple[int, str]]:
+    """Lines of a .po file that Babel would misread without a word.
+
+    Babel's reader is lenient: ``msgstr "نشانی`` (no closing quote) silently loses the last
+    letter, and ``msgid Address`` becomes "ddres". gettext's own tools refuse such lines, and so
+    does check.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        return [(1, f"the file is not UTF-8 text ({exc.reason})")]
+    problems = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if line.startswith("#~"):
+            line = line[2:].strip()
+        elif not line or line.startswith("#"):
+            continue
+        keyword = _PO_KEYWORD_LINE.match(line)
+        if keyword:
+            text = (keyword.group(2) or "").strip()
+            if not _PO_STRING.match(text):
+                problems.append(
+                    (
+                        number,
+                        f"the text after {keyword.group(1)} is not one quoted string: {text!r}",
+                    )
+                )
+        elif not _PO_STRING.match(line):
+            problems.append((number, f"a line that gettext cannot read: {line[:40]!r}"))
+    return problems
+
+
 def _check_catalog(
     project: Project, lang: str, report: CheckReport, templates_ok: bool
 ) -> _CatalogState | None:
@@ -418,14 +466,29 @@ def _check_catalog(
             )
         )
         return None
-    try:
-        with path.open("rb") as stream:
-            catalog = read_po(stream, abort_invalid=True)
-    except Exception as exc:  # Babel's PoFileError, UnicodeDecodeError: the file is broken
+    problems = po_syntax_problems(path)
+    for line, problem in problems:
         report.add(
             Finding(
                 path,
-                getattr(exc, "lineno", None),
+                line,
+                ERROR,
+                "catalog-syntax",
+                f"cannot read the translation catalog: {problem}",
+                'write msgid "..." and msgstr "..." with both quotes, on one line each',
+            )
+        )
+    if problems:
+        return None
+    try:
+        with path.open("rb") as stream:
+            catalog = read_po(stream, abort_invalid=True)
+    except Exception as exc:  # Babel's PoFileError: the file is broken
+        line = getattr(exc, "lineno", None)
+        report.add(
+            Finding(
+                path,
+                line + 1 if isinstance(line, int) else None,
                 ERROR,
                 "catalog-syntax",
                 f"cannot read the translation catalog: {exc}",
@@ -665,16 +728,22 @@ def _inspect_file(
     line: int | None,
     *,
     prefix: str = "",
+    seen: set[Path] | None = None,
 ) -> None:
+    """Measure a picture (see safety.py); an SVG's own references are followed too."""
     shown = path.relative_to(project.root.resolve()).as_posix()
+    data = path.read_bytes()
     try:
-        inspect_image(path.read_bytes(), limit=pixel_limit, name=shown)
+        inspect_image(data, limit=pixel_limit, name=shown)
     except FetchRefused as exc:
         report.add(
             Finding(
                 where, line, ERROR, exc.rule or "image-unreadable", prefix + exc.message, exc.hint
             )
         )
+        return
+    if is_svg(data):
+        _check_nested(project, path, report, pixel_limit, set() if seen is None else seen)
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,8 +783,9 @@ def _check_edition(
         )
         if path is not None and reference.where == "link href":
             stylesheets.append(path)
+    seen: set[Path] = set()
     for sheet in stylesheets:
-        _check_stylesheet(project, sheet, report, pixel_limit, seen=set())
+        _check_nested(project, sheet, report, pixel_limit, seen)
     _check_fonts(project, edition.html, lang, sources, template, report)
 
 
@@ -802,30 +872,34 @@ def _check_reference(
     return path
 
 
-def _check_stylesheet(
-    project: Project, sheet: Path, report: CheckReport, pixel_limit: int, *, seen: set[Path]
+def _check_nested(
+    project: Project, container: Path, report: CheckReport, pixel_limit: int, seen: set[Path]
 ) -> None:
+    """The resources a stylesheet or SVG picture refers to, relative to it, with its lines."""
     from iombrochure.render import FONT_SUFFIXES, safe_resource_path
 
-    if sheet in seen:
+    if container in seen:
         return
-    seen.add(sheet)
+    seen.add(container)
     try:
-        text = sheet.read_text(encoding="utf-8")
+        text = container.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        report.add(Finding(sheet, None, ERROR, "resource-missing", "cannot read the stylesheet"))
+        report.add(
+            Finding(container, None, ERROR, "resource-missing", "cannot read the file as text")
+        )
         return
-    for reference in css_references(text):
+    svg = is_svg(text.encode("utf-8"))
+    for reference in svg_references(text) if svg else css_references(text):
         url = reference.url.strip()
         if not url or url.startswith(("data:", "#")):
             continue
         line = text.count("\n", 0, reference.offset) + 1
         try:
-            path = safe_resource_path(urljoin(sheet.as_uri(), url), project.root)
+            path = safe_resource_path(urljoin(container.as_uri(), url), project.root)
         except FetchRefused as exc:
             report.add(
                 Finding(
-                    sheet,
+                    container,
                     line,
                     ERROR,
                     "resource-outside",
@@ -837,7 +911,7 @@ def _check_stylesheet(
         if not path.is_file():
             report.add(
                 Finding(
-                    sheet,
+                    container,
                     line,
                     ERROR,
                     "resource-missing",
@@ -846,9 +920,9 @@ def _check_stylesheet(
                 )
             )
         elif reference.where == "@import":
-            _check_stylesheet(project, path, report, pixel_limit, seen=seen)
+            _check_nested(project, path, report, pixel_limit, seen)
         elif path.suffix.lower() not in FONT_SUFFIXES:
-            _inspect_file(path, project, report, pixel_limit, sheet, line)
+            _inspect_file(path, project, report, pixel_limit, container, line, seen=seen)
 
 
 def _shown(path: Path, project: Project) -> str:
@@ -866,8 +940,21 @@ def _check_fonts(
     template: Path,
     report: CheckReport,
 ) -> None:
-    from iombrochure.render import uncovered_characters
+    from iombrochure.render import bundled_cmap, uncovered_characters
 
+    if not bundled_cmap(project.fonts_dir):
+        report.add(
+            Finding(
+                project.fonts_dir,
+                None,
+                ERROR,
+                "font-coverage",
+                "no font files (.ttf, .otf, .woff, .woff2) in the project's fonts/ folder: every "
+                "character would print with a system font",
+                "copy the bundled fonts/ folder (with its licences) into the project",
+            )
+        )
+        return
     for char in uncovered_characters(html_text, project.fonts_dir):
         name = unicodedata.name(char, "unnamed character")
         places = sources.locate(char) or [(template, None)]

@@ -24,12 +24,19 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, NodeEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+)
 
 from iombrochure.config import Project
 from iombrochure.errors import ContentError
 
 DATA_FILE = "data.yaml"
+#: Content is a few levels deep; a file nested deeper is a mistake or an attack on the parser.
+MAX_DEPTH = 20
 
 #: Sections of data.yaml and how their values are written.
 DATA_SECTIONS = {
@@ -159,8 +166,21 @@ def read_yaml(path: Path) -> Any:
 def parse_yaml(text: str, *, path: Path) -> Any:
     """Parse YAML text (of the file at ``path``), refusing aliases and tags before building it."""
     yaml = YAML(typ="rt")
+    depth = 0
     try:
         for event in yaml.parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ContentError(
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                        path=path,
+                        line=event.start_mark.line + 1,
+                        hint="content is a few levels of fields and lists; look for runs of [ or {",
+                        rule="yaml-unsafe",
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
             if isinstance(event, AliasEvent) or (
                 isinstance(event, NodeEvent) and event.anchor is not None
             ):
@@ -172,7 +192,8 @@ def parse_yaml(text: str, *, path: Path) -> Any:
                     rule="yaml-unsafe",
                 )
             tag = getattr(event, "tag", None)
-            if tag is not None and not getattr(event, "implicit", (True, True))[0]:
+            implicit = getattr(event, "implicit", True)  # a pair for scalars, a flag otherwise
+            if tag is not None and not (implicit[0] if isinstance(implicit, tuple) else implicit):
                 raise ContentError(
                     f"YAML tags ({tag}) are not allowed in content",
                     path=path,
@@ -183,6 +204,13 @@ def parse_yaml(text: str, *, path: Path) -> Any:
         return yaml.load(text)
     except ContentError:
         raise
+    except RecursionError:
+        raise ContentError(
+            "the YAML is nested too deeply to be content",
+            path=path,
+            hint="content is a few levels of fields and lists; look for runs of [ or {",
+            rule="yaml-unsafe",
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -303,6 +303,9 @@ class Renderer:
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
             logger.removeHandler(collector)
+        if refused:  # WeasyPrint swallows some (inside SVG images); a refusal must stop the build
+            error = refused[0]
+            raise FetchRefused(f"{label}: {error.message}", hint=error.hint, rule=error.rule)
         if overflows:
             raise RenderError(
                 f"{label}: " + "; ".join(overflow.describe() for overflow in overflows),
