@@ -6,6 +6,7 @@ written into tmp_path, so a test can break one file and see what the tool says a
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -37,14 +38,23 @@ def scratch_project(tmp_path: Path) -> Path:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m iombrochure`` in a fresh process, as a user would."""
+    """Run ``python -m iombrochure`` in a fresh process, as a user would.
+
+    The package is this checkout's, whatever ``cwd`` is (a relative PYTHONPATH would not be).
+    """
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), *_python_path()])}
     return subprocess.run(
         [sys.executable, "-m", "iombrochure", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def _python_path() -> list[str]:
+    return [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 
 
 @pytest.fixture(scope="session")

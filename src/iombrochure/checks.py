@@ -288,13 +288,9 @@ def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
 
 
 def _check_typography(file: ContentFile, report: CheckReport) -> None:
-    from iombrochure.typography import check_persian_yaml_file
+    from iombrochure.typography import check_persian_yaml_document
 
-    try:
-        results = check_persian_yaml_file(file.path, is_prose=_is_prose(file))
-    except ContentError as error:
-        report.add(Finding.from_error(error, rule="yaml-syntax"))
-        return
+    results = check_persian_yaml_document(file.data, is_prose=_is_prose(file))
     for line, key_path, finding in results:
         report.add(
             Finding(

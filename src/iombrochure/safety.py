@@ -62,7 +62,7 @@ def link_problem(url: str) -> str | None:
         return f"link {text!r} is not encrypted: write https:// instead of http://"
     if scheme:
         return f"link {text!r} uses {scheme}:, which is not allowed in content"
-    if text.startswith("www.") or "." in text.split("/", 1)[0]:
+    if re.fullmatch(r"[\w-]+(\.[\w-]+)+", text.split("/", 1)[0]):
         return f"link {text!r} has no scheme: write https://{text}"
     return f"link {text!r} is not a web, e-mail or phone link"
 

@@ -50,7 +50,7 @@ HEADER = (
 )
 
 _BLOCK_START = re.compile(rf"^{BLOCK_KEY}\s*:")
-_TOP_LEVEL_LINE = re.compile(r"^[^\s#]")
+_TOP_LEVEL_LINE = re.compile(r"^\S")  # a key or a comment at column 0 ends the block
 
 
 def normalise(text: str) -> str:
@@ -227,9 +227,9 @@ def replace_block(text: str, block: str) -> str:
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _BLOCK_START.match(line)), None)
     if start is None:
-        if text and not text.endswith("\n"):
-            text += "\n"
-        separator = "\n" if text.strip() else ""
+        if not text.strip():
+            return HEADER + block
+        separator = "" if text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
         return text + separator + HEADER + block
     end = start + 1
     while end < len(lines) and not _TOP_LEVEL_LINE.match(lines[end]):

@@ -54,6 +54,7 @@ __all__ = [
     "KeyPath",
     "TypographyFinding",
     "check_persian_text",
+    "check_persian_yaml_document",
     "check_persian_yaml_file",
     "fix_persian_text",
     "fix_persian_yaml_file",
@@ -735,6 +736,13 @@ def check_persian_yaml_file(
     path = Path(path)
     text, _, _ = _read_yaml_text(path)
     document = _load_yaml(_new_yaml(), text, path)
+    return check_persian_yaml_document(document, is_prose=is_prose)
+
+
+def check_persian_yaml_document(
+    document: Any, *, is_prose: Callable[[KeyPath], bool] | None = None
+) -> list[tuple[int, KeyPath, TypographyFinding]]:
+    """Like :func:`check_persian_yaml_file`, for a document ruamel (round-trip) already loaded."""
     results = []
     for scalar in _iter_string_scalars(document):
         if is_prose is not None and not is_prose(scalar.key_path):
