@@ -175,7 +175,7 @@ class CheckReport:
 
 
 class CheckFailed(IombrochureError):
-    """``build`` found errors before rendering; ``errors`` holds every finding."""
+    """``build`` found errors before rendering; ``findings`` holds every one of them."""
 
     def __init__(self, errors: list[Finding]) -> None:
         first = errors[0]
@@ -184,7 +184,7 @@ class CheckFailed(IombrochureError):
         super().__init__(
             message, path=first.path, line=first.line, hint=first.hint, rule=first.rule
         )
-        self.errors = errors
+        self.findings = errors
 
 
 def config_failure(error: IombrochureError, root: Path) -> CheckReport:
@@ -959,7 +959,7 @@ def _check_fonts(
                 Finding(
                     path,
                     line,
-                    ERROR,
+                    WARNING,  # as the renderer says it: the PDF is made, with a foreign glyph
                     "font-coverage",
                     f"no bundled font has {char!r} (U+{ord(char):04X} {name}): the {lang} "
                     "edition would print it with a system font, or as an empty box",

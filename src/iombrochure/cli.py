@@ -58,7 +58,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except IombrochureError as exc:
             if settings and settings.verbosity > 0:
                 traceback.print_exc()
-            for problem in getattr(exc, "errors", None) or [exc]:  # every problem, one line each
+            for problem in getattr(exc, "findings", None) or [exc]:  # check's: one line each
                 click.secho(f"error: {problem.format(relative_to=root)}", fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
