@@ -379,6 +379,17 @@ CASES = [
         "images/logo.png does not exist",
     ),
     Case(
+        "template-image-without-alt",
+        both(
+            write("images/logo.png", png_header(80, 40)),
+            replace(TEMPLATE, "<h1>", '<img src="images/logo.png"><h1>'),
+        ),
+        TEMPLATE,
+        "images/logo.png",
+        "picture 'images/logo.png' has no alt text",
+        command=("check", "--strict"),
+    ),
+    Case(
         "image-too-many-pixels",
         both(
             write("images/huge.png", png_header(12_000, 12_000)),

@@ -378,8 +378,8 @@ def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
 
 @dataclass
 class _CatalogState:
-    total: int
-    translated: int
+    total: int | None
+    translated: int | None
 
 
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
@@ -536,7 +536,9 @@ def _check_catalog(
                             f"translation of {shown!r}: {problem.message}",
                         )
                     )
-    used = template_messages(project) if templates_ok else {}
+    if not templates_ok:
+        return _CatalogState(total=None, translated=None)  # cannot tell what the templates use
+    used = template_messages(project)
     translated = 0
     for msgid, (template, line) in used.items():
         entry = catalog.get(msgid)
@@ -840,9 +842,21 @@ def _check_reference(
     from iombrochure.render import safe_resource_path
 
     url = reference.url.strip()
+    places = sources.locate(reference.url) or [(template, None)]
+    if reference.alt is not None and not reference.alt.strip():
+        for path, line in places:
+            report.add(
+                Finding(
+                    path,
+                    line,
+                    WARNING,
+                    "image-alt",
+                    f"picture {url!r} has no alt text (tagged PDFs need one for screen readers)",
+                    'add alt="..." saying what the picture shows',
+                )
+            )
     if not url or url.startswith(("data:", "#")):
         return None
-    places = sources.locate(reference.url) or [(template, None)]
     absolute = urljoin(base_url, url)
 
     def add(rule: str, message: str, hint: str | None) -> None:

@@ -177,6 +177,7 @@ class Reference:
     url: str
     where: str  # "img src", "url()", "@import", ...
     offset: int = 0  # in the stylesheet text, for its line number
+    alt: str | None = None  # an <img>'s alt text ("" when absent)
 
 
 def css_references(text: str) -> list[Reference]:
@@ -237,7 +238,8 @@ def html_references(html_text: str) -> tuple[str | None, list[Reference]]:
                 references.append(Reference(values.get("href", ""), "link href"))
             for name, value in values.items():
                 if (tag, name) in _RESOURCE_ATTRIBUTES:
-                    references.append(Reference(value, f"{tag} {name}"))
+                    alt = values.get("alt", "") if tag == "img" else None
+                    references.append(Reference(value, f"{tag} {name}", alt=alt))
                 elif name == "srcset":
                     for candidate in value.split(","):
                         if candidate.strip():
