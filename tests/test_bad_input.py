@@ -443,7 +443,16 @@ CASES = [
         CONFIG,
         None,
         "factsheet (en, screen) runs to",
-        command=("build", "--lang", "en"),
+        command=(
+            "build",
+            "--lang",
+            "en",
+            "--doc",
+            "factsheet",
+            "--variant",
+            "screen",
+            "--no-preview",
+        ),
     ),
     # --- security ---------------------------------------------------------------------------
     Case(
@@ -480,7 +489,7 @@ CASES = [
     Case(
         "symlink-out-of-project",
         both(
-            lambda root: (root / "images").mkdir(),
+            lambda root: (root / "images").mkdir(exist_ok=True),
             lambda root: (root / "images" / "secret.png").symlink_to("/etc/passwd"),
             replace(TEMPLATE, "<h1>", '<img src="images/secret.png" alt=""><h1>'),
         ),
@@ -501,7 +510,16 @@ CASES = [
         DATA,
         "logo: http://127.0.0.1:9/x.png",
         "refused to fetch 'http://127.0.0.1:9/x.png'",
-        command=("build", "--lang", "en"),
+        command=(
+            "build",
+            "--lang",
+            "en",
+            "--doc",
+            "factsheet",
+            "--variant",
+            "screen",
+            "--no-preview",
+        ),
     ),
     Case(
         "svg-links-out-of-project",

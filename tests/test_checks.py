@@ -42,8 +42,8 @@ def test_bundled_project_is_clean():
     result = run_cli("check", "--project", str(REPO))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        "en: source language, 62 fields",
-        "fa: 62/62 fields translated, catalog 14/14, 0 stale",
+        "en: source language, 97 fields",
+        "fa: 97/97 fields translated, catalog 19/19, 0 stale",
         "0 errors, 0 warnings",
     ]
     assert result.stderr == ""
@@ -69,10 +69,10 @@ def test_json_lists_findings_with_path_line_severity_rule_and_the_summary(scratc
     assert report["summary"]["fa"] == {
         "lang": "fa",
         "source": False,
-        "fields": 62,
-        "translated": 62,
-        "catalog_total": 14,
-        "catalog_translated": 14,
+        "fields": 97,
+        "translated": 97,
+        "catalog_total": 19,
+        "catalog_translated": 19,
         "stale": 0,
     }
 
@@ -189,7 +189,7 @@ def test_a_changed_source_makes_its_translation_stale_until_marked_current(scrat
         "(update the translation, then run: iombrochure translations mark-current --lang fa "
         "--field about.areas[4].topics[1] content/fa/iom.yaml)"
     )
-    assert "fa: 62/62 fields translated, catalog 14/14, 1 stale" in result.stdout
+    assert "fa: 97/97 fields translated, catalog 19/19, 1 stale" in result.stdout
     assert run_cli("check", "--strict", "--project", str(scratch_project)).returncode == 1
 
     # check --fix never makes a translation look current.
@@ -301,7 +301,18 @@ def test_build_strict_fails_on_check_warnings_and_plain_build_reports_them(scrat
         "(iombrochure check --fix corrects it)"
     ]
     assert not (scratch_project / "dist").exists()
-    result = run_cli("build", "--lang", "fa", "--project", str(scratch_project))
+    result = run_cli(
+        "build",
+        "--lang",
+        "fa",
+        "--doc",
+        "factsheet",
+        "--variant",
+        "screen",
+        "--no-preview",
+        "--project",
+        str(scratch_project),
+    )
     assert result.returncode == 0, result.stderr
     assert f"warning: content/fa/factsheet.yaml:{line}: key_figures[1].label: Quotation" in (
         result.stderr
@@ -326,7 +337,19 @@ def test_raw_html_in_prose_is_printed_as_text_never_as_elements(scratch_project:
             'with the <script>alert(1)</script> <img src="file:///etc/passwd"> Government.',
         )
     )
-    result = run_cli("build", "--lang", "en", "--emit-html", "--project", str(scratch_project))
+    result = run_cli(
+        "build",
+        "--lang",
+        "en",
+        "--doc",
+        "factsheet",
+        "--variant",
+        "screen",
+        "--no-preview",
+        "--emit-html",
+        "--project",
+        str(scratch_project),
+    )
     assert result.returncode == 0, result.stderr
     line = line_number(en, "  intro: >-")
     assert f"content/en/iom.yaml:{line}: iran.intro: HTML such as '<script>'" in result.stderr
@@ -368,7 +391,7 @@ def test_a_picture_field_needs_a_file_inside_the_project_and_alt_text(
 ):
     from PIL import Image
 
-    (scratch_project / "images").mkdir()
+    (scratch_project / "images").mkdir(exist_ok=True)
     Image.new("RGB", (60, 40), "navy").save(scratch_project / "images" / "cover.png")
     add_cover(scratch_project, "en", "images/cover.png", "Staff at a border post")
     add_cover(scratch_project, "fa", "images/cover.png", "کارکنان در یک پاسگاه مرزی")
@@ -400,7 +423,7 @@ def test_a_picture_field_needs_a_file_inside_the_project_and_alt_text(
 def test_bad_picture_fields(picture_schema, scratch_project: Path, image, alt, rule, message):
     from PIL import Image
 
-    (scratch_project / "images").mkdir()
+    (scratch_project / "images").mkdir(exist_ok=True)
     Image.new("RGB", (60, 40), "navy").save(scratch_project / "images" / "cover.png")
     Image.new("1", (3000, 2000)).save(scratch_project / "images" / "big.png")
     config = scratch_project / "iombrochure.toml"
