@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html.parser
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -487,3 +490,14 @@ def test_css_references_are_read_as_a_css_parser_reads_them():
 def test_links_in_content(url: str, problem: str | None):
     found = link_problem(url)
     assert (found is None) if problem is None else (problem in found)
+
+
+def test_check_renders_nothing_and_does_not_import_weasyprint():
+    code = (
+        "import sys; from click.testing import CliRunner; from iombrochure.cli import main;"
+        f"r = CliRunner().invoke(main, ['check', '-q', '--project', {str(REPO)!r}]);"
+        "assert r.exit_code == 0, r.output; print('weasyprint' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.stdout.strip() == "False", result.stderr
