@@ -46,6 +46,7 @@ from iombrochure.content import (
 )
 from iombrochure.errors import ContentError, FetchRefused, IombrochureError, TemplateError
 from iombrochure.safety import (
+    DEFAULT_MAX_IMAGE_PIXELS,
     Reference,
     css_references,
     html_references,
@@ -214,8 +215,6 @@ def run_checks(
         pixel_limit = max_image_pixels(project)
     except IombrochureError as error:
         report.add(Finding.from_error(error, rule="config"))
-        from iombrochure.safety import DEFAULT_MAX_IMAGE_PIXELS
-
         pixel_limit = DEFAULT_MAX_IMAGE_PIXELS
     if fix:
         report.fixed = fix_typography(project, languages)
