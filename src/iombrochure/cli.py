@@ -7,6 +7,7 @@ unset flag never overrides the project config. Heavy imports happen inside the c
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -64,6 +65,11 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("interrupted; no output was changed", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`iombrochure check | head`): not an error of ours. Point
+            # stdout at devnull so that Python's final flush does not complain either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug, not the user's fault: still one line without -v
