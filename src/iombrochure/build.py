@@ -10,13 +10,15 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iombrochure.config import Project
-from iombrochure.content import Content, load_content
 from iombrochure.errors import ConfigError, RenderError
-from iombrochure.outputs import Output, commit_files, describe, write_manifest
-from iombrochure.templating import Edition, make_environment, render_edition
+from iombrochure.outputs import Output, commit_files, describe, read_manifest, write_manifest
+
+if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
+    from iombrochure.content import Content
+    from iombrochure.templating import Edition
 
 VARIANTS = ("screen",)
 
@@ -40,9 +42,10 @@ class Job:
 
 @dataclass
 class BuildResult:
-    outputs: list[Output] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)  # rebuilt and written, in plan order
     warnings: list[str] = field(default_factory=list)
     html_files: list[Path] = field(default_factory=list)
+    up_to_date: list[Output] = field(default_factory=list)  # planned, but nothing had changed
 
 
 def plan_jobs(
@@ -116,8 +119,21 @@ class RenderedJob:
     warnings: list[str]
 
 
-def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
-    """Template and render one job, and check its page budget. Writes nothing."""
+@dataclass
+class PreparedJob:
+    """A job templated and ready for WeasyPrint: everything a renderer (here or in a worker
+    process) needs is in ``render_args``, the keyword arguments of ``Renderer.render``."""
+
+    job: Job
+    edition: Edition
+    html_path: Path
+    render_args: dict[str, Any]
+
+
+def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
+    """Template one job (cheap, no WeasyPrint): the first half of :func:`render_job`."""
+    from iombrochure.templating import make_environment, render_edition
+
     project = context.project
     if context.env is None:
         context.env = make_environment(project)
@@ -130,12 +146,21 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
         html_dir=context.html_dir,
     )
     html_path = context.html_dir / f"{job.document}-{job.lang}.html"
-    rendered = context.get_renderer().render(
-        edition.html,
-        base_url=html_path,
-        label=job.label,
-        pdf_options=pdf_options(project, job, edition),
-    )
+    render_args = {
+        "html_text": edition.html,
+        "base_url": html_path,
+        "label": job.label,
+        "pdf_options": pdf_options(project, job, edition),
+    }
+    return PreparedJob(job=job, edition=edition, html_path=html_path, render_args=render_args)
+
+
+def finish_job(
+    context: BuildContext, prepared: PreparedJob, rendered: Any, *, emit_html: bool = False
+) -> RenderedJob:
+    """Check the page budget and name the files of a rendered job: the second half."""
+    project = context.project
+    job = prepared.job
     budget = project.documents[job.document].page_budget
     if rendered.pages > budget:
         raise RenderError(
@@ -147,7 +172,7 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
     pdf_path = job.pdf_path(context.output_dir)
     files = {pdf_path: rendered.pdf}
     if emit_html:
-        files[html_path] = edition.html.encode("utf-8")
+        files[prepared.html_path] = prepared.edition.html.encode("utf-8")
     output = describe(
         context.output_dir,
         pdf_path,
@@ -160,6 +185,13 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
     return RenderedJob(job=job, output=output, files=files, warnings=rendered.warnings)
 
 
+def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
+    """Template and render one job in this process, and check its page budget. Writes nothing."""
+    prepared = prepare_job(context, job)
+    rendered = context.get_renderer().render(**prepared.render_args)
+    return finish_job(context, prepared, rendered, emit_html=emit_html)
+
+
 def build(
     project: Project,
     *,
@@ -169,30 +201,123 @@ def build(
     emit_html: bool = False,
     strict: bool = False,
     progress: Callable[[str], None] | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    renderer: Any = None,
 ) -> BuildResult:
     """Build the requested editions (default: every document in every language).
 
+    Only outputs whose inputs changed are rendered (all of them with ``force``), by ``jobs``
+    worker processes (default: one per core; 1 renders here). ``renderer`` lends a warm
+    Renderer (watch mode). The content is validated every time, even when nothing is rebuilt.
     Every job renders before any file is written; a failure leaves the output folder as it was.
     """
+    from iombrochure.content import load_content
+    from iombrochure.incremental import Tracker
+    from iombrochure.workers import RenderPool, resolve_jobs
+
     output_dir = (out_dir or project.output_dir).resolve()
-    jobs = plan_jobs(project, documents=documents, languages=languages)
-    content = load_content(project, languages=sorted({job.lang for job in jobs}))
-    context = BuildContext(project=project, content=content, output_dir=output_dir)
+    planned = plan_jobs(project, documents=documents, languages=languages)
+    tracker = Tracker(project, output_dir, force=force, emit_html=emit_html)
+    stale: list[Job] = []
+    for job in planned:
+        reason = tracker.check(job)
+        if reason is not None:
+            stale.append(job)
+        if progress:
+            progress(f"{job.label}: {'up to date' if reason is None else 'rebuild, ' + reason}")
+    workers = min(resolve_jobs(jobs), len(stale))
+    pool = None
+    if renderer is None and workers > 1:
+        pool = RenderPool(project.root, workers=workers, epoch=source_date_epoch(project))
+    try:
+        content = load_content(project, languages=sorted({job.lang for job in planned}))
+        context = BuildContext(
+            project=project, content=content, output_dir=output_dir, renderer=renderer
+        )
+        rendered = _render_jobs(
+            context, stale, tracker, pool, emit_html=emit_html, progress=progress
+        )
+    except BaseException:
+        if pool is not None:
+            pool.close(abort=True)
+        raise
+    if pool is not None:
+        pool.close()
+
     result = BuildResult()
     files: dict[Path, bytes] = {}
-    for job in jobs:
-        if progress:
-            progress(f"rendering {job.label}")
-        rendered = render_job(context, job, emit_html=emit_html)
-        result.outputs.append(rendered.output)
-        result.warnings.extend(rendered.warnings)
-        files.update(rendered.files)
-        result.html_files.extend(path for path in rendered.files if path.suffix == ".html")
+    for job in planned:
+        if job in rendered:
+            done = rendered[job]
+            result.outputs.append(done.output)
+            result.warnings.extend(done.warnings)
+            files.update(done.files)
+            result.html_files.extend(path for path in done.files if path.suffix == ".html")
+        else:
+            record = tracker.record(job)
+            result.up_to_date.append(record.output)
+            result.warnings.extend(record.warnings)
     if strict and result.warnings:
         raise RenderError(
             f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",
             hint="fix the warnings, or build without --strict",
         )
     commit_files(files)
-    write_manifest(output_dir, result.outputs)
+    everything = [*result.outputs, *result.up_to_date]
+    if result.outputs or not _manifest_lists(output_dir, everything):
+        write_manifest(output_dir, everything)
+    for job, done in rendered.items():
+        html_path = next((path for path in done.files if path.suffix == ".html"), None)
+        tracker.wrote(
+            job,
+            output=done.output,
+            warnings=done.warnings,
+            html_path=html_path,
+            html_bytes=done.files[html_path] if html_path else None,
+        )
+    tracker.save()
     return result
+
+
+def _render_jobs(
+    context: BuildContext,
+    jobs: list[Job],
+    tracker: Any,
+    pool: Any,
+    *,
+    emit_html: bool,
+    progress: Callable[[str], None] | None,
+) -> dict[Job, RenderedJob]:
+    """Template each job here, render it here or in the pool, and finish it: in plan order."""
+    prepared: list[PreparedJob] = []
+    pending: list[Any] = []
+    for job in jobs:
+        if progress:
+            progress(f"rendering {job.label}")
+        ready = prepare_job(context, job)
+        tracker.linked(
+            job,
+            html=ready.edition.html,
+            html_path=ready.html_path,
+            pdf_options=ready.render_args["pdf_options"],
+        )
+        prepared.append(ready)
+        if pool is not None:
+            pending.append(pool.submit(ready.render_args))
+        else:
+            pending.append(context.get_renderer().render(**ready.render_args))
+    done: dict[Job, RenderedJob] = {}
+    for ready, outcome in zip(prepared, pending, strict=True):
+        pdf = pool.result(outcome) if pool is not None else outcome
+        done[ready.job] = finish_job(context, ready, pdf, emit_html=emit_html)
+    return done
+
+
+def _manifest_lists(output_dir: Path, outputs: list[Output]) -> bool:
+    """Whether the manifest already lists exactly these entries, and only files that exist."""
+    manifest = read_manifest(output_dir)
+    listed = {(o.document, o.lang, o.variant): o for o in manifest}
+    return all(listed.get((o.document, o.lang, o.variant)) == o for o in outputs) and all(
+        (output_dir / o.path).is_file() for o in manifest
+    )

@@ -157,6 +157,16 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "--emit-html", is_flag=True, default=None, help="Also write dist/html/<doc>-<lang>.html."
 )
 @click.option("--strict", is_flag=True, default=None, help="Fail the build on any warning.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render this many editions at once (default: one per core).",
+)
+@click.option(
+    "--force", is_flag=True, default=None, help="Rebuild every output, even if up to date."
+)
 @click.pass_obj
 @reports_errors
 def build(
@@ -166,6 +176,8 @@ def build(
     out_dir: Path | None,
     emit_html: bool | None,
     strict: bool | None,
+    jobs: int | None,
+    force: bool | None,
 ) -> None:
     """Render the PDFs: every document in every language, unless narrowed."""
     from iombrochure.build import build as run_build
@@ -180,6 +192,8 @@ def build(
         emit_html=bool(emit_html),
         strict=bool(strict),
         progress=settings.debug,
+        jobs=jobs,
+        force=bool(force),
     )
     for warning in result.warnings:
         settings.warn(warning)
@@ -191,7 +205,10 @@ def build(
         )
     for html_path in result.html_files:
         settings.info(f"wrote {_shown(html_path)}")
-    settings.info(f"built {len(result.outputs)} PDF(s) in {time.perf_counter() - started:.1f} s")
+    fresh = f", {len(result.up_to_date)} up to date" if result.up_to_date else ""
+    settings.info(
+        f"built {len(result.outputs)} PDF(s){fresh} in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def _shown(path: Path) -> str:
