@@ -132,11 +132,13 @@ class PreparedJob:
 
 def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
     """Template one job (cheap, no WeasyPrint): the first half of :func:`render_job`."""
+    from iombrochure.incremental import template_bytecode_cache
     from iombrochure.templating import make_environment, render_edition
 
     project = context.project
     if context.env is None:
         context.env = make_environment(project)
+        context.env.bytecode_cache = template_bytecode_cache(context.output_dir)
     edition = render_edition(
         project,
         context.content,

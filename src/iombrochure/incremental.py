@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 STATE_NAME = ".iombrochure-state.json"
 STATE_FORMAT = 1
+CACHE_FOLDER = ".iombrochure-cache"
 
 #: Editor swap files, backups and half-written temporary files never shape an output.
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak", ".orig")
@@ -98,13 +99,38 @@ def code_digest() -> str:
 
 @cache
 def weasyprint_version() -> str:
-    """WeasyPrint's version from its package metadata: reading it does not import WeasyPrint."""
-    from importlib.metadata import PackageNotFoundError, version
+    """WeasyPrint's version, without importing WeasyPrint (or importlib.metadata, which alone
+    costs a tenth of a no-op build): the name of its .dist-info folder, plus a digest of its
+    ``__init__.py`` for a source checkout whose metadata lags behind."""
+    from importlib.util import find_spec
 
-    try:
-        return version("weasyprint")
-    except PackageNotFoundError:
+    spec = find_spec("weasyprint")
+    if spec is None or spec.origin is None:
         return "absent"
+    package = Path(spec.origin).parent
+    versions = sorted(
+        entry.name[len("weasyprint-") : -len(".dist-info")]
+        for entry in os.scandir(package.parent)
+        if entry.name.lower().startswith("weasyprint-") and entry.name.endswith(".dist-info")
+    )
+    if not versions:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            versions = [version("weasyprint")]
+        except PackageNotFoundError:
+            versions = ["unknown"]
+    return f"{'/'.join(versions)}+{file_digest(Path(spec.origin))[:16]}"
+
+
+def template_bytecode_cache(output_dir: Path) -> Any:
+    """Jinja2's compiled templates, kept between builds in the output folder: compiling the
+    templates is a third of templating. Entries are keyed by each template's source checksum."""
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = output_dir / CACHE_FOLDER / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
 
 
 # --------------------------------------------------------------------------------------------

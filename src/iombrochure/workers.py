@@ -14,15 +14,14 @@ free); ``IOMBROCHURE_START_METHOD=spawn`` or ``forkserver`` chooses another star
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iombrochure.errors import RenderError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 START_METHOD_VARIABLE = "IOMBROCHURE_START_METHOD"
 
@@ -48,6 +47,8 @@ def resolve_jobs(requested: int | None) -> int:
 
 def start_method() -> str:
     """fork where the platform has it, unless IOMBROCHURE_START_METHOD says otherwise."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     wanted = os.environ.get(START_METHOD_VARIABLE, "").strip()
     if wanted:
@@ -63,6 +64,8 @@ def start_method() -> str:
 def _start_worker(root: str, epoch: int) -> None:
     """Worker initializer: import WeasyPrint once and make the Renderer for all its editions."""
     global _renderer
+    import signal
+
     # Ctrl-C reaches the whole process group; the build process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from iombrochure.render import Renderer, bundled_cmap, source_date_epoch_default
@@ -84,6 +87,9 @@ class RenderPool:
     """Worker processes that render HTML to PDF; results come back as RenderedPdf."""
 
     def __init__(self, root: Path, *, workers: int, epoch: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         self.workers = workers
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
@@ -99,6 +105,8 @@ class RenderPool:
 
     def result(self, future: Future) -> Any:
         """A render's result; a worker that died becomes a RenderError naming the way out."""
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return future.result()
         except BrokenProcessPool as exc:
