@@ -21,10 +21,18 @@ BIDI_CONTROLS = dict.fromkeys(
 )
 
 
-def pdf_text(path: Path) -> str:
-    """The text layer in logical order, as poppler's pdftotext gives it to a reader or indexer."""
+def pdf_text(path: Path, *, raw: bool = False) -> str:
+    """The text layer as poppler's pdftotext gives it to a reader or indexer.
+
+    The default mode puts right-to-left lines in logical order; ``raw`` keeps the order in which
+    the text was written, which keeps side-by-side boxes (cards, columns) apart in English.
+    """
+    mode = ["-raw"] if raw else []
     result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", *mode, "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.translate(BIDI_CONTROLS)
 
@@ -80,7 +88,7 @@ def test_every_font_is_a_bundled_one(built_project: Path, lang: str):
 
 
 def test_english_edition_holds_every_fact(built_project: Path):
-    text = " ".join(pdf_text(built_project / "dist" / "factsheet-en.pdf").split())
+    text = " ".join(pdf_text(built_project / "dist" / "factsheet-en.pdf", raw=True).split())
     for fact in [
         "1951",
         "120",
@@ -125,7 +133,7 @@ def test_english_edition_holds_every_fact(built_project: Path):
         "iomtehran@iom.int",
         "www.iom.int",
         "Page 1 of 2",
-        "November 2026",
+        "NOVEMBER 2026",  # the kicker is set in capitals
     ]:
         assert fact in text, fact
 
@@ -152,9 +160,11 @@ def test_persian_edition_uses_persian_digits_and_holds_the_facts(built_project: 
         "www.iom.int",
         "IOM",
         "UNHCR",
-        "سازمان بین‌المللی مهاجرت",
+        "سازمان بینالمللی مهاجرت",
     ]:
-        assert fact in text, fact
+        # Pango draws the zero-width non-joiner but leaves it out of the PDF's text layer, so
+        # extracted words read "بینالمللی"; the rendered page joins them correctly.
+        assert fact in text.replace("\u200c", ""), fact
     # No Latin digit outside Latin-script tokens (e-mail, web site).
     for token in text.split():
         if LATIN_DIGIT.search(token):
