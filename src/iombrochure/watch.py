@@ -146,6 +146,15 @@ class Watcher:
         self.status = status or WatchStatus()
         self.renderer: Any = None
         self._output_dir = (out_dir or self.root / "dist").resolve()
+        if out_dir is None:
+            from iombrochure.config import load_project
+
+            try:
+                self._output_dir = load_project(
+                    self.root, search_parents=False
+                ).output_dir.resolve()
+            except IombrochureError:
+                pass  # a broken config: the first rebuild reports it
 
     @property
     def output_dir(self) -> Path:
@@ -273,8 +282,8 @@ class Watcher:
         on_rebuild(self.rebuild([]))
         try:
             self.warm_up()
-        except IombrochureError as exc:  # a broken config: report it, and watch for the fix
-            on_rebuild(Rebuild(changed=[], error=exc))
+        except IombrochureError:
+            pass  # a broken config: the first build has said so; the fix will be seen
         if on_ready:
             on_ready()
         for changes in watchfiles.watch(
