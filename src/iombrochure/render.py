@@ -111,16 +111,18 @@ class _TextCollector(html.parser.HTMLParser):
 @cache
 def bundled_cmap(fonts_dir: Path) -> frozenset[int]:
     """Every code point some bundled font can draw."""
-    from fontTools.ttLib import TTFont
+    from iombrochure.cmap import cmap_codepoints
 
     covered: set[int] = set()
     for font_path in sorted(fonts_dir.rglob("*")):
         if font_path.suffix.lower() in FONT_SUFFIXES:
-            with TTFont(font_path, lazy=True) as font:
-                # Only code points are needed: placeholder glyph names spare reading the
-                # real ones (the 'post' table), a third of the time.
-                font.setGlyphOrder([f"g{gid}" for gid in range(font["maxp"].numGlyphs)])
-                covered.update(font.getBestCmap() or {})
+            codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
+            if codepoints is None:
+                from fontTools.ttLib import TTFont
+
+                with TTFont(font_path, lazy=True) as font:
+                    codepoints = set(font.getBestCmap() or {})
+            covered.update(codepoints)
     return frozenset(covered)
 
 
