@@ -91,9 +91,13 @@ class RenderPool:
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
+        context = multiprocessing.get_context(start_method())
+        if context.get_start_method() == "forkserver":
+            # The server imports WeasyPrint once; every worker is forked from it, ready.
+            context.set_forkserver_preload(["iombrochure.render", "weasyprint"])
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context(start_method()),
+            mp_context=context,
             initializer=_start_worker,
             initargs=(str(root), epoch),
         )
