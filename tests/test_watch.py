@@ -143,7 +143,7 @@ def test_previews_follow_the_page_count(built_project: Path, tmp_path: Path):
     stale = dist / PREVIEW_FOLDER / "factsheet-en-3.png"
     stale.parent.mkdir()
     stale.write_bytes(b"left over from a longer edition")
-    made = refresh_previews([pdf], output_dir=dist)
+    made = refresh_previews([pdf])  # the preview folder defaults to the PDF's own folder
     pages = json.loads((built_project / "dist" / "manifest.json").read_text())["outputs"]
     count = next(o["pages"] for o in pages if o["path"] == "factsheet-en.pdf")
     assert [p.name for p in made[pdf]] == [f"factsheet-en-{n}.png" for n in range(1, count + 1)]

@@ -78,15 +78,19 @@ def preview_name(pdf: Path, output_dir: Path, page: int) -> str:
 
 
 def refresh_previews(
-    paths: Iterable[Path], *, output_dir: Path, dpi: int = PREVIEW_DPI
+    paths: Iterable[Path], *, output_dir: Path | None = None, dpi: int = PREVIEW_DPI
 ) -> dict[Path, list[Path]]:
-    """Render every page of each PDF to dist/preview/<doc>-<lang>-<page>.png (pypdfium2), and
-    remove images of pages the PDF no longer has. Returns the images of each PDF."""
+    """Render every page of each PDF to <output dir>/preview/<doc>-<lang>-<page>.png with
+    pypdfium2, and remove images of pages the PDF no longer has. The output folder defaults to
+    each PDF's own. Returns the images of each PDF.
+
+    The one place watch mode makes previews: a dedicated preview stage can take its place."""
     import pypdfium2 as pdfium
 
-    folder = output_dir / PREVIEW_FOLDER
     made: dict[Path, list[Path]] = {}
     for pdf_path in paths:
+        base = output_dir or pdf_path.parent
+        folder = base / PREVIEW_FOLDER
         images: list[Path] = []
         document = pdfium.PdfDocument(str(pdf_path))
         try:
@@ -98,12 +102,12 @@ def refresh_previews(
                     page.close()
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG", compress_level=1)
-                target = folder / preview_name(pdf_path, output_dir, index + 1)
+                target = folder / preview_name(pdf_path, base, index + 1)
                 atomic_write(target, buffer.getvalue())
                 images.append(target)
         finally:
             document.close()
-        prefix = preview_name(pdf_path, output_dir, 0)[: -len("0.png")]
+        prefix = preview_name(pdf_path, base, 0)[: -len("0.png")]
         for old in folder.glob(f"{prefix}*.png"):
             number = old.name[len(prefix) : -len(".png")]
             if number.isdigit() and int(number) > len(images):
