@@ -254,7 +254,7 @@ def test_the_fetcher_refuses_and_previous_outputs_stay_byte_identical(
     project = load_project(root)
     build(project, **FACTSHEET_EN)
     before = built_outputs(root)
-    assert set(before) == {"factsheet-en.pdf", "manifest.json"}
+    assert set(before) == {"factsheet-en.pdf", "manifest.json", ".iombrochure-state.json"}
 
     port = str(server.httpd.server_port)
     url = reference.replace("{server}", server.url).replace("{port}", port)

@@ -10,13 +10,15 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iombrochure.config import Project
-from iombrochure.content import Content
 from iombrochure.errors import ConfigError, RenderError
-from iombrochure.outputs import Output, commit_files, describe, write_manifest
-from iombrochure.templating import Edition, make_environment, render_edition
+from iombrochure.outputs import Output, commit_files, describe, read_manifest, write_manifest
+
+if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
+    from iombrochure.content import Content
+    from iombrochure.templating import Edition
 
 #: Output variants. screen: dist/<doc>-<lang>.pdf, tagged PDF/UA-1 with downsampled images;
 #: print: dist/print/..., bleed and crop marks, images at full resolution; archive:
@@ -52,10 +54,11 @@ class Job:
 
 @dataclass
 class BuildResult:
-    outputs: list[Output] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)  # rebuilt and written, in plan order
     warnings: list[str] = field(default_factory=list)
     html_files: list[Path] = field(default_factory=list)
     previews: list[Path] = field(default_factory=list)
+    up_to_date: list[Output] = field(default_factory=list)  # planned, but nothing had changed
 
 
 def resolve_variants(variant: str | None = None, pdf_variant: str | None = None) -> list[str]:
@@ -153,14 +156,17 @@ class BuildContext:
 
     def get_renderer(self) -> Any:
         if self.renderer is None:
-            from iombrochure.render import Renderer, source_date_epoch_default
-            from iombrochure.safety import max_image_pixels
-
-            source_date_epoch_default(source_date_epoch(self.project))
-            self.renderer = Renderer(
-                self.project.root, max_image_pixels=max_image_pixels(self.project)
-            )
+            self.renderer = make_renderer(self.project)
         return self.renderer
+
+
+def make_renderer(project: Project) -> Any:
+    """The project's Renderer, with its fixed timestamps and picture size limit."""
+    from iombrochure.render import Renderer, source_date_epoch_default
+    from iombrochure.safety import max_image_pixels
+
+    source_date_epoch_default(source_date_epoch(project))
+    return Renderer(project.root, max_image_pixels=max_image_pixels(project))
 
 
 @dataclass
@@ -173,11 +179,26 @@ class RenderedJob:
     warnings: list[str]
 
 
-def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
-    """Template and render one job, and check its page budget. Writes nothing."""
+@dataclass
+class PreparedJob:
+    """A job templated and ready for WeasyPrint: everything a renderer (here or in a worker
+    process) needs is in ``render_args``, the keyword arguments of ``Renderer.render``."""
+
+    job: Job
+    edition: Edition
+    html_path: Path
+    render_args: dict[str, Any]
+
+
+def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
+    """Template one job (cheap, no WeasyPrint): the first half of :func:`render_job`."""
+    from iombrochure.incremental import template_bytecode_cache
+    from iombrochure.templating import make_environment, render_edition
+
     project = context.project
     if context.env is None:
         context.env = make_environment(project)
+        context.env.bytecode_cache = template_bytecode_cache(project.root)
     edition = render_edition(
         project,
         context.content,
@@ -189,12 +210,21 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
     )
     suffix = "" if job.variant == "screen" else f"-{job.variant}"
     html_path = context.html_dir / f"{job.document}-{job.lang}{suffix}.html"
-    rendered = context.get_renderer().render(
-        edition.html,
-        base_url=html_path,
-        label=job.label,
-        pdf_options=pdf_options(project, job, edition),
-    )
+    render_args = {
+        "html_text": edition.html,
+        "base_url": html_path,
+        "label": job.label,
+        "pdf_options": pdf_options(project, job, edition),
+    }
+    return PreparedJob(job=job, edition=edition, html_path=html_path, render_args=render_args)
+
+
+def finish_job(
+    context: BuildContext, prepared: PreparedJob, rendered: Any, *, emit_html: bool = False
+) -> RenderedJob:
+    """Check the page budget and name the files of a rendered job: the second half."""
+    project = context.project
+    job = prepared.job
     budget = project.documents[job.document].page_budget
     if rendered.pages > budget:
         raise RenderError(
@@ -216,7 +246,7 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
     pdf_path = job.pdf_path(context.output_dir)
     files = {pdf_path: rendered.pdf}
     if emit_html:
-        files[html_path] = edition.html.encode("utf-8")
+        files[prepared.html_path] = prepared.edition.html.encode("utf-8")
     output = describe(
         context.output_dir,
         pdf_path,
@@ -227,6 +257,13 @@ def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> R
         data=rendered.pdf,
     )
     return RenderedJob(job=job, output=output, files=files, warnings=warnings)
+
+
+def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
+    """Template and render one job in this process, and check its page budget. Writes nothing."""
+    prepared = prepare_job(context, job)
+    rendered = context.get_renderer().render(**prepared.render_args)
+    return finish_job(context, prepared, rendered, emit_html=emit_html)
 
 
 def build(
@@ -241,51 +278,167 @@ def build(
     variant: str | None = None,
     pdf_variant: str | None = None,
     preview: bool | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    renderer: Any = None,
 ) -> BuildResult:
     """Build the requested editions (default: every document in every language, in the screen
     and print variants, with previews).
 
+    Only outputs whose inputs changed are rendered (all of them with ``force``), by ``jobs``
+    worker processes (default: one per core; 1 renders here). ``renderer`` lends a warm
+    Renderer (watch mode). Whenever anything is to be rendered, ``check``'s validation runs
+    first over every planned document and language; when nothing changed it has already passed
+    on exactly these files, and the warnings it gave are repeated from the state.
     Every job renders before any file is written; a failure leaves the output folder as it was.
-    ``check``'s validation runs first: on any error nothing is rendered (see checks.py).
     """
     from iombrochure.checks import check_before_build
+    from iombrochure.incremental import Tracker
+    from iombrochure.workers import RenderPool, resolve_jobs
 
     output_dir = (out_dir or project.output_dir).resolve()
-    jobs = plan_jobs(
+    planned = plan_jobs(
         project,
         documents=documents,
         languages=languages,
         variants=resolve_variants(variant, pdf_variant),
         pdf_variant=pdf_variant,
     )
-    content, check_warnings = check_before_build(
-        project,
-        documents=list(dict.fromkeys(job.document for job in jobs)),
-        languages=sorted({job.lang for job in jobs}),
-        strict=strict,
-    )
-    context = BuildContext(project=project, content=content, output_dir=output_dir)
+    tracker = Tracker(project, output_dir, force=force, emit_html=emit_html)
+    stale: list[Job] = []
+    for job in planned:
+        reason = tracker.check(job)
+        if reason is not None:
+            stale.append(job)
+        if progress:
+            progress(f"{job.label}: {'up to date' if reason is None else 'rebuild, ' + reason}")
+    workers = min(resolve_jobs(jobs), len(stale))
+    pool = None
+    if renderer is None and workers > 1:
+        from iombrochure.safety import max_image_pixels
+
+        # Started first, so that the workers import WeasyPrint while this process validates.
+        pool = RenderPool(
+            project.root,
+            workers=workers,
+            epoch=source_date_epoch(project),
+            max_image_pixels=max_image_pixels(project),
+        )
+    check_warnings: list[str] = []
+    rendered: dict[Job, RenderedJob] = {}
+    try:
+        # Validation before anything renders. An up-to-date output's fingerprint covers every
+        # file the checks read for it (content, templates, catalogs, fonts, images, config) but
+        # the source language's text its translation is checked against: when that has not
+        # changed either, the checks passed on exactly these files, and their warnings are kept.
+        if not stale and not tracker.validated(planned):
+            _, check_warnings = check_before_build(
+                project,
+                documents=list(dict.fromkeys(job.document for job in planned)),
+                languages=sorted({job.lang for job in planned}),
+                strict=strict,
+            )
+            tracker.mark_validated(planned, check_warnings)
+        if stale:
+            content, check_warnings = check_before_build(
+                project,
+                documents=list(dict.fromkeys(job.document for job in planned)),
+                languages=sorted({job.lang for job in planned}),
+                strict=strict,
+            )
+            context = BuildContext(
+                project=project, content=content, output_dir=output_dir, renderer=renderer
+            )
+            rendered = _render_jobs(
+                context, stale, tracker, pool, emit_html=emit_html, progress=progress
+            )
+    except BaseException:
+        if pool is not None:
+            pool.close(abort=True)
+        raise
+    if pool is not None:
+        pool.close()
+
     result = BuildResult(warnings=check_warnings)
     files: dict[Path, bytes] = {}
-    for job in jobs:
-        if progress:
-            progress(f"rendering {job.label}")
-        rendered = render_job(context, job, emit_html=emit_html)
-        result.outputs.append(rendered.output)
-        result.warnings.extend(rendered.warnings)
-        files.update(rendered.files)
-        result.html_files.extend(path for path in rendered.files if path.suffix == ".html")
+    for job in planned:
+        if job in rendered:
+            done = rendered[job]
+            result.outputs.append(done.output)
+            result.warnings.extend(done.warnings)
+            files.update(done.files)
+            result.html_files.extend(path for path in done.files if path.suffix == ".html")
+        else:
+            record = tracker.record(job)
+            result.up_to_date.append(record.output)
+            result.warnings.extend(record.warnings)
+    result.warnings = list(dict.fromkeys(result.warnings))  # kept check warnings, once each
     if strict and result.warnings:
         raise RenderError(
             f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",
             hint="fix the warnings, or build without --strict",
         )
     commit_files(files)
-    write_manifest(output_dir, result.outputs)
-    if preview is None or preview:
+    everything = [*result.outputs, *result.up_to_date]
+    if result.outputs or not _manifest_lists(output_dir, everything):
+        write_manifest(output_dir, everything)
+    for job, done in rendered.items():
+        html_path = next((path for path in done.files if path.suffix == ".html"), None)
+        tracker.wrote(
+            job,
+            output=done.output,
+            warnings=[*check_warnings, *done.warnings],
+            html_path=html_path,
+            html_bytes=done.files[html_path] if html_path else None,
+        )
+    tracker.save()
+    if result.outputs and (preview is None or preview):
         from iombrochure.preview import make_previews
 
         if progress:
             progress("rendering previews")
         result.previews = make_previews(project, output_dir, result.outputs)
     return result
+
+
+def _render_jobs(
+    context: BuildContext,
+    jobs: list[Job],
+    tracker: Any,
+    pool: Any,
+    *,
+    emit_html: bool,
+    progress: Callable[[str], None] | None,
+) -> dict[Job, RenderedJob]:
+    """Template each job here, render it here or in the pool, and finish it: in plan order."""
+    prepared: list[PreparedJob] = []
+    pending: list[Any] = []
+    for job in jobs:
+        if progress:
+            progress(f"rendering {job.label}")
+        ready = prepare_job(context, job)
+        tracker.linked(
+            job,
+            html=ready.edition.html,
+            html_path=ready.html_path,
+            pdf_options=ready.render_args["pdf_options"],
+        )
+        prepared.append(ready)
+        if pool is not None:
+            pending.append(pool.submit(ready.render_args))
+        else:
+            pending.append(context.get_renderer().render(**ready.render_args))
+    done: dict[Job, RenderedJob] = {}
+    for ready, outcome in zip(prepared, pending, strict=True):
+        pdf = pool.result(outcome) if pool is not None else outcome
+        done[ready.job] = finish_job(context, ready, pdf, emit_html=emit_html)
+    return done
+
+
+def _manifest_lists(output_dir: Path, outputs: list[Output]) -> bool:
+    """Whether the manifest already lists exactly these entries, and only files that exist."""
+    manifest = read_manifest(output_dir)
+    listed = {(o.document, o.lang, o.variant): o for o in manifest}
+    return all(listed.get((o.document, o.lang, o.variant)) == o for o in outputs) and all(
+        (output_dir / o.path).is_file() for o in manifest
+    )

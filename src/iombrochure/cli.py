@@ -177,6 +177,16 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="Also make the archive variant in this PDF/A flavour: dist/archive/<doc>-<lang>.pdf.",
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Render this many editions at once (default: one per core).",
+)
+@click.option(
+    "--force", is_flag=True, default=None, help="Rebuild every output, even if up to date."
+)
+@click.option(
     "--preview/--no-preview",
     default=None,
     help="Render PNG previews and proof sheets into dist/preview/ (default: yes).",
@@ -192,6 +202,8 @@ def build(
     strict: bool | None,
     variant: str | None,
     pdf_variant: str | None,
+    jobs: int | None,
+    force: bool | None,
     preview: bool | None,
 ) -> None:
     """Render the PDFs: every document in every language, unless narrowed."""
@@ -210,6 +222,8 @@ def build(
         variant=variant,
         pdf_variant=pdf_variant,
         preview=preview,
+        jobs=jobs,
+        force=bool(force),
     )
     for warning in result.warnings:
         settings.warn(warning)
@@ -225,7 +239,10 @@ def build(
         settings.info(
             f"wrote {len(result.previews)} preview(s) in {_shown(output_dir / 'preview')}"
         )
-    settings.info(f"built {len(result.outputs)} PDF(s) in {time.perf_counter() - started:.1f} s")
+    fresh = f", {len(result.up_to_date)} up to date" if result.up_to_date else ""
+    settings.info(
+        f"built {len(result.outputs)} PDF(s){fresh} in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @main.command()
@@ -544,3 +561,91 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+@main.command()
+@project_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: the project's output_dir, dist/).",
+)
+@click.option(
+    "--serve",
+    is_flag=True,
+    default=None,
+    help="Also serve the output folder, with a page of live previews, on 127.0.0.1.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port for --serve (default: 8000; 0 picks a free one).",
+)
+@click.pass_obj
+@reports_errors
+def watch(settings: Settings, out_dir: Path | None, serve: bool | None, port: int | None) -> None:
+    """Rebuild what each saved file affects, and refresh the previews in dist/preview/."""
+    from iombrochure.watch import Rebuild, Watcher
+
+    watcher = Watcher(settings.project_dir, out_dir=out_dir)
+    root = watcher.root
+
+    def report(rebuild: Rebuild) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        cause = f" ({', '.join(rebuild.changed[:3])}{', ...' * (len(rebuild.changed) > 3)})"
+        cause = cause if rebuild.changed else ""
+        if rebuild.error is not None:
+            if settings.verbosity > 0:
+                traceback.print_exception(rebuild.error.__cause__ or rebuild.error)
+            click.secho(
+                f"{stamp} error: {rebuild.error.format(relative_to=root)}", fg="red", err=True
+            )
+            return
+        for warning in rebuild.warnings:
+            settings.warn(warning)
+        if rebuild.rebuilt:
+            names = ", ".join(_shown(path) for path in rebuild.rebuilt)
+            line = f"{stamp} rebuilt {names} in {rebuild.seconds:.2f} s"
+        else:
+            line = f"{stamp} up to date ({rebuild.up_to_date} PDFs) in {rebuild.seconds:.2f} s"
+        if rebuild.previews:
+            line += f", previews in {rebuild.preview_seconds:.2f} s"
+        settings.info(line + cause)
+
+    server = None
+    if serve:
+        from iombrochure.serve import PreviewServer
+
+        try:
+            server = PreviewServer(watcher.output_dir, watcher.status, port=port or 8000).start()
+        except OSError as exc:
+            raise IombrochureError(
+                f"cannot serve on 127.0.0.1:{port or 8000}: {exc.strerror or exc}",
+                hint="choose another port with --port, or --port 0 for any free one",
+            ) from exc
+        settings.info(f"serving previews at {server.url}")
+    try:
+        watcher.run(
+            report,
+            on_ready=lambda: settings.info(f"watching {root} (Ctrl-C to stop)"),
+        )
+    except KeyboardInterrupt:
+        settings.info("stopped watching")
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@main.command()
+@project_options
+@click.pass_obj
+@reports_errors
+def doctor(settings: Settings) -> None:
+    """Report what makes builds fast or slow here: WeasyPrint, Pango, hb-subset, fonts, cores."""
+    from iombrochure.doctor import diagnose
+
+    for finding in diagnose(settings.project_dir):
+        click.secho(f"{finding.item}: {finding.text}", fg=None if finding.ok else "yellow")

@@ -3,7 +3,7 @@
 WeasyPrint is imported inside the functions that need it, so that ``--help``, ``check`` and
 no-op builds stay fast. One :class:`Renderer` serves a whole build: a single FontConfiguration
 (WeasyPrint only uses @font-face fonts when the same instance reaches ``CSS()`` and
-``write_pdf``) and a shared image cache.
+``write_pdf``); images are decoded afresh for each document, so no output depends on another.
 
 Content is untrusted, and WeasyPrint can read files and URLs: the renderer's fetcher serves only
 files inside the project and ``data:`` URIs, and stops the render on anything else.
@@ -211,13 +211,18 @@ class _TextCollector(html.parser.HTMLParser):
 @cache
 def bundled_cmap(fonts_dir: Path) -> frozenset[int]:
     """Every code point some bundled font can draw."""
-    from fontTools.ttLib import TTFont
+    from iombrochure.cmap import cmap_codepoints
 
     covered: set[int] = set()
     for font_path in sorted(fonts_dir.rglob("*")):
         if font_path.suffix.lower() in FONT_SUFFIXES:
-            with TTFont(font_path, lazy=True) as font:
-                covered.update(font.getBestCmap() or {})
+            codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
+            if codepoints is None:
+                from fontTools.ttLib import TTFont
+
+                with TTFont(font_path, lazy=True) as font:
+                    codepoints = set(font.getBestCmap() or {})
+            covered.update(codepoints)
     return frozenset(covered)
 
 
@@ -239,7 +244,7 @@ def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:
 
 
 class Renderer:
-    """Renders every edition of a build with one FontConfiguration and one image cache."""
+    """Renders every edition of a build with one FontConfiguration (fonts load once)."""
 
     def __init__(
         self,
@@ -254,8 +259,6 @@ class Renderer:
         self.max_image_pixels = max_image_pixels
         self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
-        self.image_cache: dict[str, Any] = {}
-        self._image_caches: dict[tuple, dict[str, Any]] = {(): self.image_cache}
 
     def render(
         self,
@@ -274,7 +277,9 @@ class Renderer:
         image_options = {
             key: value for key, value in (pdf_options or {}).items() if key in IMAGE_OPTIONS
         }
-        image_cache = self._image_caches.setdefault(tuple(sorted(image_options.items())), {})
+        # A fresh image cache for every document: WeasyPrint keeps a picture as first optimized,
+        # so a shared cache made a PDF's bytes depend on which edition was rendered before it.
+        image_cache: dict[str, Any] = {}
         collector = _WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)

@@ -1,0 +1,145 @@
+"""``watch --serve``: the output folder on http://127.0.0.1, with a page of live previews.
+
+The server binds the loopback interface only and serves files inside the output folder and
+nothing else. The page polls ``/state`` (a few hundred bytes of JSON) once a second and swaps in
+the new images when the watcher's generation number changes; a build error shows as a banner
+above the last good previews.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from iombrochure.watch import WatchStatus
+
+HOST = "127.0.0.1"
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>iombrochure previews</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 1.5rem; background: #f3f4f6; color: #111; }
+  h2 { font-size: 1rem; margin: 1.5rem 0 0.5rem; }
+  .pages { display: flex; flex-wrap: wrap; gap: 1rem; }
+  .pages img { width: 320px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.25); background: #fff; }
+  #error { display: none; background: #b91c1c; color: #fff; padding: 0.75rem 1rem; }
+  #status { color: #555; font-size: 0.85rem; }
+</style>
+</head>
+<body>
+<div id="error"></div>
+<div id="status">waiting for the first build…</div>
+<div id="previews"></div>
+<script>
+let generation = -1;
+async function poll() {
+  try {
+    const response = await fetch("/state", {cache: "no-store"});
+    const state = await response.json();
+    if (state.generation !== generation) {
+      generation = state.generation;
+      show(state);
+    }
+  } catch (error) {
+    document.getElementById("status").textContent = "watcher not reachable";
+  }
+  setTimeout(poll, 1000);
+}
+function show(state) {
+  const banner = document.getElementById("error");
+  banner.style.display = state.error ? "block" : "none";
+  banner.textContent = state.error || "";
+  const root = document.getElementById("previews");
+  root.replaceChildren();
+  for (const [pdf, pages] of Object.entries(state.previews)) {
+    const title = document.createElement("h2");
+    const link = document.createElement("a");
+    link.href = pdf;
+    link.textContent = pdf;
+    title.append(link);
+    const row = document.createElement("div");
+    row.className = "pages";
+    for (const page of pages) {
+      const image = document.createElement("img");
+      image.src = page + "?g=" + state.generation;
+      image.alt = page;
+      row.append(image);
+    }
+    root.append(title, row);
+  }
+  document.getElementById("status").textContent =
+    "updated " + new Date().toLocaleTimeString() + " (build " + state.generation + ")";
+}
+poll();
+</script>
+</body>
+</html>
+"""
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    """Files of the output folder, plus ``/`` (the preview page) and ``/state`` (JSON)."""
+
+    status: WatchStatus
+
+    def __init__(self, *args: Any, status: WatchStatus, **kwargs: Any) -> None:
+        self.status = status
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        route = self.path.split("?", 1)[0]
+        if route in ("/", "/index.html"):
+            self._send(PAGE.encode("utf-8"), "text/html; charset=utf-8")
+        elif route == "/state":
+            body = json.dumps(self.status.snapshot(), ensure_ascii=False).encode("utf-8")
+            self._send(body, "application/json")
+        elif route.endswith("/") or any(part.startswith(".") for part in route.split("/")):
+            self.send_error(HTTPStatus.NOT_FOUND)  # no folder listings, no hidden files
+        else:
+            super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: the watcher's own lines are what the user reads."""
+
+
+class PreviewServer:
+    """An HTTP server in a daemon thread, on 127.0.0.1 only."""
+
+    def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = 8000) -> None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        handler = partial(PreviewHandler, directory=str(output_dir), status=status)
+        self.server = ThreadingHTTPServer((HOST, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> PreviewServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,110 @@
+"""Parallel builds: the same outputs as one process, in the same order, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, copy_project, run_cli
+from iombrochure.workers import available_cores, resolve_jobs
+
+
+def manifest(root: Path) -> dict[tuple[str, str, str], dict]:
+    entries = json.loads((root / "dist" / "manifest.json").read_text())["outputs"]
+    return {(o["document"], o["lang"], o["variant"]): o for o in entries}
+
+
+def trilingual(tmp_path: Path) -> Path:
+    root = copy_project(FIXTURES / "trilingual", tmp_path / "tri")
+    shutil.copytree(REPO / "fonts", root / "fonts")
+    shutil.copy2(REPO / "styles" / "fonts.css", root / "styles" / "fonts.css")
+    return root
+
+
+def test_two_workers_make_the_same_pdfs_as_one_process(scratch_project: Path):
+    one = run_cli(
+        "build", "--no-preview", "--jobs", "1", "--force", "--project", str(scratch_project)
+    )
+    assert one.returncode == 0, one.stderr
+    by_one = manifest(scratch_project)
+    two = run_cli(
+        "build", "--no-preview", "--jobs", "2", "--force", "--project", str(scratch_project)
+    )
+    assert two.returncode == 0, two.stderr
+    assert manifest(scratch_project) == by_one
+    assert one.stdout.splitlines()[:-1] == two.stdout.splitlines()[:-1]  # all but the timing
+
+
+def test_spawned_workers_make_the_same_pdfs(scratch_project: Path):
+    """Workers started afresh (as on macOS or Windows) re-import the main module safely."""
+    env = {**os.environ, "IOMBROCHURE_START_METHOD": "spawn"}
+    spawned = subprocess.run(
+        [sys.executable, "-m", "iombrochure", "build", "--jobs", "2", "--project"]
+        + [str(scratch_project)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert spawned.returncode == 0, spawned.stderr
+    by_spawn = manifest(scratch_project)
+    forked = run_cli("build", "--jobs", "2", "--force", "--project", str(scratch_project))
+    assert forked.returncode == 0, forked.stderr
+    assert manifest(scratch_project) == by_spawn
+
+
+def test_messages_and_outputs_keep_plan_order(tmp_path: Path):
+    root = trilingual(tmp_path)
+    result = run_cli(
+        "build", "--variant", "screen", "--no-preview", "--jobs", "2", "-v", "--project", str(root)
+    )
+    assert result.returncode == 0, result.stderr
+    rendering = [line for line in result.stderr.splitlines() if line.startswith("rendering ")]
+    assert rendering == [
+        "rendering note (en, screen)",
+        "rendering note (fa, screen)",
+        "rendering note (ar, screen)",
+    ]
+    wrote = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("wrote ")]
+    assert [Path(path).name for path in wrote] == ["note-en.pdf", "note-fa.pdf", "note-ar.pdf"]
+    assert "built 3 PDF(s)" in result.stdout
+
+
+def test_a_failure_in_a_worker_writes_nothing(tmp_path: Path):
+    root = trilingual(tmp_path)
+    assert run_cli("build", "--jobs", "2", "--project", str(root)).returncode == 0
+    dist = root / "dist"
+    before = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
+    for lang in ("en", "ar"):  # two editions change, one of them cannot fit its page budget
+        path = root / "content" / lang / "note.yaml"
+        path.write_text(path.read_text().replace("title: ", "title: new ", 1))
+    path = root / "content" / "fa" / "note.yaml"
+    long = " ".join(["مهاجرت و توسعه در ایران."] * 900)
+    path.write_text(path.read_text().replace("body: ", f"body: {long} ", 1))
+    result = run_cli("build", "--jobs", "2", "--project", str(root))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "note (fa, screen) runs to" in lines[0] and "over its budget of 1" in lines[0]
+    after = {p.name: p.read_bytes() for p in dist.iterdir() if p.is_file()}
+    assert after == before  # en and ar rendered fine, but nothing is written unless all are
+    assert not list(dist.rglob("*.tmp"))
+
+
+def test_jobs_default_to_the_usable_cores():
+    assert resolve_jobs(None) == available_cores() >= 1
+    assert resolve_jobs(3) == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(scratch_project: Path, value: str):
+    result = run_cli("build", "--jobs", value, "--project", str(scratch_project))
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr
+    assert not (scratch_project / "dist").exists()

@@ -1,0 +1,167 @@
+"""Watch mode: a real `iombrochure watch` process, a broken file, a fix, and live previews."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from watchfiles import Change
+
+from iombrochure.watch import PREVIEW_FOLDER, Watcher, refresh_previews
+
+STARTUP_TIMEOUT = 180  # first build of both editions plus WeasyPrint's import, on a busy CI box
+REBUILD_TIMEOUT = 90
+
+
+class WatchProcess:
+    """`python -m iombrochure watch` with its stdout and stderr lines read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "iombrochure", "watch", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self.lines: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.seen: list[tuple[str, str]] = []
+        for name in ("stdout", "stderr"):
+            stream = getattr(self.process, name)
+            threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
+
+    def _read(self, name: str, stream) -> None:
+        for line in stream:
+            self.lines.put((name, line.rstrip("\n")))
+
+    def wait_for(self, stream: str, needle: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                name, line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                assert self.process.poll() is None, f"watch exited: {self.seen}"
+                continue
+            self.seen.append((name, line))
+            if name == stream and needle in line:
+                return line
+        raise AssertionError(f"no {stream} line with {needle!r} within {timeout} s: {self.seen}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                return self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture
+def watching(scratch_project: Path):
+    watch = WatchProcess("--project", str(scratch_project), "--serve", "--port", "0")
+    try:
+        yield watch
+    finally:
+        watch.stop()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_watch_survives_a_broken_file_and_rebuilds_the_fix(scratch_project: Path, watching):
+    url = watching.wait_for("stdout", "serving previews at http://127.0.0.1:", 30).split()[-1]
+    watching.wait_for("stdout", "rebuilt", STARTUP_TIMEOUT)
+    watching.wait_for("stdout", "watching", STARTUP_TIMEOUT)
+    dist = scratch_project / "dist"
+    pdf_fa, pdf_en = dist / "factsheet-fa.pdf", dist / "factsheet-en.pdf"
+    good_fa, good_en = sha(pdf_fa), sha(pdf_en)
+    state = get_json(url + "state")
+    assert state["error"] is None
+    assert state["previews"]["factsheet-fa.pdf"] == [
+        "preview/factsheet-fa-1.png",
+        "preview/factsheet-fa-2.png",
+    ]
+
+    content = scratch_project / "content" / "fa" / "factsheet.yaml"
+    original = content.read_text()
+    content.write_text(original + "\nlede: [broken\n")
+    error = watching.wait_for("stderr", "error:", REBUILD_TIMEOUT)
+    assert "content/fa/factsheet.yaml:" in error and "invalid YAML" in error
+    assert watching.process.poll() is None
+    assert sha(pdf_fa) == good_fa  # the last good PDF stays
+    assert "content/fa/factsheet.yaml" in get_json(url + "state")["error"]
+
+    preview = dist / PREVIEW_FOLDER / "factsheet-fa-1.png"
+    preview_before = preview.read_bytes()
+    content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  پژوهشگران ", 1))
+    line = watching.wait_for("stdout", "rebuilt", REBUILD_TIMEOUT)
+    assert "factsheet-fa.pdf" in line and "factsheet-en.pdf" not in line
+    assert "(content/fa/factsheet.yaml)" in line
+    assert sha(pdf_fa) != good_fa and sha(pdf_en) == good_en
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf_fa), "-"], capture_output=True, text=True
+    ).stdout
+    assert "پژوهشگران" in text
+    assert preview.read_bytes() != preview_before
+    assert get_json(url + "state")["error"] is None
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert b"/state" in response.read()
+    with urllib.request.urlopen(url + "preview/factsheet-fa-1.png", timeout=10) as response:
+        assert response.read(8) == b"\x89PNG\r\n\x1a\n"
+    for hidden in (".iombrochure-state.json", "preview/"):
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + hidden, timeout=10)
+
+    assert watching.stop() == 0
+
+
+def test_previews_follow_the_page_count(built_project: Path, tmp_path: Path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    pdf = dist / "factsheet-en.pdf"
+    shutil.copy2(built_project / "dist" / "factsheet-en.pdf", pdf)
+    stale = dist / PREVIEW_FOLDER / "factsheet-en-3.png"
+    stale.parent.mkdir()
+    stale.write_bytes(b"left over from a longer edition")
+    made = refresh_previews([pdf])  # the preview folder defaults to the PDF's own folder
+    pages = json.loads((built_project / "dist" / "manifest.json").read_text())["outputs"]
+    count = next(o["pages"] for o in pages if o["path"] == "factsheet-en.pdf")
+    assert [p.name for p in made[pdf]] == [f"factsheet-en-{n}.png" for n in range(1, count + 1)]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in made[pdf])
+    assert not stale.exists()
+
+
+def test_outputs_and_editor_leftovers_do_not_trigger_rebuilds(scratch_project: Path):
+    watcher = Watcher(scratch_project)
+    root = watcher.root
+    real = root / "content" / "fa" / "factsheet.yaml"
+    changes = {
+        (Change.modified, str(real)),
+        (Change.modified, str(root / "dist" / "factsheet-fa.pdf")),
+        (Change.added, str(root / "content" / "fa" / ".factsheet.yaml.swp")),
+        (Change.added, str(root / "templates" / "base.html~")),
+        (Change.added, str(root / "content" / "fa" / "sedAbC123")),  # sed -i's temporary
+        (Change.deleted, str(root / "content" / "fa" / "sedAbC123")),
+        (Change.deleted, str(root / "styles" / "old.css")),
+    }
+    assert watcher.changed_paths(changes) == ["content/fa/factsheet.yaml", "styles/old.css"]
