@@ -16,6 +16,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: Build arguments for one edition only (English fact sheet, screen, no previews): the quickest
+#: real build, for tests about what happens around a build rather than its pages.
+ONE_EDITION = ("--lang", "en", "--doc", "factsheet", "--variant", "screen", "--no-preview")
 PROJECT_PARTS = ("iombrochure.toml", "content", "templates", "styles", "fonts", "locales", "images")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, run_cli
+from conftest import ONE_EDITION, REPO, copy_project, run_cli
 
 Mutation = Callable[[Path], None]
 
@@ -445,13 +445,7 @@ CASES = [
         "factsheet (en, screen) runs to",
         command=(
             "build",
-            "--lang",
-            "en",
-            "--doc",
-            "factsheet",
-            "--variant",
-            "screen",
-            "--no-preview",
+            *ONE_EDITION,
         ),
     ),
     # --- security ---------------------------------------------------------------------------
@@ -512,13 +506,7 @@ CASES = [
         "refused to fetch 'http://127.0.0.1:9/x.png'",
         command=(
             "build",
-            "--lang",
-            "en",
-            "--doc",
-            "factsheet",
-            "--variant",
-            "screen",
-            "--no-preview",
+            *ONE_EDITION,
         ),
     ),
     Case(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, copy_project, run_cli
+from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, run_cli
 from iombrochure import content as content_module
 from iombrochure.checks import po_syntax_problems, run_checks
 from iombrochure.config import load_project
@@ -342,13 +342,7 @@ def test_raw_html_in_prose_is_printed_as_text_never_as_elements(scratch_project:
     )
     result = run_cli(
         "build",
-        "--lang",
-        "en",
-        "--doc",
-        "factsheet",
-        "--variant",
-        "screen",
-        "--no-preview",
+        *ONE_EDITION,
         "--emit-html",
         "--project",
         str(scratch_project),

@@ -19,7 +19,7 @@ import pypdf
 import pytest
 from PIL import Image
 
-from conftest import REPO, copy_project, run_cli
+from conftest import ONE_EDITION, REPO, copy_project, run_cli
 from iombrochure import checks
 from iombrochure.build import build
 from iombrochure.config import load_project
@@ -167,13 +167,7 @@ def test_build_refuses_local_urls_and_no_request_is_made(
     vector(root, server.url)
     result = run_cli(
         "build",
-        "--lang",
-        "en",
-        "--doc",
-        "factsheet",
-        "--variant",
-        "screen",
-        "--no-preview",
+        *ONE_EDITION,
         "--project",
         str(root),
     )
@@ -192,13 +186,7 @@ def test_links_are_written_into_the_pdf_never_fetched(server: Server, tmp_path: 
     edit(root, "content/en/iom.yaml", "with the Government.", f"with the [Government]({link}).")
     result = run_cli(
         "build",
-        "--lang",
-        "en",
-        "--doc",
-        "factsheet",
-        "--variant",
-        "screen",
-        "--no-preview",
+        *ONE_EDITION,
         "--project",
         str(root),
     )
@@ -319,13 +307,7 @@ def test_a_picture_within_the_limit_is_printed(tmp_path: Path):
     )
     result = run_cli(
         "build",
-        "--lang",
-        "en",
-        "--doc",
-        "factsheet",
-        "--variant",
-        "screen",
-        "--no-preview",
+        *ONE_EDITION,
         "--strict",
         "--project",
         str(root),

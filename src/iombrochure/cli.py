@@ -149,17 +149,22 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--out DIR``: where a command's files go (None: the project's default)."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
 @main.command()
 @project_options
 @click.option("--doc", "documents", multiple=True, help="Build only this document (repeatable).")
 @click.option("--lang", "languages", multiple=True, help="Build only this language (repeatable).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: the project's output_dir, dist/).",
-)
+@out_option("Output folder (default: the project's output_dir, dist/).")
 @click.option(
     "--emit-html", is_flag=True, default=None, help="Also write dist/html/<doc>-<lang>.html."
 )
@@ -247,13 +252,7 @@ def build(
 
 @main.command()
 @project_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder of the build to preview (default: the project's output_dir, dist/).",
-)
+@out_option("Output folder of the build to preview (default: the project's output_dir, dist/).")
 @click.pass_obj
 @reports_errors
 def preview(settings: Settings, out_dir: Path | None) -> None:
@@ -293,13 +292,7 @@ def mail() -> None:
     help="CSV with a header: email,name,organization,lang (UTF-8).",
 )
 @click.option("--campaign", required=True, help="The campaign: content/campaigns/NAME.yaml.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the .eml files (default: outbox/<campaign>/).",
-)
+@out_option("Folder for the .eml files (default: outbox/<campaign>/).")
 @click.pass_obj
 @reports_errors
 def mail_compose(
@@ -565,13 +558,7 @@ def _relative(path: Path, root: Path) -> str:
 
 @main.command()
 @project_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Output folder (default: the project's output_dir, dist/).",
-)
+@out_option("Output folder (default: the project's output_dir, dist/).")
 @click.option(
     "--serve",
     is_flag=True,
