@@ -44,7 +44,13 @@ from iombrochure.content import (
     read_content,
     read_yaml,
 )
-from iombrochure.errors import ContentError, FetchRefused, IombrochureError, TemplateError
+from iombrochure.errors import (
+    ContentError,
+    FetchRefused,
+    IombrochureError,
+    TemplateError,
+    headline,
+)
 from iombrochure.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     Reference,
@@ -180,10 +186,12 @@ class CheckFailed(IombrochureError):
 
     def __init__(self, errors: list[Finding]) -> None:
         first = errors[0]
-        more = len(errors) - 1
-        message = first.message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         super().__init__(
-            message, path=first.path, line=first.line, hint=first.hint, rule=first.rule
+            headline(first.message, len(errors)),
+            path=first.path,
+            line=first.line,
+            hint=first.hint,
+            rule=first.rule,
         )
         self.findings = errors
 

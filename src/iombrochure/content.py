@@ -32,7 +32,7 @@ from ruamel.yaml.events import (
 )
 
 from iombrochure.config import Project
-from iombrochure.errors import ContentError
+from iombrochure.errors import ContentError, headline
 
 DATA_FILE = "data.yaml"
 #: Content is a few levels deep; a file nested deeper is a mistake or an attack on the parser.
@@ -135,10 +135,12 @@ class ContentErrors(ContentError):
 
     def __init__(self, errors: list[ContentError]) -> None:
         first = errors[0]
-        more = len(errors) - 1
-        message = first.message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
         super().__init__(
-            message, path=first.path, line=first.line, hint=first.hint, rule=first.rule
+            headline(first.message, len(errors)),
+            path=first.path,
+            line=first.line,
+            hint=first.hint,
+            rule=first.rule,
         )
         self.errors = errors
 

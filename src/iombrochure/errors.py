@@ -66,3 +66,9 @@ class RenderError(IombrochureError):
 
 class FetchRefused(IombrochureError):
     """The renderer asked for a resource outside the project."""
+
+
+def headline(first_message: str, count: int) -> str:
+    """The first of ``count`` problems, saying how many more there are: one line for the CLI."""
+    more = count - 1
+    return first_message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
