@@ -77,10 +77,10 @@ VALIDATION_SCRIPT = textwrap.dedent(
     """
     import sys, time
     started = time.perf_counter()
-    from iombrochure.config import load_project
+    from iombrochure.pipeline.config import load_project
     project = load_project(sys.argv[1])
     configured = time.perf_counter()
-    from iombrochure.content import load_content
+    from iombrochure.pipeline.content import load_content
     imported = time.perf_counter()
     load_content(project)
     done = time.perf_counter()

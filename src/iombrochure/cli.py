@@ -30,7 +30,7 @@ class Settings:
         self.verbosity = verbosity
 
     def load_project(self):
-        from iombrochure.config import load_project
+        from iombrochure.pipeline.config import load_project
 
         return load_project(self.project_dir)
 
@@ -212,7 +212,7 @@ def build(
     preview: bool | None,
 ) -> None:
     """Render the PDFs: every document in every language, unless narrowed."""
-    from iombrochure.build import build as run_build
+    from iombrochure.pipeline.build import build as run_build
 
     started = time.perf_counter()
     project = settings.load_project()
@@ -257,7 +257,7 @@ def build(
 @reports_errors
 def preview(settings: Settings, out_dir: Path | None) -> None:
     """Render PNG previews of the last build's PDFs, and a proof sheet per document."""
-    from iombrochure.preview import preview_build
+    from iombrochure.live.preview import preview_build
 
     project = settings.load_project()
     output_dir = (out_dir or project.output_dir).resolve()
@@ -471,9 +471,9 @@ def check(
     """Check content, translations, templates, catalogs and fonts without rendering."""
     import json
 
-    from iombrochure.build import plan_jobs
-    from iombrochure.checks import config_failure, run_checks
     from iombrochure.errors import ConfigError
+    from iombrochure.pipeline.jobs import plan_jobs
+    from iombrochure.quality.checks import config_failure, run_checks
 
     try:
         project = settings.load_project()
@@ -537,7 +537,7 @@ def mark_current(
     Run it after updating a translation (or checking that it still says what the source says):
     check then stops reporting the fields as stale. Only the file's translation: block changes.
     """
-    from iombrochure.translations import mark_files_current
+    from iombrochure.quality.translations import mark_files_current
 
     project = settings.load_project()
     for path, marked in mark_files_current(
@@ -575,7 +575,7 @@ def _relative(path: Path, root: Path) -> str:
 @reports_errors
 def watch(settings: Settings, out_dir: Path | None, serve: bool | None, port: int | None) -> None:
     """Rebuild what each saved file affects, and refresh the previews in dist/preview/."""
-    from iombrochure.watch import Rebuild, Watcher
+    from iombrochure.live.watch import Rebuild, Watcher
 
     watcher = Watcher(settings.project_dir, out_dir=out_dir)
     root = watcher.root
@@ -604,7 +604,7 @@ def watch(settings: Settings, out_dir: Path | None, serve: bool | None, port: in
 
     server = None
     if serve:
-        from iombrochure.serve import PreviewServer
+        from iombrochure.live.serve import PreviewServer
 
         try:
             server = PreviewServer(watcher.output_dir, watcher.status, port=port or 8000).start()

@@ -113,7 +113,7 @@ def _harfbuzz_version() -> str:
 def _cores() -> Finding:
     import os
 
-    from iombrochure.workers import available_cores
+    from iombrochure.pipeline.workers import available_cores
 
     usable = available_cores()
     total = os.cpu_count() or usable
@@ -123,7 +123,7 @@ def _cores() -> Finding:
 
 
 def _project(project_dir: Path | None) -> Any:
-    from iombrochure.config import load_project
+    from iombrochure.pipeline.config import load_project
 
     try:
         return load_project(project_dir)
@@ -134,7 +134,7 @@ def _project(project_dir: Path | None) -> Any:
 def _fonts(project: Any) -> Finding:
     from fontTools.ttLib import TTFont
 
-    from iombrochure.render import FONT_SUFFIXES
+    from iombrochure.pipeline.render import FONT_SUFFIXES
 
     families: dict[str, int] = {}
     for path in sorted(project.fonts_dir.rglob("*")):
@@ -157,8 +157,8 @@ def _fonts(project: Any) -> Finding:
 
 def _outputs(project: Any) -> Finding:
     """How many outputs an incremental build would skip (no WeasyPrint work involved)."""
-    from iombrochure.build import plan_jobs, resolve_variants
-    from iombrochure.incremental import Tracker
+    from iombrochure.pipeline.jobs import plan_jobs, resolve_variants
+    from iombrochure.pipeline.state import Tracker
 
     output_dir = project.output_dir.resolve()
     tracker = Tracker(project, output_dir)

@@ -41,8 +41,9 @@ from markdown_it import MarkdownIt
 from markupsafe import escape
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-from iombrochure.config import Project
-from iombrochure.content import (
+from iombrochure.errors import ContentError
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.content import (
     DATA_FILE,
     MARKDOWN,
     META,
@@ -53,8 +54,7 @@ from iombrochure.content import (
     read_yaml,
     validate_against_schema,
 )
-from iombrochure.errors import ContentError
-from iombrochure.i18n import (
+from iombrochure.pipeline.i18n import (
     ALLOWED_LINK_SCHEMES,
     Localizer,
     isolate_latin_runs,
@@ -204,7 +204,7 @@ def _attach(project: Project, file: ContentFile, errors: list[ContentError]) -> 
 
 
 def _variant(file: ContentFile, errors: list[ContentError]) -> str:
-    from iombrochure.build import VARIANTS
+    from iombrochure.pipeline.jobs import VARIANTS
 
     variant = file.data.get("variant", "screen")
     if variant not in VARIANTS:

@@ -27,13 +27,13 @@ import jinja2
 from babel.support import NullTranslations
 from markupsafe import Markup
 
-from iombrochure.config import Project
 from iombrochure.errors import ContentError
-from iombrochure.i18n import Localizer, text_direction
 from iombrochure.mail.campaign import Campaign, RenderedMessage, load_campaign, render_message
 from iombrochure.mail.recipients import Recipient, read_recipients
 from iombrochure.mail.settings import MailError, MailSettings, mail_settings
-from iombrochure.outputs import Output, atomic_write, read_manifest
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.i18n import Localizer, text_direction
+from iombrochure.pipeline.outputs import Output, atomic_write, read_manifest
 
 #: What a fact sheet is made from: a file here newer than a PDF means the PDF is out of date.
 #: Campaign files are left out, since editing a mailing does not change the documents.
@@ -323,7 +323,7 @@ def ensure_built(
         if (reason := stale_reason(project, key, campaign.variant, newest)) is not None
     }
     if stale:
-        from iombrochure.build import build
+        from iombrochure.pipeline.build import build
 
         for (doc, lang), reason in stale.items():
             if rebuilt is not None:

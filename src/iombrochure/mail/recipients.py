@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iombrochure.errors import ContentError
-from iombrochure.i18n import strip_bidi_controls
 from iombrochure.mail.settings import check_addr_spec
+from iombrochure.pipeline.i18n import strip_bidi_controls
 
 REQUIRED_COLUMNS = ("email", "name", "organization", "lang")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")

@@ -8,8 +8,8 @@ from email.errors import HeaderDefect, HeaderParseError
 from email.headerregistry import Address
 from typing import Any
 
-from iombrochure.config import Project
 from iombrochure.errors import ConfigError, IombrochureError
+from iombrochure.pipeline.config import Project
 
 #: The environment variable the SMTP password is read from: never an option, never logged.
 PASSWORD_VARIABLE = "IOMBROCHURE_SMTP_PASSWORD"

@@ -27,8 +27,9 @@ from babel.support import NullTranslations, Translations
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from iombrochure.config import Language, Project
-from iombrochure.content import (
+from iombrochure.errors import ContentError
+from iombrochure.pipeline.config import Language, Project
+from iombrochure.pipeline.content import (
     DATA_SECTIONS,
     MARKDOWN,
     META,
@@ -39,7 +40,6 @@ from iombrochure.content import (
     ContentFile,
     dotted,
 )
-from iombrochure.errors import ContentError
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 

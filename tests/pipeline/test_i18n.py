@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from babel.support import NullTranslations
 
-from iombrochure.config import Language
-from iombrochure.i18n import (
+from iombrochure.pipeline.config import Language
+from iombrochure.pipeline.i18n import (
     LRI,
     PDI,
     Localizer,
@@ -77,6 +77,16 @@ def test_direction_comes_from_babel():
         ("وب‌سایت www.iom.int.", f"وب‌سایت {LRI}www.iom.int{PDI}."),
         ("UN Country Team در ایران", f"{LRI}UN Country Team{PDI} در ایران"),
         ("بدون لاتین", "بدون لاتین"),
+        ("خانم Renée Lefèvre گرامی،", f"خانم {LRI}Renée Lefèvre{PDI} گرامی،"),
+        ("با Médecins Sans Frontières.", f"با {LRI}Médecins Sans Frontières{PDI}."),
+        (
+            "همکاری با Deutsche Gesellschaft für Internationale Zusammenarbeit",
+            f"همکاری با {LRI}Deutsche Gesellschaft für Internationale Zusammenarbeit{PDI}",
+        ),
+        ("شرکت Müller & Co. در آلمان", f"شرکت {LRI}Müller & Co{PDI}. در آلمان"),
+        ("آقای Işık Özgür Çelik", f"آقای {LRI}Işık Özgür Çelik{PDI}"),
+        ("گواهی ISO 9001 دارد", f"گواهی {LRI}ISO 9001{PDI} دارد"),
+        ("Straße و Œuvre", f"{LRI}Straße{PDI} و {LRI}Œuvre{PDI}"),
     ],
 )
 def test_latin_runs_are_isolated_in_rtl_text(text, expected):

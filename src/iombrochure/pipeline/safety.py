@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from iombrochure.errors import ConfigError, FetchRefused
-from iombrochure.i18n import ALLOWED_LINK_SCHEMES as _ALLOWED_PREFIXES
+from iombrochure.pipeline.i18n import ALLOWED_LINK_SCHEMES as _ALLOWED_PREFIXES
 
 if TYPE_CHECKING:
-    from iombrochure.config import Project
+    from iombrochure.pipeline.config import Project
 
 #: Link schemes prose may use (the ones i18n's Markdown renderer keeps), without the colon.
 ALLOWED_LINK_SCHEMES = tuple(prefix.rstrip(":") for prefix in _ALLOWED_PREFIXES)

@@ -15,10 +15,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from iombrochure.config import Document, Project
-from iombrochure.content import Content
 from iombrochure.errors import TemplateError
-from iombrochure.i18n import (
+from iombrochure.pipeline.config import Document, Project
+from iombrochure.pipeline.content import Content
+from iombrochure.pipeline.i18n import (
     Localizer,
     css_string,
     load_translations,

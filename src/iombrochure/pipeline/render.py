@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
-from iombrochure.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
+from iombrochure.pipeline.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
@@ -211,7 +211,7 @@ class _TextCollector(html.parser.HTMLParser):
 @cache
 def bundled_cmap(fonts_dir: Path) -> frozenset[int]:
     """Every code point some bundled font can draw."""
-    from iombrochure.cmap import cmap_codepoints
+    from iombrochure.pipeline.cmap import cmap_codepoints
 
     covered: set[int] = set()
     for font_path in sorted(fonts_dir.rglob("*")):

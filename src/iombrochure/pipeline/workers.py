@@ -3,7 +3,7 @@
 WeasyPrint's layout is pure Python, so threads would take turns; processes use every core.
 Templating stays in the build process (it is cheap, and its errors come in plan order); a worker
 only turns HTML into PDF bytes. Each worker imports WeasyPrint once, in its initializer, and
-keeps one :class:`~iombrochure.render.Renderer` (FontConfiguration, image cache) for every
+keeps one :class:`~iombrochure.pipeline.render.Renderer` (FontConfiguration, image cache) for every
 edition it renders. The pool is started before the content is validated, so that the workers'
 WeasyPrint import runs while the build process reads and templates the content.
 
@@ -68,7 +68,7 @@ def _start_worker(root: str, epoch: int, max_image_pixels: int) -> None:
 
     # Ctrl-C reaches the whole process group; the build process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from iombrochure.render import Renderer, bundled_cmap, source_date_epoch_default
+    from iombrochure.pipeline.render import Renderer, bundled_cmap, source_date_epoch_default
 
     source_date_epoch_default(epoch)
     _renderer = Renderer(Path(root), max_image_pixels=max_image_pixels)
@@ -94,7 +94,7 @@ class RenderPool:
         context = multiprocessing.get_context(start_method())
         if context.get_start_method() == "forkserver":
             # The server imports WeasyPrint once; every worker is forked from it, ready.
-            context.set_forkserver_preload(["iombrochure.render", "weasyprint"])
+            context.set_forkserver_preload(["iombrochure.pipeline.render", "weasyprint"])
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,

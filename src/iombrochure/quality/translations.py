@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iombrochure.config import Project
-from iombrochure.content import (
+from iombrochure.errors import ConfigError, ContentError
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.content import (
     MARKDOWN,
     SCHEMAS,
     TEXT,
@@ -40,7 +41,6 @@ from iombrochure.content import (
     parse_yaml,
     read_yaml,
 )
-from iombrochure.errors import ConfigError, ContentError
 
 BLOCK_KEY = "translation"
 FINGERPRINT_LENGTH = 8
@@ -241,7 +241,7 @@ def replace_block(text: str, block: str) -> str:
 
 
 def _write_block(path: Path, source_language: str, prints: dict[str, str]) -> None:
-    from iombrochure.typography import write_text_atomically
+    from iombrochure.quality.typography import write_text_atomically
 
     raw = path.read_bytes()
     has_bom = raw.startswith(b"\xef\xbb\xbf")

@@ -15,9 +15,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from iombrochure.config import Project
 from iombrochure.errors import RenderError
-from iombrochure.outputs import Output, commit_files, read_manifest
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.outputs import Output, commit_files, read_manifest
 
 PREVIEW_DIR = "preview"
 #: Thumbnails at 72 dpi: an A4 page is 595 x 842 px, enough to judge layout and read headings.

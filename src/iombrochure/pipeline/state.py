@@ -1,6 +1,6 @@
 """Incremental builds: which outputs are already up to date, and why the others are not.
 
-Every output (a :class:`~iombrochure.build.Job`: document, language, variant) is keyed by a
+Every output (a :class:`~iombrochure.pipeline.jobs.Job`: document, language, variant) is keyed by a
 fingerprint of everything that shapes it: the config file, ``content/data.yaml`` and the
 document's content files in its language, all of ``templates/``, the stylesheets and images its
 HTML links to (and what those stylesheets import or refer to), ``fonts/``, ``images/``, the
@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from iombrochure import __version__
-from iombrochure.outputs import Output, atomic_write
+from iombrochure.pipeline.outputs import Output, atomic_write
 
 if TYPE_CHECKING:
-    from iombrochure.build import Job
-    from iombrochure.config import Project
+    from iombrochure.pipeline.config import Project
+    from iombrochure.pipeline.jobs import Job
 
 STATE_NAME = ".iombrochure-state.json"
 STATE_FORMAT = 1
@@ -90,10 +90,11 @@ def tree_files(folder: Path) -> list[Path]:
 @cache
 def code_digest() -> str:
     """The iombrochure code itself: a changed stage (in a checkout) rebuilds everything."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     hasher = hashlib.blake2b(digest_size=16)
-    for path in sorted(package.glob("*.py")):
-        hasher.update(path.name.encode() + b"\0" + file_digest(path).encode())
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        hasher.update(name.encode() + b"\0" + file_digest(path).encode())
     return f"{__version__}+{hasher.hexdigest()[:16]}"
 
 

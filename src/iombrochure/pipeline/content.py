@@ -31,8 +31,8 @@ from ruamel.yaml.events import (
     NodeEvent,
 )
 
-from iombrochure.config import Project
 from iombrochure.errors import ContentError, headline
+from iombrochure.pipeline.config import Project
 
 DATA_FILE = "data.yaml"
 #: Content is a few levels deep; a file nested deeper is a mistake or an attack on the parser.

@@ -30,8 +30,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from iombrochure.config import Project
-from iombrochure.content import (
+from iombrochure.errors import (
+    ContentError,
+    FetchRefused,
+    IombrochureError,
+    TemplateError,
+    headline,
+)
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.content import (
     MARKDOWN,
     PATH,
     SCHEMAS,
@@ -44,14 +51,7 @@ from iombrochure.content import (
     read_content,
     read_yaml,
 )
-from iombrochure.errors import (
-    ContentError,
-    FetchRefused,
-    IombrochureError,
-    TemplateError,
-    headline,
-)
-from iombrochure.safety import (
+from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     Reference,
     css_references,
@@ -62,7 +62,7 @@ from iombrochure.safety import (
     max_image_pixels,
     svg_references,
 )
-from iombrochure.translations import is_translatable, stale_fields, translatable_fields
+from iombrochure.quality.translations import is_translatable, stale_fields, translatable_fields
 
 ERROR = "error"
 WARNING = "warning"
@@ -295,7 +295,7 @@ def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
 
 
 def _check_typography(file: ContentFile, report: CheckReport) -> None:
-    from iombrochure.typography import check_persian_yaml_document
+    from iombrochure.quality.typography import check_persian_yaml_document
 
     results = check_persian_yaml_document(file.data, is_prose=_is_prose(file))
     for line, key_path, finding in results:
@@ -317,7 +317,7 @@ def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, i
     A file that cannot be read safely (bad YAML, aliases, not UTF-8) is left untouched; ``check``
     reports why. Translations' fingerprints are never touched.
     """
-    from iombrochure.typography import fix_persian_yaml_file
+    from iombrochure.quality.typography import fix_persian_yaml_file
 
     fixed = []
     for lang in languages:
@@ -345,7 +345,7 @@ def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
     """Compile every template; return the environment and whether all compiled."""
     import jinja2
 
-    from iombrochure.templating import make_environment
+    from iombrochure.pipeline.templating import make_environment
 
     env = make_environment(project)
     ok = True
@@ -454,7 +454,7 @@ def _check_catalog(
     """Untranslated, fuzzy and missing entries of one language's catalog. None if unreadable."""
     from babel.messages.pofile import read_po
 
-    from iombrochure.i18n import catalog_path
+    from iombrochure.pipeline.i18n import catalog_path
 
     path = catalog_path(project, lang)
     if not path.is_file():
@@ -530,7 +530,7 @@ def _check_catalog(
                 )
             )
         if persian:
-            from iombrochure.typography import check_persian_text
+            from iombrochure.quality.typography import check_persian_text
 
             for text in strings:
                 for problem in check_persian_text(text or ""):
@@ -664,7 +664,7 @@ def _check_prose(file: ContentFile, report: CheckReport) -> None:
 def _check_file_fields(
     project: Project, file: ContentFile, report: CheckReport, pixel_limit: int
 ) -> None:
-    from iombrochure.render import safe_resource_path
+    from iombrochure.pipeline.render import safe_resource_path
 
     for key_path, value, kind in _kinds(file):
         if kind != PATH:
@@ -764,7 +764,7 @@ def _check_edition(
     report: CheckReport,
     pixel_limit: int,
 ) -> None:
-    from iombrochure.templating import render_edition
+    from iombrochure.pipeline.templating import render_edition
 
     document = project.documents[document_name]
     html_dir = project.output_dir / "html"
@@ -818,7 +818,7 @@ class _Sources:
                     found.append((file.path, file.line_of(key_path)))
         if found:
             return found
-        from iombrochure.i18n import catalog_path
+        from iombrochure.pipeline.i18n import catalog_path
 
         for path in [
             catalog_path(self.project, self.lang),
@@ -846,7 +846,7 @@ def _check_reference(
     template: Path,
 ) -> Path | None:
     """Whether the renderer could fetch ``reference``; the local file if it may."""
-    from iombrochure.render import safe_resource_path
+    from iombrochure.pipeline.render import safe_resource_path
 
     url = reference.url.strip()
     places = sources.locate(reference.url) or [(template, None)]
@@ -893,7 +893,7 @@ def _check_nested(
     project: Project, container: Path, report: CheckReport, pixel_limit: int, seen: set[Path]
 ) -> None:
     """The resources a stylesheet or SVG picture refers to, relative to it, with its lines."""
-    from iombrochure.render import FONT_SUFFIXES, safe_resource_path
+    from iombrochure.pipeline.render import FONT_SUFFIXES, safe_resource_path
 
     if container in seen:
         return
@@ -957,7 +957,7 @@ def _check_fonts(
     template: Path,
     report: CheckReport,
 ) -> None:
-    from iombrochure.render import bundled_cmap, uncovered_characters
+    from iombrochure.pipeline.render import bundled_cmap, uncovered_characters
 
     if not bundled_cmap(project.fonts_dir):
         report.add(

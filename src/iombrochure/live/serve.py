@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from iombrochure.watch import WatchStatus
+from iombrochure.live.watch import WatchStatus
 
 HOST = "127.0.0.1"
 

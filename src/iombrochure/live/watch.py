@@ -2,7 +2,7 @@
 
 The watcher keeps one warm Renderer (WeasyPrint imported, fonts loaded) for the whole session,
 so saving one content file costs the layout of the editions it shapes and nothing more. What to
-rebuild is the incremental build's decision (:mod:`iombrochure.incremental`); a broken file is
+rebuild is the incremental build's decision (:mod:`iombrochure.pipeline.state`); a broken file is
 reported and the watcher carries on, with the previous outputs untouched (a build writes nothing
 until every edition has rendered).
 
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import IombrochureError
-from iombrochure.incremental import is_ignored
-from iombrochure.outputs import atomic_write
+from iombrochure.pipeline.outputs import atomic_write
+from iombrochure.pipeline.state import is_ignored
 
 PREVIEW_FOLDER = "preview"
 PREVIEW_DPI = 60
@@ -71,7 +71,7 @@ class WatchStatus:
 
 def preview_name(pdf: Path, output_dir: Path, page: int) -> str:
     """``factsheet-fa-1.png`` for dist/factsheet-fa.pdf, ``print/factsheet-fa-1.png`` for
-    dist/print/factsheet-fa.pdf: the names :func:`iombrochure.preview.thumbnail_path` gives."""
+    dist/print/factsheet-fa.pdf: the names :func:`iombrochure.live.preview.thumbnail_path` gives."""
     relative = pdf.resolve().relative_to(output_dir.resolve())
     return (relative.parent / f"{relative.stem}-{page}.png").as_posix()
 
@@ -142,7 +142,7 @@ class Watcher:
         previews: bool = True,
         status: WatchStatus | None = None,
     ) -> None:
-        from iombrochure.config import find_project_root
+        from iombrochure.pipeline.config import find_project_root
 
         self.root = find_project_root(project_dir or Path.cwd())
         self.out_dir = out_dir
@@ -151,7 +151,7 @@ class Watcher:
         self.renderer: Any = None
         self._output_dir = (out_dir or self.root / "dist").resolve()
         if out_dir is None:
-            from iombrochure.config import load_project
+            from iombrochure.pipeline.config import load_project
 
             try:
                 self._output_dir = load_project(
@@ -167,9 +167,9 @@ class Watcher:
 
     def warm_up(self) -> None:
         """Import WeasyPrint and load the fonts now, not on the first save."""
-        from iombrochure.build import make_renderer
-        from iombrochure.config import load_project
-        from iombrochure.render import bundled_cmap
+        from iombrochure.pipeline.build import make_renderer
+        from iombrochure.pipeline.config import load_project
+        from iombrochure.pipeline.render import bundled_cmap
 
         project = load_project(self.root, search_parents=False)
         if self.renderer is None:
@@ -181,15 +181,15 @@ class Watcher:
         caches fonts and images by URL, and would keep showing the old ones."""
         if all(path.split("/", 1)[0] in RENDERER_SAFE_FOLDERS for path in changed):
             return
-        from iombrochure.render import bundled_cmap
+        from iombrochure.pipeline.render import bundled_cmap
 
         self.renderer = None
         bundled_cmap.cache_clear()
 
     def rebuild(self, changed: list[str]) -> Rebuild:
         """One incremental build, with the warm renderer; errors are reported, not raised."""
-        from iombrochure.build import build, make_renderer
-        from iombrochure.config import load_project
+        from iombrochure.pipeline.build import build, make_renderer
+        from iombrochure.pipeline.config import load_project
 
         report = Rebuild(changed=changed)
         started = time.perf_counter()

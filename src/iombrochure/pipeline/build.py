@@ -1,7 +1,7 @@
 """The build: config -> content -> localize -> template -> render -> outputs, for each edition.
 
 Everything is validated before the first page is laid out, and nothing is written until every
-edition has rendered (see :mod:`iombrochure.outputs`).
+edition has rendered (see :mod:`iombrochure.pipeline.outputs`).
 """
 
 from __future__ import annotations
@@ -12,44 +12,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iombrochure.config import Project
-from iombrochure.errors import ConfigError, RenderError
-from iombrochure.outputs import Output, commit_files, describe, read_manifest, write_manifest
+from iombrochure.errors import RenderError
+from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.jobs import (
+    ARCHIVE_PDF_VARIANTS,
+    SCREEN_IMAGE_DPI,
+    SCREEN_JPEG_QUALITY,
+    Job,
+    plan_jobs,
+    resolve_variants,
+)
+from iombrochure.pipeline.outputs import (
+    Output,
+    commit_files,
+    describe,
+    read_manifest,
+    write_manifest,
+)
 
 if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
-    from iombrochure.content import Content
-    from iombrochure.templating import Edition
-
-#: Output variants. screen: dist/<doc>-<lang>.pdf, tagged PDF/UA-1 with downsampled images;
-#: print: dist/print/..., bleed and crop marks, images at full resolution; archive:
-#: dist/archive/..., PDF/A (tagged), made only on request with --pdf-variant.
-VARIANTS = ("screen", "print", "archive")
-#: What ``--variant all`` (and no --variant at all) builds.
-DEFAULT_VARIANTS = ("screen", "print")
-#: PDF/A flavours the archive variant can be made in; PDF/X is not offered: WeasyPrint stamps
-#: it with the current time and a random id, and our outputs are byte-reproducible.
-ARCHIVE_PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-2b", "pdf/a-2u")
-#: Screen images: enough for a monitor or an office printer, a fraction of the print size.
-SCREEN_IMAGE_DPI = 150
-SCREEN_JPEG_QUALITY = 80
-
-
-@dataclass(frozen=True)
-class Job:
-    """One output to make: a document, in a language, in a variant."""
-
-    document: str
-    lang: str
-    variant: str = "screen"
-    pdf_variant: str | None = None  # the archive's PDF/A flavour
-
-    @property
-    def label(self) -> str:
-        return f"{self.document} ({self.lang}, {self.variant})"
-
-    def pdf_path(self, output_dir: Path) -> Path:
-        name = f"{self.document}-{self.lang}.pdf"
-        return output_dir / name if self.variant == "screen" else output_dir / self.variant / name
+    from iombrochure.pipeline.content import Content
+    from iombrochure.pipeline.templating import Edition
 
 
 @dataclass
@@ -59,62 +42,6 @@ class BuildResult:
     html_files: list[Path] = field(default_factory=list)
     previews: list[Path] = field(default_factory=list)
     up_to_date: list[Output] = field(default_factory=list)  # planned, but nothing had changed
-
-
-def resolve_variants(variant: str | None = None, pdf_variant: str | None = None) -> list[str]:
-    """The variants to build: one of VARIANTS, or all (the default) for screen and print;
-    a PDF/A flavour adds the archive variant."""
-    if variant in (None, "all"):
-        chosen = list(DEFAULT_VARIANTS)
-    elif variant in DEFAULT_VARIANTS:
-        chosen = [variant]
-    else:
-        raise ConfigError(
-            f"unknown variant {variant!r}; choose one of {', '.join(DEFAULT_VARIANTS)} or all",
-            hint="the archive variant is made with --pdf-variant, e.g. --pdf-variant pdf/a-3b",
-        )
-    if pdf_variant is not None:
-        if pdf_variant not in ARCHIVE_PDF_VARIANTS:
-            raise ConfigError(
-                f"unknown PDF variant {pdf_variant!r} for the archive; "
-                f"choose one of {', '.join(ARCHIVE_PDF_VARIANTS)}"
-            )
-        chosen.append("archive")
-    return chosen
-
-
-def plan_jobs(
-    project: Project,
-    *,
-    documents: list[str] | None = None,
-    languages: list[str] | None = None,
-    variants: list[str] | None = None,
-    pdf_variant: str | None = None,
-) -> list[Job]:
-    """The editions to build, in a stable order; unknown names are the user's error."""
-    for name in documents or ():
-        if name not in project.documents:
-            raise ConfigError(
-                f"unknown document {name!r}; this project has: {', '.join(project.documents)}",
-                path=project.config_path,
-            )
-    for code in languages or ():
-        if code not in project.languages:
-            raise ConfigError(
-                f"unknown language {code!r}; this project has: {', '.join(project.languages)}",
-                path=project.config_path,
-            )
-    return [
-        Job(
-            document=doc,
-            lang=lang,
-            variant=variant,
-            pdf_variant=(pdf_variant or ARCHIVE_PDF_VARIANTS[0]) if variant == "archive" else None,
-        )
-        for doc in (documents or list(project.documents))
-        for lang in (languages or list(project.languages))
-        for variant in (variants or ["screen"])
-    ]
 
 
 def pdf_options(project: Project, job: Job, edition: Edition) -> dict:
@@ -162,8 +89,8 @@ class BuildContext:
 
 def make_renderer(project: Project) -> Any:
     """The project's Renderer, with its fixed timestamps and picture size limit."""
-    from iombrochure.render import Renderer, source_date_epoch_default
-    from iombrochure.safety import max_image_pixels
+    from iombrochure.pipeline.render import Renderer, source_date_epoch_default
+    from iombrochure.pipeline.safety import max_image_pixels
 
     source_date_epoch_default(source_date_epoch(project))
     return Renderer(project.root, max_image_pixels=max_image_pixels(project))
@@ -192,8 +119,8 @@ class PreparedJob:
 
 def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
     """Template one job (cheap, no WeasyPrint): the first half of :func:`render_job`."""
-    from iombrochure.incremental import template_bytecode_cache
-    from iombrochure.templating import make_environment, render_edition
+    from iombrochure.pipeline.state import template_bytecode_cache
+    from iombrochure.pipeline.templating import make_environment, render_edition
 
     project = context.project
     if context.env is None:
@@ -236,7 +163,7 @@ def finish_job(
     warnings = list(rendered.warnings)
     screen_budget = project.documents[job.document].screen_budget_kb
     if job.variant == "screen" and screen_budget and len(rendered.pdf) > screen_budget * 1024:
-        from iombrochure.weight import heaviest_parts
+        from iombrochure.pipeline.weight import heaviest_parts
 
         parts = ", ".join(part.describe() for part in heaviest_parts(rendered.pdf)[:3])
         warnings.append(
@@ -292,9 +219,9 @@ def build(
     on exactly these files, and the warnings it gave are repeated from the state.
     Every job renders before any file is written; a failure leaves the output folder as it was.
     """
-    from iombrochure.checks import check_before_build
-    from iombrochure.incremental import Tracker
-    from iombrochure.workers import RenderPool, resolve_jobs
+    from iombrochure.pipeline.state import Tracker
+    from iombrochure.pipeline.workers import RenderPool, resolve_jobs
+    from iombrochure.quality.checks import check_before_build
 
     output_dir = (out_dir or project.output_dir).resolve()
     planned = plan_jobs(
@@ -315,7 +242,7 @@ def build(
     workers = min(resolve_jobs(jobs), len(stale))
     pool = None
     if renderer is None and workers > 1:
-        from iombrochure.safety import max_image_pixels
+        from iombrochure.pipeline.safety import max_image_pixels
 
         # Started first, so that the workers import WeasyPrint while this process validates.
         pool = RenderPool(
@@ -393,7 +320,7 @@ def build(
         )
     tracker.save()
     if result.outputs and (preview is None or preview):
-        from iombrochure.preview import make_previews
+        from iombrochure.live.preview import make_previews
 
         if progress:
             progress("rendering previews")

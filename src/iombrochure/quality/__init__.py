@@ -1,0 +1,1 @@
+"""The rules the pipeline applies to what editors write: checks, Persian typography, translations."""
