@@ -13,11 +13,11 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from iombrochure.build import build
-from iombrochure.config import load_project
-from iombrochure.content import ContentErrors, load_content, read_yaml
+from conftest import pdf_text
 from iombrochure.errors import RenderError
-from test_build import pdf_text
+from iombrochure.pipeline.build import build
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.content import ContentErrors, load_content, read_yaml
 
 A4_LANDSCAPE = (841.89, 595.28)  # points
 MM = 72 / 25.4
@@ -305,7 +305,7 @@ def test_overflow_is_measured_from_the_layout():
     29 mm of content overflows it by 14 mm. A 30 mm wide box in a 25 mm panel, by 5 mm."""
     from weasyprint import HTML
 
-    from iombrochure.render import panel_overflows
+    from iombrochure.pipeline.render import panel_overflows
 
     html = """
       <style>

@@ -11,8 +11,8 @@ from pathlib import Path
 import weasyprint
 
 from conftest import REPO
-from iombrochure.render import hb_subset_available
-from iombrochure.workers import available_cores
+from iombrochure.pipeline.render import hb_subset_available
+from iombrochure.pipeline.workers import available_cores
 
 
 def report(*args: str, cwd: Path | None = None) -> dict[str, str]:

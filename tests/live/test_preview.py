@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageChops
 
 from conftest import run_cli
-from iombrochure.preview import THUMBNAIL_DPI
+from iombrochure.live.preview import THUMBNAIL_DPI
 
 
 def page_sizes(pdf: Path) -> list[tuple[int, int]]:

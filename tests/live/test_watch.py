@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from iombrochure.watch import PREVIEW_FOLDER, Watcher, refresh_previews
+from iombrochure.live.watch import PREVIEW_FOLDER, Watcher, refresh_previews
 
 STARTUP_TIMEOUT = 180  # first build of both editions plus WeasyPrint's import, on a busy CI box
 REBUILD_TIMEOUT = 90

@@ -7,13 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
-from iombrochure.config import load_project
-from iombrochure.errors import ConfigError, ContentError
-from iombrochure.i18n import strip_bidi_controls
-from iombrochure.mail.compose import compose_campaign, make_message_id
-from iombrochure.mail.settings import MailError
-from iombrochure.typography import check_persian_yaml_file
 from mailtest import (
     RECIPIENTS,
     language_of,
@@ -22,7 +15,14 @@ from mailtest import (
     run_mail,
     write_recipients,
 )
-from test_build import pdf_text
+
+from conftest import pdf_text
+from iombrochure.errors import ConfigError, ContentError
+from iombrochure.mail.compose import compose_campaign, make_message_id
+from iombrochure.mail.settings import MailError
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.i18n import strip_bidi_controls
+from iombrochure.quality.typography import check_persian_yaml_file
 
 PERSIAN_DIGITS = re.compile("[۰-۹]")
 

@@ -14,12 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from iombrochure.config import load_project
-from iombrochure.mail.compose import compose_campaign
-from iombrochure.mail.journal import JOURNAL_NAME, Journal, OutboxLock
-from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
-from iombrochure.mail.settings import MailError
 from mailtest import (
     RECIPIENTS,
     Authenticator,
@@ -32,6 +26,12 @@ from mailtest import (
     start_server,
     write_recipients,
 )
+
+from iombrochure.mail.compose import compose_campaign
+from iombrochure.mail.journal import JOURNAL_NAME, Journal, OutboxLock
+from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
+from iombrochure.mail.settings import MailError
+from iombrochure.pipeline.config import load_project
 
 ADDRESSES = [row[0] for row in RECIPIENTS]
 PASSWORD = "Zq7-pw-never-shown-4711"

@@ -11,30 +11,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import FIXTURES, REPO, copy_project, run_cli
+from conftest import FIXTURES, REPO, copy_project, pdf_text, run_cli
 
 LATIN_DIGIT = re.compile(r"[0-9]")
-
-
-BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-)
-
-
-def pdf_text(path: Path, *, raw: bool = False) -> str:
-    """The text layer as poppler's pdftotext gives it to a reader or indexer.
-
-    The default mode puts right-to-left lines in logical order; ``raw`` keeps the order in which
-    the text was written, which keeps side-by-side boxes (cards, columns) apart in English.
-    """
-    mode = ["-raw"] if raw else []
-    result = subprocess.run(
-        ["pdftotext", *mode, "-enc", "UTF-8", str(path), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.translate(BIDI_CONTROLS)
 
 
 def embedded_fonts(path: Path) -> set[str]:

@@ -8,7 +8,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from conftest import REPO
-from iombrochure.cmap import cmap_codepoints
+from iombrochure.pipeline.cmap import cmap_codepoints
 
 FONTS = sorted((REPO / "fonts").rglob("*.ttf"))
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from iombrochure.config import load_project
 from iombrochure.errors import ConfigError
+from iombrochure.pipeline.config import load_project
 
 
 def test_bundled_project_loads(scratch_project: Path):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from iombrochure.config import load_project
-from iombrochure.content import ContentErrors, load_content, read_yaml
 from iombrochure.errors import ContentError
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.content import ContentErrors, load_content, read_yaml
 
 
 def test_bundled_content_is_valid(scratch_project: Path):

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from iombrochure.outputs import Output, atomic_write, read_manifest, write_manifest
+from iombrochure.pipeline.outputs import Output, atomic_write, read_manifest, write_manifest
 
 
 def entry(lang: str, path: str) -> Output:

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO, run_cli
 from iombrochure.errors import FetchRefused
-from iombrochure.render import safe_resource_path, uncovered_characters
+from iombrochure.pipeline.render import safe_resource_path, uncovered_characters
 
 
 def test_files_inside_the_project_are_served(tmp_path: Path):

@@ -20,11 +20,11 @@ import pytest
 from PIL import Image
 
 from conftest import ONE_EDITION, REPO, copy_project, run_cli
-from iombrochure import checks
-from iombrochure.build import build
-from iombrochure.config import load_project
-from iombrochure.content import load_content
 from iombrochure.errors import FetchRefused
+from iombrochure.pipeline.build import build
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.content import load_content
+from iombrochure.quality import checks
 from test_bad_input import png_header
 
 TEMPLATE = "templates/factsheet.html"

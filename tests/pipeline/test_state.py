@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_project, run_cli
-from iombrochure import incremental
-from iombrochure.incremental import (
+from iombrochure.pipeline import state as incremental
+from iombrochure.pipeline.state import (
     STATE_NAME,
     file_digest,
     html_references,

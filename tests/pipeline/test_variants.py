@@ -17,11 +17,11 @@ import pypdf
 import pytest
 
 from conftest import REPO, copy_project, run_cli
-from iombrochure.build import resolve_variants
-from iombrochure.config import load_project
 from iombrochure.errors import ConfigError
-from iombrochure.render import hb_subset_available
-from iombrochure.weight import heaviest_parts
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.jobs import resolve_variants
+from iombrochure.pipeline.render import hb_subset_available
+from iombrochure.pipeline.weight import heaviest_parts
 
 DOCUMENTS = ("factsheet", "brochure")
 LANGUAGES = ("en", "fa")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, copy_project, run_cli
-from iombrochure.workers import available_cores, resolve_jobs
+from iombrochure.pipeline.workers import available_cores, resolve_jobs
 
 
 def manifest(root: Path) -> dict[tuple[str, str, str], dict]:

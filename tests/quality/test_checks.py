@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, run_cli
-from iombrochure import content as content_module
-from iombrochure.checks import po_syntax_problems, run_checks
-from iombrochure.config import load_project
-from iombrochure.safety import css_references, link_problem
-from iombrochure.translations import fingerprint, replace_block
-from test_build import pdf_text
+from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, pdf_text, run_cli
+from iombrochure.pipeline import content as content_module
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.safety import css_references, link_problem
+from iombrochure.quality.checks import po_syntax_problems, run_checks
+from iombrochure.quality.translations import fingerprint, replace_block
 
 ZWNJ = "\u200c"
 

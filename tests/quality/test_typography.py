@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from iombrochure.errors import ContentError
-from iombrochure.typography import (
+from iombrochure.quality.typography import (
     RULE_SEVERITIES,
     TypographyFinding,
     check_persian_text,
@@ -19,7 +19,7 @@ from iombrochure.typography import (
     fix_persian_yaml_file,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "typography"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "typography"
 ZWNJ = "\u200c"
 
 CORRECT_SENTENCE = "سازمان بین‌المللی مهاجرت در سال ۱۹۵۱ تأسیس شد."
