@@ -68,6 +68,14 @@ class FetchRefused(IombrochureError):
     """The renderer asked for a resource outside the project."""
 
 
+class ReadRefused(IombrochureError):
+    """A file the tool was asked to read lies (or leads, by a symlink) outside the project."""
+
+
+class OutputError(IombrochureError):
+    """The output folder cannot be used, or writing the outputs failed."""
+
+
 def headline(first_message: str, count: int) -> str:
     """The first of ``count`` problems, saying how many more there are: one line for the CLI."""
     more = count - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from iombrochure.errors import ConfigError
 
 CONFIG_NAME = "iombrochure.toml"
+#: A content file's name in [documents.*] content: a file of content/<language>/, no folders.
+CONTENT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 #: Calendars the localize stage can format dates in.
 CALENDARS = ("gregorian", "solar-hijri")
@@ -122,8 +125,18 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
             f"{root} is not an iombrochure project: {CONFIG_NAME} is missing",
             hint="pass --project DIR pointing at the folder that holds iombrochure.toml",
         )
+    from iombrochure.errors import ReadRefused
+    from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
+
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        resolved = resolve_inside(root, config_path, what="the config file")
+        if resolved.stat().st_size > MAX_TEXT_FILE_BYTES:
+            raise ConfigError("the config file is over 2 MB: refused unread", path=config_path)
+        raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
+    except ReadRefused as exc:
+        raise ConfigError(exc.message, path=config_path, hint=exc.hint) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path=config_path) from exc
     except UnicodeDecodeError as exc:
         raise ConfigError("the file is not UTF-8 text", path=config_path) from exc
     except tomllib.TOMLDecodeError as exc:
@@ -146,6 +159,14 @@ class _ConfigReader:
     """Validates the raw TOML tables, collecting every problem before raising."""
 
     TOP_LEVEL = ("project", "publication", "languages", "documents", "mail", "build", "check")
+    #: The keys of each plain table; [mail] is checked by mail/settings.py, [languages.*] and
+    #: [documents.*] below. A key not listed is reported with the closest known one.
+    TABLE_KEYS: dict[str, tuple[str, ...]] = {
+        "project": ("source_language", "output_dir"),
+        "publication": ("publisher", "edition_date", "created_date", "website"),
+        "build": ("max_image_pixels",),
+        "check": (),
+    }
 
     def __init__(self, root: Path, config_path: Path, raw: dict[str, Any]) -> None:
         self.root = root
@@ -160,6 +181,12 @@ class _ConfigReader:
         for key in self.raw:
             if key not in self.TOP_LEVEL:
                 self.problem(f"unknown table [{key}]{_did_you_mean(key, self.TOP_LEVEL)}")
+        for table, known in self.TABLE_KEYS.items():
+            value = self.raw.get(table)
+            if isinstance(value, dict):
+                for key in value:
+                    if key not in known:
+                        self.problem(f"[{table}] unknown key {key!r}{_did_you_mean(key, known)}")
         project = self._table("project")
         languages = self._languages(self._table("languages"))
         source = project.get("source_language")
@@ -169,10 +196,7 @@ class _ConfigReader:
             self.problem(f"[project] source_language {source!r} is not one of [languages]")
         documents = self._documents(self._table("documents"))
         publication = self._publication(self._table("publication"))
-        output_dir = project.get("output_dir", "dist")
-        if not isinstance(output_dir, str):
-            self.problem('[project] output_dir must be a folder name, e.g. "dist"')
-            output_dir = "dist"
+        output_dir = self._output_dir(project.get("output_dir", "dist"))
         if self.problems:
             raise ConfigError(
                 "; ".join(self.problems),
@@ -190,6 +214,40 @@ class _ConfigReader:
             output_dir=(self.root / output_dir),
             raw=self.raw,
         )
+
+    def _output_dir(self, value: Any) -> str:
+        """A folder inside the project, other than the project folder itself: a build
+        replaces files in it, so it may never be a folder that holds the sources."""
+        from iombrochure.pipeline.safety import is_within
+
+        example = '[project] output_dir must be a folder inside the project, e.g. "dist"'
+        if not isinstance(value, str) or not value.strip():
+            self.problem(example)
+            return "dist"
+        path = Path(value)
+        resolved = (self.root / path).resolve()
+        if path.is_absolute() or not is_within(resolved, self.root):
+            self.problem(f"{example}, not {value!r} (use --out for a folder elsewhere)")
+            return "dist"
+        if resolved == self.root:
+            self.problem(f"{example}, not the project folder itself")
+            return "dist"
+        if resolved.exists() and not resolved.is_dir():
+            self.problem(f"[project] output_dir {value!r} is a file, not a folder")
+            return "dist"
+        return value
+
+    def _project_file(self, key: str, relative: str, folder: str = "") -> bool:
+        """Whether a file named in the config lies inside the project, links followed."""
+        from iombrochure.errors import ReadRefused
+        from iombrochure.pipeline.safety import resolve_inside
+
+        try:
+            resolve_inside(self.root, Path(folder) / relative, what=key)
+        except ReadRefused as exc:
+            self.problem(exc.message)
+            return False
+        return True
 
     def _table(self, name: str) -> dict[str, Any]:
         value = self.raw.get(name)
@@ -266,8 +324,11 @@ class _ConfigReader:
             if not isinstance(template, str):
                 self.problem(f'[documents.{name}] template is required, e.g. "{name}.html"')
                 continue
-            if not (self.root / "templates" / template).is_file():
-                self.problem(f"[documents.{name}] template templates/{template} does not exist")
+            key = f"[documents.{name}]"
+            if not self._project_file(f"{key} template", template, "templates"):
+                pass
+            elif not (self.root / "templates" / template).is_file():
+                self.problem(f"{key} template templates/{template} does not exist")
             content = options.get("content", [name])
             stylesheets = options.get("stylesheets", [])
             page_budget = options.get("page_budget", 2)
@@ -278,9 +339,22 @@ class _ConfigReader:
                 self.problem(f"[documents.{name}] stylesheets must be a list of paths")
                 stylesheets = []
             for sheet in stylesheets:
+                if not self._project_file(f"{key} stylesheet", sheet):
+                    continue
                 if not (self.root / sheet).is_file():
-                    self.problem(f"[documents.{name}] stylesheet {sheet} does not exist")
-            if not isinstance(page_budget, int) or page_budget < 1:
+                    self.problem(f"{key} stylesheet {sheet} does not exist")
+            for item in content:
+                if not CONTENT_NAME.fullmatch(item):
+                    self.problem(
+                        f"{key} content {item!r} must be the name of a file in content/<language>/"
+                        ', without folder or ".yaml", e.g. "factsheet"'
+                    )
+            content = [item for item in content if CONTENT_NAME.fullmatch(item)]
+            title_field = options.get("title_field", "title")
+            if not isinstance(title_field, str) or not title_field:
+                self.problem(f'{key} title_field must be a field name, e.g. "title"')
+                title_field = "title"
+            if isinstance(page_budget, bool) or not isinstance(page_budget, int) or page_budget < 1:
                 self.problem(f"[documents.{name}] page_budget must be a whole number of pages")
                 page_budget = 1
             screen_budget = options.get("screen_budget_kb")
@@ -297,7 +371,7 @@ class _ConfigReader:
                 content=tuple(content),
                 stylesheets=tuple(stylesheets),
                 page_budget=page_budget,
-                title_field=str(options.get("title_field", "title")),
+                title_field=title_field,
                 screen_budget_kb=screen_budget,
             )
         if not table:
@@ -318,13 +392,30 @@ class _ConfigReader:
         if not isinstance(created, dt.date):
             self.problem("[publication] created_date must be a date, e.g. 2026-01-15")
             created = edition
+        for key, day in (("edition_date", edition), ("created_date", created)):
+            problem = calendar_problem(day) if isinstance(day, dt.date) else None
+            if problem:
+                self.problem(f"[publication] {key} {day}: {problem}")
         website = table.get("website", "")
+        if not isinstance(website, str):
+            self.problem('[publication] website must be text, e.g. "https://www.iom.int"')
         return Publication(
             publisher=publisher if isinstance(publisher, str) else "",
             edition_date=edition if not isinstance(edition, dt.datetime) else edition.date(),
             created_date=created if not isinstance(created, dt.datetime) else created.date(),
             website=website if isinstance(website, str) else "",
         )
+
+
+def calendar_problem(day: dt.date) -> str | None:
+    """Why a date cannot be printed in every calendar the project may use, or None."""
+    import jdatetime
+
+    try:
+        jdatetime.date.fromgregorian(date=day if not isinstance(day, dt.datetime) else day.date())
+    except (ValueError, OverflowError):
+        return "the Solar Hijri calendar cannot show this date; is the year right?"
+    return None
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from ruamel.yaml.events import (
 )
 
 from iombrochure.errors import ContentError, headline
-from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.config import Project, calendar_problem
 
 DATA_FILE = "data.yaml"
 #: Content is a few levels deep; a file nested deeper is a mistake or an attack on the parser.
@@ -149,12 +151,39 @@ class ContentErrors(ContentError):
 # Reading YAML safely, with line numbers
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file into ruamel's commented containers, refusing aliases and tags."""
+def read_yaml(path: Path, *, root: Path | None = None) -> Any:
+    """Parse a YAML file into ruamel's commented containers, refusing aliases and tags.
+
+    The file must lie, links followed, inside the project (``root``, by default the nearest
+    folder above it that holds iombrochure.toml), and be at most 2 MB: a larger one is refused
+    before it is read, as content is a few KB.
+    """
+    from iombrochure.errors import ReadRefused
+    from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
+
+    root = root if root is not None else _project_root_of(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        resolved = resolve_inside(root, path, what="content file") if root else path
+        size = resolved.stat().st_size
+        if size > MAX_TEXT_FILE_BYTES:
+            raise ContentError(
+                f"the file is {size / 1024 / 1024:.1f} MB, over the limit of "
+                f"{MAX_TEXT_FILE_BYTES // 1024 // 1024} MB for a content file: refused unread",
+                path=path,
+                hint="content files are a few KB of text; is it the right file?",
+                rule="file-too-large",
+            )
+        text = resolved.read_bytes().decode("utf-8")
+    except ReadRefused as exc:
+        raise ContentError(exc.message, path=path, hint=exc.hint, rule=exc.rule) from None
     except FileNotFoundError as exc:
         raise ContentError("file not found", path=path, rule="file-missing") from exc
+    except IsADirectoryError as exc:
+        raise ContentError("a folder where a file should be", path=path, rule="file-missing") from exc
+    except OSError as exc:
+        raise ContentError(
+            f"cannot read the file: {exc.strerror or exc}", path=path, rule="file-unreadable"
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ContentError(
             "the file is not UTF-8 text",
@@ -162,7 +191,17 @@ def read_yaml(path: Path) -> Any:
             hint="save it as UTF-8 in your editor",
             rule="yaml-syntax",
         ) from exc
-    return parse_yaml(text, path=path)
+    return parse_yaml(text.removeprefix("\ufeff"), path=path)
+
+
+def _project_root_of(path: Path) -> Path | None:
+    """The nearest folder above ``path`` (lexically, links not followed) holding the config."""
+    from iombrochure.pipeline.config import CONFIG_NAME
+
+    for folder in Path(os.path.abspath(path)).parents:
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
 
 
 def parse_yaml(text: str, *, path: Path) -> Any:
@@ -281,6 +320,8 @@ def read_content(
     """
     errors: list[ContentError] = []
     data_file = _load_data(project, errors)
+    # One mistake, one line: if data.yaml cannot be read, every placeholder would seem unknown.
+    data_readable = not errors
     content = Content(data=data_file)
     wanted = languages or list(project.languages)
     names = content_names(project)
@@ -300,11 +341,14 @@ def read_content(
                 )
                 continue
             try:
-                content.files[lang][name] = ContentFile(path=path, data=read_yaml(path))
+                content.files[lang][name] = ContentFile(
+                    path=path, data=read_yaml(path, root=project.root)
+                )
             except ContentError as exc:
                 errors.append(exc)
     for lang in content.files:
         for name, file in content.files[lang].items():
+            errors.extend(empty_values(file))
             compared = lang != source and name in content.files[source]
             schema = SCHEMAS.get(name)
             if schema is not None:
@@ -316,7 +360,8 @@ def read_content(
                 )
             if compared:
                 errors.extend(compare_shape(content.files[source][name], file))
-            errors.extend(check_placeholders(file, data_file))
+            if data_readable:
+                errors.extend(check_placeholders(file, data_file))
         errors.extend(check_parallel_lists(content.files[lang]))
     return content, errors
 
@@ -334,7 +379,7 @@ def content_names(project: Project) -> list[str]:
 def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
     path = project.content_dir / DATA_FILE
     try:
-        file = ContentFile(path=path, data=read_yaml(path))
+        file = ContentFile(path=path, data=read_yaml(path, root=project.root))
     except ContentError as exc:
         errors.append(exc)
         return ContentFile(path=path, data=CommentedMap())
@@ -363,7 +408,10 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
             )
             continue
         for key, value in values.items():
-            problem = _data_value_problem(DATA_SECTIONS[section], value)
+            if value is None:
+                problem = "is empty: write its value after the colon, or delete the line"
+            else:
+                problem = _data_value_problem(DATA_SECTIONS[section], value)
             if problem:
                 errors.append(
                     ContentError(
@@ -376,19 +424,81 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
     return file
 
 
+#: Characters that change the order in which text is shown (U+202E makes "moc.elpmaxe@"
+#: look like "example@com"): never needed in data.yaml or campaigns, where they can spoof an
+#: address or a figure. Persian text gets its isolates from the localize stage.
+BIDI_CONTROLS = {
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+
+
+def bidi_control_problem(text: str) -> str | None:
+    """Why a text with a bidi control character may not be used as data, or None."""
+    for char in text:
+        if char in BIDI_CONTROLS:
+            return (
+                f"contains an invisible bidi control U+{ord(char):04X} ({BIDI_CONTROLS[char]}), "
+                "which changes how the text reads"
+            )
+    return None
+
+
+def empty_values(file: ContentFile) -> list[ContentError]:
+    """A field written with no value (``lede:``) would print as "None": refuse it."""
+    errors: list[ContentError] = []
+
+    def walk(node: Any, key_path: tuple) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*key_path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*key_path, index))
+        elif node is None and key_path and key_path[0] != "translation":
+            errors.append(
+                ContentError(
+                    f"{dotted(key_path)} is empty",
+                    path=file.path,
+                    line=file.line_of(key_path),
+                    hint="write its text after the colon, or delete the line",
+                    rule="empty-field",
+                )
+            )
+
+    walk(file.data, ())
+    return errors
+
+
 def _data_value_problem(kind: str, value: Any) -> str | None:
+    if isinstance(value, str) and (problem := bidi_control_problem(value)):
+        return problem
     if kind == "number":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and not math.isfinite(value):
+            return f"{value} is not a number that can be printed, e.g. 370000"
         return None if ok else "must be a number, e.g. 370000"
     if kind == "year":
         ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999
         return None if ok else "must be a year, e.g. 1951"
     if kind == "month":
         if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-            return None
+            return calendar_problem(dt.date.fromisoformat(value + "-01"))
         return 'must be a month written "YYYY-MM" in quotes, e.g. "1990-07"'
     if kind == "date":
-        return None if isinstance(value, dt.date) else "must be a date, e.g. 2026-11-28"
+        if isinstance(value, dt.date):
+            return calendar_problem(value)
+        return "must be a date, e.g. 2026-11-28"
     if kind in ("phone", "code"):
         ok = isinstance(value, str | int) and not isinstance(value, bool)
         return None if ok else 'must be text, e.g. "(98-21) 8804 3377"'
@@ -430,7 +540,9 @@ def _validate(
                 )
         for key, optional in fields.items():
             sub_schema = schema[key + "?" if optional else key]
-            if key not in value or value[key] is None:
+            if key in value and value[key] is None:
+                continue  # reported once, by empty_values
+            if key not in value:
                 if not optional:
                     report(
                         f"missing field {dotted((*key_path, key))!r}",

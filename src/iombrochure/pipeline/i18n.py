@@ -122,16 +122,93 @@ _BIDI_CONTROLS = dict.fromkeys(
 )
 
 
-def compile_catalog(po_path: Path) -> Translations:
-    """Read a .po file and compile it in memory: no .mo files are kept in the repository."""
+_DECLARED_CHARSET = re.compile(rb"charset\s*=\s*([A-Za-z0-9_.:-]+)", re.I)
+#: ``{name}``, ``%(name)s`` and ``%s``: what a msgstr must carry over from its msgid.
+_CATALOG_PLACEHOLDER = re.compile(r"\{[^{}\s]*\}|%\([^)]*\)[a-z]|%[a-z]")
+
+
+def catalog_charset_problem(raw: bytes) -> tuple[int, str] | None:
+    """(line, why) if a catalog is not UTF-8 or declares another charset than UTF-8.
+
+    Babel decodes a catalog by the charset its header declares: a UTF-8 file that says
+    ``charset=ISO-8859-1`` is read without complaint, and its Persian prints as mojibake.
+    """
+    match = _DECLARED_CHARSET.search(raw)
+    declared = match.group(1).decode("ascii", "replace").lower() if match else "utf-8"
+    line = raw.count(b"\n", 0, match.start()) + 1 if match else 1
+    if declared.replace("_", "-") not in ("utf-8", "utf8"):
+        return line, (
+            f"the catalog declares charset={declared}, but catalogs are read as UTF-8: "
+            "its translations would print as garbled letters"
+        )
     try:
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, abort_invalid=True)
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw.count(b"\n", 0, exc.start) + 1, "the catalog is not UTF-8 text"
+    return None
+
+
+def catalog_placeholder_problems(catalog: Any) -> list[tuple[int | None, str]]:
+    """(line, why) for every translation whose {placeholders} differ from its msgid's."""
+    problems: list[tuple[int | None, str]] = []
+    for message in catalog:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = sorted(set(_CATALOG_PLACEHOLDER.findall(ids[-1])))
+        for text in strings:
+            if text and sorted(set(_CATALOG_PLACEHOLDER.findall(text))) != wanted:
+                found = sorted(set(_CATALOG_PLACEHOLDER.findall(text)))
+                problems.append(
+                    (
+                        message.lineno,
+                        f"the translation of {ids[0]!r} has the placeholders "
+                        f"{', '.join(found) or 'none'}, but its msgid has "
+                        f"{', '.join(wanted) or 'none'}: they must be the same, untranslated",
+                    )
+                )
+    return problems
+
+
+def compile_catalog(po_path: Path, *, root: Path | None = None) -> Translations:
+    """Read a .po file and compile it in memory: no .mo files are kept in the repository.
+
+    The catalog must be UTF-8 and say so, and keep every msgid's placeholders; inside the
+    project (``root``) when given.
+    """
+    from iombrochure.errors import IombrochureError
+    from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, read_inside
+
+    try:
+        raw = (
+            read_inside(root, po_path, what="translation catalog", limit=MAX_TEXT_FILE_BYTES)
+            if root is not None
+            else po_path.read_bytes()
+        )
+    except IombrochureError as exc:
+        raise ContentError(exc.message, path=po_path, hint=exc.hint, rule=exc.rule) from None
+    charset = catalog_charset_problem(raw)
+    if charset is not None:
+        raise ContentError(
+            charset[1],
+            path=po_path,
+            line=charset[0],
+            hint='save it as UTF-8 with "Content-Type: text/plain; charset=UTF-8"',
+            rule="catalog-charset",
+        )
+    try:
+        catalog = read_po(io.BytesIO(raw), abort_invalid=True)
     except Exception as exc:  # babel raises PoFileError and friends with a line number
         line = getattr(exc, "lineno", None)
         raise ContentError(
             f"cannot read the translation catalog: {exc}", path=po_path, line=line
         ) from exc
+    for line, problem in catalog_placeholder_problems(catalog):
+        raise ContentError(
+            problem, path=po_path, line=line, hint="copy each {name} from the msgid as it is",
+            rule="catalog-placeholder",
+        )
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
@@ -146,7 +223,7 @@ def load_translations(project: Project, lang: str) -> NullTranslations:
     """The UI-string catalog of one language; the source language may go without one."""
     path = catalog_path(project, lang)
     if path.is_file():
-        return compile_catalog(path)
+        return compile_catalog(path, root=project.root)
     if lang == project.source_language:
         return NullTranslations()
     raise ContentError(

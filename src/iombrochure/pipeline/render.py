@@ -28,7 +28,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
-from iombrochure.pipeline.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
+from iombrochure.pipeline.safety import (
+    DEFAULT_MAX_IMAGE_PIXELS,
+    MAX_BINARY_FILE_BYTES,
+    inspect_image,
+)
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 
@@ -124,10 +128,10 @@ def safe_resource_path(url: str, root: Path) -> Path:
             hint="copy the file into the project (e.g. images/) and refer to it by a relative path",
             rule="resource-outside",
         )
+    from iombrochure.pipeline.safety import is_within, trusted_roots
+
     path = Path(unquote(parts.path)).resolve()
-    try:
-        path.relative_to(root.resolve())
-    except ValueError:
+    if not any(is_within(path, folder) for folder in trusted_roots(root)):
         raise FetchRefused(
             f"refused to read {path}: it is outside the project folder",
             hint="copy the file into the project and refer to it by a relative path",
@@ -163,9 +167,16 @@ def make_url_fetcher(
                 path = safe_resource_path(url, root)
             except FetchRefused as exc:
                 raise refuse(exc) from None
-            shown = path.relative_to(root.resolve()).as_posix()
+            try:
+                shown = path.relative_to(root.resolve()).as_posix()
+            except ValueError:  # a file of the package's theme
+                shown = path.name
             if not path.is_file():
                 raise refuse(FetchRefused(f"file not found: {shown}", rule="resource-missing"))
+            if path.stat().st_size > MAX_BINARY_FILE_BYTES:
+                raise refuse(
+                    FetchRefused(f"{shown}: over {MAX_BINARY_FILE_BYTES >> 20} MB, refused unread")
+                )
             data = path.read_bytes()
             if path.suffix.lower() not in FONT_SUFFIXES:
                 try:
@@ -210,20 +221,47 @@ class _TextCollector(html.parser.HTMLParser):
 
 @cache
 def bundled_cmap(fonts_dir: Path) -> frozenset[int]:
-    """Every code point some bundled font can draw."""
-    from iombrochure.pipeline.cmap import cmap_codepoints
+    """Every code point some bundled font can draw.
+
+    Every font file is read (the project's ``fonts/`` folder, links confined to the project),
+    also one no stylesheet uses: a file that is not a font is a mistake to report, by name.
+    """
+    from iombrochure.pipeline.safety import files_below
 
     covered: set[int] = set()
-    for font_path in sorted(fonts_dir.rglob("*")):
+    root = fonts_dir.parent
+    for font_path in files_below(root, fonts_dir, what="font"):
         if font_path.suffix.lower() in FONT_SUFFIXES:
-            codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
-            if codepoints is None:
-                from fontTools.ttLib import TTFont
-
-                with TTFont(font_path, lazy=True) as font:
-                    codepoints = set(font.getBestCmap() or {})
-            covered.update(codepoints)
+            covered.update(font_codepoints(font_path))
     return frozenset(covered)
+
+
+def font_codepoints(font_path: Path) -> set[int]:
+    """The code points a font file maps; RenderError naming the file if it is not a font."""
+    from iombrochure.pipeline.cmap import cmap_codepoints
+
+    try:
+        codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
+        if codepoints is None:
+            from fontTools.ttLib import TTFont
+
+            with TTFont(font_path, lazy=True) as font:
+                codepoints = set(font.getBestCmap() or {})
+    except Exception as exc:  # fontTools raises many kinds on a file that is not a font
+        raise RenderError(
+            f"the file is not a font that can be read ({type(exc).__name__})",
+            path=font_path,
+            hint="replace it with the font file from its publisher, or remove it from fonts/",
+            rule="font-unreadable",
+        ) from None
+    if not codepoints:
+        raise RenderError(
+            "the font maps no characters: it is not a usable font file",
+            path=font_path,
+            hint="replace it with the font file from its publisher, or remove it from fonts/",
+            rule="font-unreadable",
+        )
+    return codepoints
 
 
 def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:

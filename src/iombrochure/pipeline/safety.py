@@ -11,19 +11,27 @@ line of defence, which stops a render instead of reading a file or URL it should
 - Images are measured from their header before anything decodes them: a picture over
   ``[build] max_image_pixels`` (a "decompression bomb" is a small file that claims a huge one) is
   refused, and so is an SVG with a DOCTYPE (entity expansion is the SVG form of a bomb).
+  A picture within the limit is then decoded once, so a truncated file is refused too.
+
+Every file the tool reads (config paths, content, templates and their includes, styles, fonts,
+images, catalogs, campaigns, recipient lists) goes through :func:`resolve_inside`: resolved with
+its symlinks followed, it must lie inside one of :func:`trusted_roots`. A refusal names the link
+or the config key, never what the file outside holds.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from iombrochure.errors import ConfigError, FetchRefused
+from iombrochure.errors import ConfigError, FetchRefused, ReadRefused
 from iombrochure.pipeline.i18n import ALLOWED_LINK_SCHEMES as _ALLOWED_PREFIXES
 
 if TYPE_CHECKING:
@@ -35,8 +43,136 @@ ALLOWED_LINK_SCHEMES = tuple(prefix.rstrip(":") for prefix in _ALLOWED_PREFIXES)
 #: The default pixel limit: a 300 dpi A3 page is about 17.4 million pixels.
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
 
-_SVG_SNIFF = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+)?svg", re.S)
+_SVG_SNIFF = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+)?svg", re.S | re.I
+)
 _XML_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+#: Anything that starts like markup (XML, SVG, HTML), after an optional byte-order mark.
+_MARKUP_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<")
+
+#: Content and campaign files are a few KB; anything over this is refused before it is parsed.
+MAX_TEXT_FILE_BYTES = 2 * 1024 * 1024
+#: Pictures and fonts: a print-quality cover photo is a few MB.
+MAX_BINARY_FILE_BYTES = 64 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------
+# Confinement: every read stays inside the project
+
+
+def trusted_roots(project_root: Path) -> tuple[Path, ...]:
+    """The folders inputs may be read from: the project, and a theme shipped inside the package
+    (``iombrochure/theme``) when there is one. The one list every loader consults."""
+    roots = [Path(project_root).resolve()]
+    theme = Path(__file__).resolve().parent.parent / "theme"
+    if theme.is_dir():
+        roots.append(theme)
+    return tuple(roots)
+
+
+def is_within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (both already resolved)."""
+    return path == folder or folder in path.parents
+
+
+def resolve_inside(
+    root: Path,
+    path: str | Path,
+    *,
+    what: str,
+    trusted: Sequence[Path] | None = None,
+    named_in: Path | None = None,
+) -> Path:
+    """``path`` (relative to ``root``) with every symlink followed, if it lies inside a trusted
+    root; else :class:`ReadRefused`.
+
+    ``what`` says what the file is for ("content file", "[documents.factsheet] stylesheet");
+    ``named_in`` is the file that names the path (the config), blamed instead of the path itself.
+    The message names the path as written, never its target or what it holds.
+    """
+    root = Path(root)
+    given = Path(path)
+    candidate = given if given.is_absolute() else root / given
+    resolved = candidate.resolve()
+    roots = tuple(trusted) if trusted is not None else trusted_roots(root)
+    if any(is_within(resolved, folder) for folder in roots):
+        return resolved
+    shown = _shown_path(candidate, root)
+    through_link = _lexically_inside(candidate, root)
+    if through_link:
+        message = f"{what} {shown} is a link to a file outside the project folder"
+        hint = "copy the file into the project instead of linking to it"
+    else:
+        message = f"{what} {str(path)!r} is outside the project folder"
+        hint = "name a file inside the project, by a path relative to the project folder"
+    raise ReadRefused(
+        message,
+        path=named_in if named_in is not None else (candidate if through_link else None),
+        hint=hint,
+        rule="read-outside",
+    )
+
+
+def read_inside(
+    root: Path,
+    path: str | Path,
+    *,
+    what: str,
+    limit: int = MAX_BINARY_FILE_BYTES,
+    trusted: Sequence[Path] | None = None,
+) -> bytes:
+    """The bytes of a file inside the project, refused unread if it is larger than ``limit``."""
+    from iombrochure.errors import IombrochureError
+
+    resolved = resolve_inside(root, path, what=what, trusted=trusted)
+    shown = Path(path) if Path(path).is_absolute() else Path(root) / path
+    try:
+        size = resolved.stat().st_size
+        if size > limit:
+            raise IombrochureError(
+                f"{what} is {size / 1024 / 1024:.1f} MB, over the limit of "
+                f"{limit / 1024 / 1024:.0f} MB: refused before reading it",
+                path=shown,
+                hint="is it the right file?",
+                rule="file-too-large",
+            )
+        return resolved.read_bytes()
+    except IsADirectoryError:
+        raise IombrochureError(f"{what} is a folder, not a file", path=shown) from None
+    except OSError as exc:
+        raise IombrochureError(
+            f"cannot read {what}: {exc.strerror or exc}", path=shown, rule="file-unreadable"
+        ) from None
+
+
+def files_below(root: Path, folder: Path, *, what: str) -> list[Path]:
+    """Every file below ``folder`` (links to folders not followed), each confined to the project:
+    a link inside ``folder`` that leads out is refused, not skipped."""
+    found: list[Path] = []
+    if not folder.is_dir():
+        return found
+    resolve_inside(root, folder, what=what)
+    for directory, _folders, names in os.walk(folder):
+        for name in sorted(names):
+            path = Path(directory) / name
+            resolve_inside(root, path, what=what)
+            found.append(path)
+    return sorted(found)
+
+
+def _lexically_inside(path: Path, root: Path) -> bool:
+    try:
+        relative = Path(os.path.normpath(path)).relative_to(os.path.normpath(root.absolute()))
+    except ValueError:
+        return False
+    return ".." not in relative.parts
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.normpath(path)).relative_to(root.absolute()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @dataclass(frozen=True)
@@ -91,7 +227,8 @@ def _toml_key_line(path: Path, key: str) -> int | None:
 
 
 def is_svg(data: bytes) -> bool:
-    return _SVG_SNIFF.match(data[:4096]) is not None
+    """Whether the bytes are an SVG picture, however long the comments before its root."""
+    return _SVG_SNIFF.match(data) is not None
 
 
 def inspect_image(data: bytes, *, limit: int, name: str) -> ImageInfo | None:
@@ -100,13 +237,14 @@ def inspect_image(data: bytes, *, limit: int, name: str) -> ImageInfo | None:
     Pillow reads only the header here (``Image.open`` is lazy); its own decompression-bomb guard
     is turned into an error as well, so nothing huge is ever allocated.
     """
+    if _MARKUP_START.match(data) and _XML_DECLARATIONS.search(data):
+        # Anywhere in the file: a long comment must not carry a DOCTYPE past a sniffer.
+        raise FetchRefused(
+            f"{name}: SVG files with a DOCTYPE or ENTITY declaration are refused",
+            hint="export the SVG again without a DOCTYPE (most editors have an option)",
+            rule="image-unsafe",
+        )
     if is_svg(data):
-        if _XML_DECLARATIONS.search(data):
-            raise FetchRefused(
-                f"{name}: SVG files with a DOCTYPE or ENTITY declaration are refused",
-                hint="export the SVG again without a DOCTYPE (most editors have an option)",
-                rule="image-unsafe",
-            )
         return None
     from PIL import Image, UnidentifiedImageError
 
@@ -116,6 +254,8 @@ def inspect_image(data: bytes, *, limit: int, name: str) -> ImageInfo | None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 info = ImageInfo(format=image.format or "?", width=image.width, height=image.height)
+                if info.pixels <= limit:
+                    image.load()  # a truncated or corrupt file fails here, not in the PDF
     except UnidentifiedImageError:
         return None
     except Image.DecompressionBombError:
@@ -183,16 +323,18 @@ class Reference:
 def css_references(text: str) -> list[Reference]:
     """Every ``url(...)`` and ``@import`` of a stylesheet, in order, with CSS escapes decoded.
 
-    Comments are skipped; ``\\68 ttp:`` is read as ``http:``, as a CSS parser reads it.
+    Comments are skipped; escapes are decoded everywhere first, as a CSS parser reads them:
+    ``\\68 ttp:`` is ``http:``, ``@\\69mport`` is ``@import``, ``u\\72l(`` is ``url(``.
     """
     text = _CSS_COMMENT.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+    text = _css_unescape_keeping_lines(text)
     imports = [
-        Reference(_css_unescape(_first_group(match)), "@import", match.start())
+        Reference(_first_group(match), "@import", match.start())
         for match in _CSS_IMPORT.finditer(text)
     ]
     spans = [match.span() for match in _CSS_IMPORT.finditer(text)]
     urls = [
-        Reference(_css_unescape(_first_group(match)), "url()", match.start())
+        Reference(_first_group(match), "url()", match.start())
         for match in _CSS_URL.finditer(text)
         if not any(start <= match.start() < end for start, end in spans)
     ]
@@ -214,10 +356,16 @@ def _first_group(match: re.Match[str]) -> str:
     return next((group for group in match.groups() if group is not None), "")
 
 
-def _css_unescape(value: str) -> str:
-    return _CSS_ESCAPE.sub(
-        lambda match: chr(int(match.group(1), 16)) if match.group(1) else match.group(2), value
-    )
+def _css_unescape_keeping_lines(text: str) -> str:
+    """Decode CSS escapes; an escape that swallowed a newline keeps it, so lines still count."""
+
+    def decode(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16) if match.group(1) else ord(match.group(2))
+        # U+FFFD for what a CSS parser replaces, and for a backslash: never re-create an escape.
+        char = "\ufffd" if code in (0, 0x5C) or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
+        return char + "\n" * match.group(0).count("\n")
+
+    return _CSS_ESCAPE.sub(decode, text)
 
 
 def html_references(html_text: str) -> tuple[str | None, list[Reference]]:

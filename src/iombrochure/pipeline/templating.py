@@ -69,10 +69,34 @@ class _DataSection:
         return iter(self._values)
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """Loads templates (and what they include, import or extend) from the templates folders,
+    refusing any that is, or leads by a symlink to, a file outside the trusted roots."""
+
+    def __init__(self, searchpath: Path | list[Path], *, root: Path) -> None:
+        super().__init__(searchpath)
+        self.root = root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Any]:
+        from iombrochure.errors import ReadRefused
+        from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
+
+        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            resolved = resolve_inside(self.root, filename, what="template")
+        except ReadRefused as exc:
+            raise TemplateError(exc.message, path=filename, hint=exc.hint, rule=exc.rule) from None
+        if len(source) > MAX_TEXT_FILE_BYTES:
+            raise TemplateError("the template is over 2 MB: refused", path=resolved)
+        return source, filename, uptodate
+
+
 def make_environment(project: Project) -> jinja2.Environment:
     """A strict, autoescaping Jinja2 environment over the project's templates."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(project.templates_dir),
+        loader=ConfinedLoader(project.templates_dir, root=project.root),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
@@ -95,19 +119,39 @@ def picture_data_uri(project: Project, relative: str) -> str:
     import base64
     import mimetypes
 
-    path = (project.root / relative).resolve()
+    from iombrochure.errors import FetchRefused, IombrochureError
+    from iombrochure.pipeline.safety import (
+        inspect_image,
+        is_svg,
+        max_image_pixels,
+        read_inside,
+        svg_references,
+    )
+
+    if not (project.root / relative).is_file():
+        raise TemplateError(f"picture {relative!r} not found", path=project.root / relative)
     try:
-        path.relative_to(project.root.resolve())
-    except ValueError:
-        raise TemplateError(
-            f"picture {relative!r} is outside the project folder",
-            path=project.templates_dir,
-            hint="copy it into the project (e.g. images/) and name it by a relative path",
-        ) from None
-    if not path.is_file():
-        raise TemplateError(f"picture {relative!r} not found", path=path)
-    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+        data = read_inside(project.root, relative, what="picture")
+        # Measured here, by its own name: once inlined, the renderer would only see a data: URI.
+        inspect_image(data, limit=max_image_pixels(project), name=relative)
+    except FetchRefused as exc:
+        raise TemplateError(exc.message, path=project.root / relative, hint=exc.hint) from None
+    except IombrochureError as exc:
+        raise TemplateError(exc.message, path=exc.path, hint=exc.hint, rule=exc.rule) from None
+    if is_svg(data):
+        text = data.decode("utf-8", errors="replace")
+        for reference in svg_references(text):
+            if not reference.url.startswith("data:"):
+                raise TemplateError(
+                    f"{reference.where} {reference.url!r}: an inlined SVG picture may not refer "
+                    "to other files or addresses",
+                    path=project.root / relative,
+                    line=text.count("\n", 0, reference.offset) + 1,
+                    hint="embed what it shows in the SVG itself",
+                    rule="resource-outside",
+                )
+    mime_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def qr_code_data_uri(text: str, *, colour: str = "#000") -> str:

@@ -72,7 +72,10 @@ def _start_worker(root: str, epoch: int, max_image_pixels: int) -> None:
 
     source_date_epoch_default(epoch)
     _renderer = Renderer(Path(root), max_image_pixels=max_image_pixels)
-    bundled_cmap(_renderer.fonts_dir)  # read font coverage now, while the parent templates
+    try:
+        bundled_cmap(_renderer.fonts_dir)  # read font coverage now, while the parent templates
+    except RenderError:
+        pass  # a broken font: check reports it, by name, before anything renders
 
 
 def _ready() -> int:

@@ -22,6 +22,7 @@ The checks, in order (rule ids in brackets; docs/checks.md has an example and th
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -380,6 +381,9 @@ def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
                     "save it as UTF-8",
                 )
             )
+        except TemplateError as exc:  # a link out of the project, a file too large
+            ok = False
+            report.add(Finding.from_error(exc, rule="read-outside"))
     return env, ok
 
 
@@ -469,6 +473,30 @@ def _check_catalog(
             )
         )
         return None
+    from iombrochure.pipeline.i18n import (
+        catalog_charset_problem,
+        catalog_placeholder_problems,
+    )
+    from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, read_inside
+
+    try:
+        raw = read_inside(project.root, path, what="translation catalog", limit=MAX_TEXT_FILE_BYTES)
+    except IombrochureError as exc:
+        report.add(Finding.from_error(exc, rule="catalog-syntax"))
+        return None
+    charset = catalog_charset_problem(raw)
+    if charset is not None:
+        report.add(
+            Finding(
+                path,
+                charset[0],
+                ERROR,
+                "catalog-charset",
+                charset[1],
+                'save it as UTF-8 with "Content-Type: text/plain; charset=UTF-8"',
+            )
+        )
+        return None
     problems = po_syntax_problems(path)
     for line, problem in problems:
         report.add(
@@ -484,8 +512,7 @@ def _check_catalog(
     if problems:
         return None
     try:
-        with path.open("rb") as stream:
-            catalog = read_po(stream, abort_invalid=True)
+        catalog = read_po(io.BytesIO(raw), abort_invalid=True)
     except Exception as exc:  # Babel's PoFileError: the file is broken
         line = getattr(exc, "lineno", None)
         report.add(
@@ -499,6 +526,17 @@ def _check_catalog(
             )
         )
         return None
+    for line, problem in catalog_placeholder_problems(catalog):
+        report.add(
+            Finding(
+                path,
+                line,
+                ERROR,
+                "catalog-placeholder",
+                problem,
+                "copy each {name} from the msgid as it is",
+            )
+        )
     persian = project.languages[lang].typography == "persian"
     for message in catalog:
         if not message.id:
@@ -959,7 +997,12 @@ def _check_fonts(
 ) -> None:
     from iombrochure.pipeline.render import bundled_cmap, uncovered_characters
 
-    if not bundled_cmap(project.fonts_dir):
+    try:
+        covered = bundled_cmap(project.fonts_dir)
+    except IombrochureError as error:  # not a font, or a link out of the project
+        report.add(Finding.from_error(error, rule="font-unreadable"))
+        return
+    if not covered:
         report.add(
             Finding(
                 project.fonts_dir,
