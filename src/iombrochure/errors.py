@@ -76,6 +76,14 @@ class OutputError(IombrochureError):
     """The output folder cannot be used, or writing the outputs failed."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C after outputs had changed: ``what_changed`` says which, for the CLI's line."""
+
+    def __init__(self, what_changed: str) -> None:
+        super().__init__(what_changed)
+        self.what_changed = what_changed
+
+
 def headline(first_message: str, count: int) -> str:
     """The first of ``count`` problems, saying how many more there are: one line for the CLI."""
     more = count - 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iombrochure.errors import RenderError
+from iombrochure.errors import Interrupted, RenderError
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.jobs import (
     ARCHIVE_PDF_VARIANTS,
@@ -23,11 +23,15 @@ from iombrochure.pipeline.jobs import (
     resolve_variants,
 )
 from iombrochure.pipeline.outputs import (
+    MANIFEST_NAME,
     Output,
-    commit_files,
+    OutputCommit,
     describe,
+    manifest_bytes,
+    prepare_output_dir,
+    previews_done,
     read_manifest,
-    write_manifest,
+    recover,
 )
 
 if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
@@ -223,7 +227,10 @@ def build(
     from iombrochure.pipeline.workers import RenderPool, resolve_jobs
     from iombrochure.quality.checks import check_before_build
 
-    output_dir = (out_dir or project.output_dir).resolve()
+    output_dir = prepare_output_dir(
+        project.root, out_dir or project.output_dir, explicit=bool(out_dir)
+    )
+    recovery = recover(output_dir)  # an interrupted build's commit, undone or finished
     planned = plan_jobs(
         project,
         documents=documents,
@@ -305,27 +312,80 @@ def build(
             f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",
             hint="fix the warnings, or build without --strict",
         )
-    commit_files(files)
     everything = [*result.outputs, *result.up_to_date]
     if result.outputs or not _manifest_lists(output_dir, everything):
-        write_manifest(output_dir, everything)
+        files[output_dir / MANIFEST_NAME] = manifest_bytes(output_dir, everything)
+    previews = preview is None or preview
+    _commit_and_preview(
+        project,
+        output_dir,
+        files,
+        result,
+        pending=recovery.previews if previews else [],
+        previews=previews,
+        progress=progress,
+        record=lambda: _record_written(tracker, rendered, check_warnings),
+    )
+    return result
+
+
+def _record_written(tracker: Any, rendered: dict[Job, RenderedJob], warnings: list[str]) -> None:
+    """The build state, written after the outputs it describes are in place."""
     for job, done in rendered.items():
         html_path = next((path for path in done.files if path.suffix == ".html"), None)
         tracker.wrote(
             job,
             output=done.output,
-            warnings=[*check_warnings, *done.warnings],
+            warnings=[*warnings, *done.warnings],
             html_path=html_path,
             html_bytes=done.files[html_path] if html_path else None,
         )
     tracker.save()
-    if result.outputs and (preview is None or preview):
-        from iombrochure.live.preview import make_previews
 
-        if progress:
-            progress("rendering previews")
-        result.previews = make_previews(project, output_dir, result.outputs)
-    return result
+
+def _commit_and_preview(
+    project: Project,
+    output_dir: Path,
+    files: dict[Path, bytes],
+    result: BuildResult,
+    *,
+    pending: list[str],
+    previews: bool,
+    progress: Callable[[str], None] | None,
+    record: Callable[[], None],
+) -> None:
+    """Put the build's files in place all or nothing (outputs.py), record the state, then make
+    the previews; the commit's journal names the outputs awaiting previews until they exist,
+    so an interrupted preview step is finished by the next build. Ctrl-C after the switch
+    says which outputs changed."""
+    wanted = [o.path for o in result.outputs] if previews else []
+    if files:
+        with OutputCommit(output_dir) as commit:
+            for path, data in files.items():
+                commit.stage(path, data)
+            commit.switch(pending_previews=dict.fromkeys([*pending, *wanted]))
+    changed = [o.path for o in result.outputs]
+    try:
+        record()
+        to_preview = [*result.outputs]
+        listed = {o.path: o for o in read_manifest(output_dir)}
+        to_preview += [listed[p] for p in pending if p in listed and p not in changed]
+        to_preview = [o for o in to_preview if (output_dir / o.path).is_file()]
+        if previews and to_preview:
+            from iombrochure.live.preview import make_previews
+
+            if progress:
+                progress("rendering previews")
+            result.previews = make_previews(project, output_dir, to_preview)
+        if previews:
+            previews_done(output_dir)
+    except KeyboardInterrupt:
+        if not changed:
+            raise
+        raise Interrupted(
+            f"{len(changed)} output(s) were updated ({', '.join(changed)}); their previews "
+            "are made by the next build"
+        ) from None
 
 
 def _render_jobs(

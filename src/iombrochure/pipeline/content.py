@@ -179,7 +179,9 @@ def read_yaml(path: Path, *, root: Path | None = None) -> Any:
     except FileNotFoundError as exc:
         raise ContentError("file not found", path=path, rule="file-missing") from exc
     except IsADirectoryError as exc:
-        raise ContentError("a folder where a file should be", path=path, rule="file-missing") from exc
+        raise ContentError(
+            "a folder where a file should be", path=path, rule="file-missing"
+        ) from exc
     except OSError as exc:
         raise ContentError(
             f"cannot read the file: {exc.strerror or exc}", path=path, rule="file-unreadable"

@@ -72,9 +72,7 @@ LATIN_LETTERS = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
     "\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06"
 )
-_LATIN_WORD = (
-    f"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9\u0300-\u036f@._:/\\-+&'’%#=?~]*"
-)
+_LATIN_WORD = f"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9\u0300-\u036f@._:/\\-+&'’%#=?~]*"
 #: A run of Latin-script text inside right-to-left prose: words, names with accents, acronyms,
 #: e-mail addresses, URLs and codes, possibly several words long, joined by spaces or a lone
 #: "&" (Müller & Co.). Trailing sentence punctuation stays outside.
@@ -206,7 +204,10 @@ def compile_catalog(po_path: Path, *, root: Path | None = None) -> Translations:
         ) from exc
     for line, problem in catalog_placeholder_problems(catalog):
         raise ContentError(
-            problem, path=po_path, line=line, hint="copy each {name} from the msgid as it is",
+            problem,
+            path=po_path,
+            line=line,
+            hint="copy each {name} from the msgid as it is",
             rule="catalog-placeholder",
         )
     buffer = io.BytesIO()

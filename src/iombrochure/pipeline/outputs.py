@@ -1,8 +1,21 @@
-"""Stage 6: outputs. Atomic writes and the manifest that lists every output.
+"""Stage 6: outputs. The all-or-nothing commit, and the manifest that lists every output.
 
-A build writes nothing until every edition has rendered: each file is written to a temporary
-name in its own folder and renamed into place, so a failed build leaves the previous outputs
-byte-identical, and a reader (a mail client, a print shop) never sees half a file.
+A build writes nothing until every edition has rendered. Then :func:`commit_files` (or an
+:class:`OutputCommit` for a build) puts its files in place in two phases:
+
+1. **Stage**: each file is written to a temporary name beside its target (``.name.XXXX.tmp``)
+   and flushed to disk. A failure here (disk full, a folder where a PDF should go, a folder
+   that is not writable) removes every temporary file: no output was changed.
+2. **Switch**: a journal, ``.iombrochure-commit.json`` in the output folder, lists every
+   target; each old file is kept under a backup name, then each temporary file is renamed
+   over its target. A failure or Ctrl-C between two renames puts the backups back, so the
+   folder holds the old outputs again; the journal is removed last (the commit point).
+
+If the process dies mid-switch (killed, power cut), the journal is still there, and the next
+build calls :func:`recover` first, which rolls the switch back the same way. A build's journal
+then says which outputs still need previews, until they are made: an interrupted preview
+step is finished by the next run, never reported "up to date". The manifest is part of the
+same switch, and the build state is written after it, so both describe what is on disk.
 """
 
 from __future__ import annotations
@@ -10,11 +23,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from iombrochure.errors import OutputError
+
 MANIFEST_NAME = "manifest.json"
+JOURNAL_NAME = ".iombrochure-commit.json"
+BACKUP_SUFFIX = ".iombrochure-old"
 
 
 @dataclass(frozen=True)
@@ -78,8 +97,13 @@ def read_manifest(output_dir: Path) -> list[Output]:
 
 
 def write_manifest(output_dir: Path, outputs: list[Output]) -> None:
-    """Merge ``outputs`` into the manifest: entries of outputs not rebuilt this time are kept
-    while their files still exist, so a partial build (--doc, --lang) keeps it complete."""
+    """Merge ``outputs`` into the manifest (see :func:`manifest_bytes`) and write it."""
+    atomic_write(output_dir / MANIFEST_NAME, manifest_bytes(output_dir, outputs))
+
+
+def manifest_bytes(output_dir: Path, outputs: list[Output]) -> bytes:
+    """The manifest with ``outputs`` merged in: entries of outputs not rebuilt this time are
+    kept while their files still exist, so a partial build (--doc, --lang) keeps it complete."""
     fresh = {(o.document, o.lang, o.variant): o for o in outputs}
     kept = [
         o
@@ -88,10 +112,297 @@ def write_manifest(output_dir: Path, outputs: list[Output]) -> None:
     ]
     merged = sorted([*kept, *fresh.values()], key=lambda o: (o.document, o.lang, o.variant))
     text = json.dumps({"outputs": [asdict(o) for o in merged]}, ensure_ascii=False, indent=2)
-    atomic_write(output_dir / MANIFEST_NAME, (text + "\n").encode("utf-8"))
+    return (text + "\n").encode("utf-8")
 
 
-def commit_files(files: dict[Path, bytes]) -> None:
-    """Write several files, each atomically; all are rendered before the first is written."""
-    for path, data in files.items():
-        atomic_write(path, data)
+#: Project folders that hold sources: an output folder may never be, or be inside, one of them.
+SOURCE_FOLDERS = ("content", "templates", "styles", "fonts", "images", "locales")
+
+
+def prepare_output_dir(project_root: Path, output_dir: Path, *, explicit: bool) -> Path:
+    """The output folder, made if need be, once it is known to be safe to write into.
+
+    Never the file-system root, the project folder, a folder that holds the project or one of
+    its source folders; outside the project only when given explicitly (``--out``).
+    """
+    from iombrochure.pipeline.safety import is_within
+
+    root = Path(project_root).resolve()
+    resolved = Path(output_dir).resolve()
+    shown = str(output_dir)
+    why = None
+    if resolved == Path(resolved.anchor):
+        why = "is the root of the file system"
+    elif resolved == root:
+        why = "is the project folder itself"
+    elif is_within(root, resolved):
+        why = "holds the project folder"
+    elif any(is_within(resolved, root / folder) for folder in SOURCE_FOLDERS):
+        why = "is inside a folder of sources"
+    elif not explicit and not is_within(resolved, root):
+        why = "is outside the project (use --out to write there)"
+    elif resolved.exists() and not resolved.is_dir():
+        why = "is a file, not a folder"
+    if why:
+        raise OutputError(
+            f"the output folder {shown} {why}: a build replaces files there",
+            hint='choose a folder of its own, e.g. output_dir = "dist" or --out DIR',
+            rule="output",
+        )
+    try:
+        resolved.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(shown, resolved, exc) from None
+    if not os.access(resolved, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"the output folder {shown} is not writable",
+            path=resolved,
+            hint="fix its permissions, or choose another with --out DIR",
+            rule="output",
+        )
+    return resolved
+
+
+def commit_files(files: dict[Path, bytes], *, output_dir: Path | None = None) -> None:
+    """Write several files all or nothing (see the module's docstring)."""
+    if not files:
+        return
+    folder = output_dir or Path(os.path.commonpath([str(path.parent) for path in files]))
+    with OutputCommit(folder) as commit:
+        for path, data in files.items():
+            commit.stage(path, data)
+        commit.switch()
+
+
+@dataclass
+class _Entry:
+    target: Path
+    temporary: Path
+    backup: Path | None = None
+    switched: bool = False
+
+
+class OutputCommit:
+    """One all-or-nothing commit of files into an output folder (see the module docstring).
+
+    ``stage`` every file, then ``switch``; leaving the ``with`` block without a switch (an error,
+    Ctrl-C) removes what was staged. ``pending_previews`` keeps the journal after the switch,
+    naming the outputs whose previews are still to be made; :func:`previews_done` ends it.
+    """
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = Path(output_dir)
+        self.entries: list[_Entry] = []
+        self.switched = False
+
+    def __enter__(self) -> OutputCommit:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if not self.switched:
+            self._remove_staged()
+
+    @property
+    def journal(self) -> Path:
+        return self.output_dir / JOURNAL_NAME
+
+    def stage(self, path: Path, data: bytes) -> None:
+        """Write ``data`` beside ``path`` under a temporary name; OutputError naming the file."""
+        shown = _shown(path, self.output_dir)
+        if path.is_dir():
+            raise OutputError(
+                f"cannot write {shown}: a folder of that name is in the way; no output was changed",
+                path=path,
+                hint="remove or rename that folder",
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+            )
+        except OSError as exc:
+            raise _write_error(shown, path, exc) from None
+        entry = _Entry(target=path, temporary=Path(temporary))
+        self.entries.append(entry)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, _new_file_mode())
+        except OSError as exc:
+            raise _write_error(shown, path, exc) from None
+
+    def switch(self, *, pending_previews: Iterable[str] = ()) -> None:
+        """Move every staged file into place; on any failure or Ctrl-C, put the old ones back."""
+        self._write_journal("switch", [])
+        try:
+            for entry in self.entries:
+                if entry.target.is_file():
+                    entry.backup = entry.target.with_name(entry.target.name + BACKUP_SUFFIX)
+                    _keep_copy(entry.target, entry.backup)
+                _fault_point(entry.target)
+                os.replace(entry.temporary, entry.target)
+                entry.switched = True
+        except BaseException as exc:
+            self._roll_back()
+            if isinstance(exc, OSError):
+                raise _write_error(
+                    _shown(entry.target, self.output_dir), entry.target, exc
+                ) from None
+            raise
+        self.switched = True
+        previews = list(pending_previews)
+        if previews:
+            self._write_journal("previews", previews)
+        else:
+            self.journal.unlink(missing_ok=True)
+        for entry in self.entries:
+            if entry.backup is not None:
+                entry.backup.unlink(missing_ok=True)
+
+    def _roll_back(self) -> None:
+        for entry in reversed(self.entries):
+            if entry.switched:
+                if entry.backup is not None:
+                    os.replace(entry.backup, entry.target)
+                else:
+                    entry.target.unlink(missing_ok=True)
+            elif entry.backup is not None:
+                entry.backup.unlink(missing_ok=True)
+        self._remove_staged()
+        self.journal.unlink(missing_ok=True)
+
+    def _remove_staged(self) -> None:
+        for entry in self.entries:
+            entry.temporary.unlink(missing_ok=True)
+
+    def _write_journal(self, phase: str, previews: list[str]) -> None:
+        entries = [
+            {
+                "target": _relative(entry.target, self.output_dir),
+                "temporary": _relative(entry.temporary, self.output_dir),
+                "backup": _relative(
+                    entry.target.with_name(entry.target.name + BACKUP_SUFFIX), self.output_dir
+                ),
+            }
+            for entry in self.entries
+        ]
+        text = json.dumps({"phase": phase, "files": entries, "previews": previews}, indent=1)
+        try:
+            atomic_write(self.journal, (text + "\n").encode("utf-8"))
+        except OSError as exc:
+            raise _write_error(JOURNAL_NAME, self.journal, exc) from None
+
+
+@dataclass
+class Recovery:
+    """What :func:`recover` found of an interrupted commit."""
+
+    rolled_back: list[str]  # targets put back as they were before the interrupted build
+    previews: list[str]  # outputs (paths in the manifest) still waiting for their previews
+
+
+def recover(output_dir: Path) -> Recovery:
+    """Undo the switch of a commit that was interrupted (the old outputs come back), or name
+    the outputs whose previews an interrupted build did not make. Nothing to do: empty."""
+    journal = Path(output_dir) / JOURNAL_NAME
+    try:
+        raw = json.loads(journal.read_text(encoding="utf-8"))
+        files = raw.get("files", []) if isinstance(raw, dict) else []
+    except FileNotFoundError:
+        return Recovery([], [])
+    except (OSError, ValueError):
+        raw, files = {}, []  # a journal cut short: nothing had been switched yet
+    previews = raw.get("previews", []) if raw.get("phase") == "previews" else []
+    for entry in files if previews else []:  # switched; a backup may be left over
+        backup = _inside(output_dir, entry.get("backup"))
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+    rolled_back: list[str] = []
+    for entry in files if raw.get("phase") == "switch" else []:
+        target, temporary, backup = (
+            _inside(output_dir, entry.get(key)) for key in ("target", "temporary", "backup")
+        )
+        if target is None or temporary is None or backup is None:
+            continue
+        if temporary.exists():  # never switched: the target is the old file
+            temporary.unlink()
+            backup.unlink(missing_ok=True)
+        elif backup.exists():  # switched: put the old file back
+            os.replace(backup, target)
+            rolled_back.append(entry["target"])
+        elif target.exists():  # switched, and new in that build: remove it
+            target.unlink()
+            rolled_back.append(entry["target"])
+    if not previews:
+        journal.unlink(missing_ok=True)
+    return Recovery(rolled_back, [p for p in previews if isinstance(p, str)])
+
+
+def previews_done(output_dir: Path) -> None:
+    """The pending previews are made: the last trace of the build's commit goes."""
+    (Path(output_dir) / JOURNAL_NAME).unlink(missing_ok=True)
+
+
+#: Tests set this to make the switch fail just before a given file is renamed (fault injection).
+fault_hook: Callable[[Path], None] | None = None
+
+
+def _fault_point(target: Path) -> None:
+    if fault_hook is not None:
+        fault_hook(target)
+
+
+def _keep_copy(path: Path, backup: Path) -> None:
+    """The old output under a backup name, without a moment where the target is missing."""
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+
+
+def _inside(output_dir: Path, relative: object) -> Path | None:
+    """A path named by the journal, only if it lies in the output folder."""
+    if not isinstance(relative, str) or not relative or Path(relative).is_absolute():
+        return None
+    path = Path(output_dir) / relative
+    if ".." in Path(relative).parts:
+        return None
+    return path
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _shown(path: Path, folder: Path) -> str:
+    try:
+        return (Path(folder.name) / path.relative_to(folder)).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _write_error(shown: str, path: Path, exc: OSError) -> OutputError:
+    import errno
+
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the disk is read-only",
+        errno.EISDIR: "a folder of that name is in the way",
+        errno.ENOTDIR: "a file is in the way of its folder",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return OutputError(
+        f"cannot write {shown}: {reason}; no output was changed",
+        path=path,
+        hint="free some space or fix the folder's permissions, then build again",
+        rule="output",
+    )

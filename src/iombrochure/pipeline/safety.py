@@ -362,7 +362,11 @@ def _css_unescape_keeping_lines(text: str) -> str:
     def decode(match: re.Match[str]) -> str:
         code = int(match.group(1), 16) if match.group(1) else ord(match.group(2))
         # U+FFFD for what a CSS parser replaces, and for a backslash: never re-create an escape.
-        char = "\ufffd" if code in (0, 0x5C) or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else chr(code)
+        char = (
+            "\ufffd"
+            if code in (0, 0x5C) or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+            else chr(code)
+        )
         return char + "\n" * match.group(0).count("\n")
 
     return _CSS_ESCAPE.sub(decode, text)

@@ -77,9 +77,7 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.root = root
 
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Any]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
         from iombrochure.errors import ReadRefused
         from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
 
