@@ -260,6 +260,7 @@ def build(
         )
     check_warnings: list[str] = []
     rendered: dict[Job, RenderedJob] = {}
+    context: BuildContext | None = None
     try:
         # Validation before anything renders. An up-to-date output's fingerprint covers every
         # file the checks read for it (content, templates, catalogs, fonts, images, config) but
@@ -290,6 +291,9 @@ def build(
         if pool is not None:
             pool.close(abort=True)
         raise
+    finally:
+        if renderer is None and context is not None and context.renderer is not None:
+            context.renderer.close()  # its temporary fonts; a lent (watch) renderer stays warm
     if pool is not None:
         pool.close()
 

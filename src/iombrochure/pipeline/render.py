@@ -298,6 +298,15 @@ class Renderer:
         self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
 
+    def close(self) -> None:
+        """Remove WeasyPrint's temporary font folder now, not whenever the object is collected."""
+        import shutil
+
+        folder = getattr(self.font_config, "_folder", None)  # WeasyPrint 70's attribute
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.font_config._folder = None
+
     def render(
         self,
         html_text: str,

@@ -61,10 +61,17 @@ def start_method() -> str:
     return "fork" if "fork" in methods else methods[0]
 
 
-def _start_worker(root: str, epoch: int, max_image_pixels: int) -> None:
-    """Worker initializer: import WeasyPrint once and make the Renderer for all its editions."""
+def _start_worker(root: str, epoch: int, max_image_pixels: int, temporary: str) -> None:
+    """Worker initializer: import WeasyPrint once and make the Renderer for all its editions.
+
+    Temporary files (WeasyPrint's ``weasyprint-*`` font folders) go to the pool's own folder:
+    a worker ends without running WeasyPrint's cleanup, and the pool removes that folder.
+    """
     global _renderer
     import signal
+    import tempfile
+
+    tempfile.tempdir = temporary
 
     # Ctrl-C reaches the whole process group; the build process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -91,9 +98,12 @@ class RenderPool:
 
     def __init__(self, root: Path, *, workers: int, epoch: int, max_image_pixels: int) -> None:
         import multiprocessing
+        import tempfile
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
+        #: Every temporary file of the workers, removed with the pool (see _start_worker).
+        self.temporary = Path(tempfile.mkdtemp(prefix="iombrochure-workers-"))
         context = multiprocessing.get_context(start_method())
         if context.get_start_method() == "forkserver":
             # The server imports WeasyPrint once; every worker is forked from it, ready.
@@ -102,7 +112,7 @@ class RenderPool:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(str(root), epoch, max_image_pixels),
+            initargs=(str(root), epoch, max_image_pixels, str(self.temporary)),
         )
         # Start the workers now, so that their WeasyPrint import overlaps the caller's work.
         self._warmups = [self._executor.submit(_ready) for _ in range(workers)]
@@ -124,12 +134,17 @@ class RenderPool:
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the workers; with ``abort``, at once (a failed build does not wait for them)."""
-        if abort:
-            # The executor has no public way to stop workers busy in their initializer.
-            for process in list(getattr(self._executor, "_processes", {}).values()):
-                if process.is_alive():
-                    process.terminate()
-        self._executor.shutdown(wait=True, cancel_futures=abort)
+        import shutil
+
+        try:
+            if abort:
+                # The executor has no public way to stop workers busy in their initializer.
+                for process in list(getattr(self._executor, "_processes", {}).values()):
+                    if process.is_alive():
+                        process.terminate()
+            self._executor.shutdown(wait=True, cancel_futures=abort)
+        finally:
+            shutil.rmtree(self.temporary, ignore_errors=True)
 
     def __enter__(self) -> RenderPool:
         return self
