@@ -15,8 +15,11 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from iombrochure.live.preview import PREVIEW_DIR
 from iombrochure.live.watch import WatchStatus
+from iombrochure.pipeline.safety import is_within
 
 HOST = "127.0.0.1"
 
@@ -86,7 +89,13 @@ poll();
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
-    """Files of the output folder, plus ``/`` (the preview page) and ``/state`` (JSON)."""
+    """``/`` (the preview page), ``/state`` (JSON) and the preview files: PNG pages under
+    ``preview/`` and the PDFs they preview. Nothing else of the output folder (no state, no
+    manifest, no HTML, no listings), whatever the percent-encoding of the request; and only
+    to a request addressed to this loopback server by name (``Host: 127.0.0.1:<port>``,
+    ``localhost:<port>`` or ``[::1]:<port>``), so that a web page cannot read it through a
+    host name of its own that resolves here (DNS rebinding).
+    """
 
     status: WatchStatus
 
@@ -95,27 +104,63 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         super().__init__(*args, **kwargs)
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        route = self.path.split("?", 1)[0]
+        self._answer(head=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer(head=True)
+
+    def _answer(self, *, head: bool) -> None:
+        if not self._host_allowed():
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "unknown host")
+            return
+        route = unquote(urlsplit(self.path).path, errors="strict") if self._decodable() else None
         if route in ("/", "/index.html"):
-            self._send(PAGE.encode("utf-8"), "text/html; charset=utf-8")
+            self._send(PAGE.encode("utf-8"), "text/html; charset=utf-8", head=head)
         elif route == "/state":
             body = json.dumps(self.status.snapshot(), ensure_ascii=False).encode("utf-8")
-            self._send(body, "application/json")
-        elif route.endswith("/") or any(part.startswith(".") for part in route.split("/")):
-            self.send_error(HTTPStatus.NOT_FOUND)  # no folder listings, no hidden files
+            self._send(body, "application/json", head=head)
+        elif route is not None and self._is_preview_file(route):
+            super().do_HEAD() if head else super().do_GET()
         else:
-            super().do_GET()
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _decodable(self) -> bool:
+        try:
+            unquote(urlsplit(self.path).path, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            return False
+        return True
+
+    def _host_allowed(self) -> bool:
+        port = self.server.server_address[1]
+        host = (self.headers.get("Host") or "").strip().lower()
+        return host in {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+
+    def _is_preview_file(self, route: str) -> bool:
+        """A PNG under preview/ or a PDF, named plainly, that lies in the output folder."""
+        if "\\" in route or "\0" in route or not route.startswith("/"):
+            return False
+        parts = route[1:].split("/")
+        if any(not part or part.startswith(".") for part in parts):
+            return False  # no folders, no hidden files, no "..", however they were encoded
+        suffix = Path(parts[-1]).suffix.lower()
+        if not (suffix == ".pdf" or (suffix == ".png" and parts[0] == PREVIEW_DIR)):
+            return False
+        folder = Path(self.directory).resolve()
+        path = folder.joinpath(*parts).resolve()
+        return is_within(path, folder) and path.is_file()
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def _send(self, body: bytes, content_type: str) -> None:
+    def _send(self, body: bytes, content_type: str, *, head: bool = False) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if not head:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Quiet: the watcher's own lines are what the user reads."""

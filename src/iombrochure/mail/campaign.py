@@ -133,13 +133,15 @@ def load_campaign(project: Project, name: str) -> Campaign:
             path=path,
             hint=("this project has: " + ", ".join(known)) if known else "create the file",
         )
-    file = ContentFile(path=path, data=read_yaml(path))
+    file = ContentFile(path=path, data=read_yaml(path, root=project.root))
     data_file = ContentFile(
-        path=project.content_dir / DATA_FILE, data=read_yaml(project.content_dir / DATA_FILE)
+        path=project.content_dir / DATA_FILE,
+        data=read_yaml(project.content_dir / DATA_FILE, root=project.root),
     )
     errors: list[ContentError] = []
     if not isinstance(file.data, dict):
         raise ContentError("a campaign must be a set of fields (key: value)", path=path, line=1)
+    errors.extend(_bidi_controls(file))
     schema: dict[str, Any] = {"attach?": [TEXT], "variant?": TEXT}
     schema.update({f"{code}?": MESSAGE_SCHEMA for code in project.languages})
     errors.extend(validate_against_schema(file, schema))
@@ -173,6 +175,23 @@ def load_campaign(project: Project, name: str) -> Campaign:
         messages=messages,
         data=dict(data_file.data or {}),
     )
+
+
+def _bidi_controls(file: ContentFile) -> list[ContentError]:
+    """Invisible bidi controls can make an address or link read as another: refused."""
+    from iombrochure.pipeline.content import bidi_control_problem, dotted, iter_strings
+
+    return [
+        ContentError(
+            f"{dotted(key_path)} {problem}",
+            path=file.path,
+            line=file.line_of(key_path),
+            hint="delete the invisible character (retype the text around it)",
+            rule="bidi-control",
+        )
+        for key_path, text in iter_strings(file.data)
+        if (problem := bidi_control_problem(text))
+    ]
 
 
 def _attach(project: Project, file: ContentFile, errors: list[ContentError]) -> tuple[str, ...]:
@@ -348,13 +367,59 @@ class _MailSandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+#: A campaign text is a letter: ``range()`` gives at most this many numbers.
+MAX_RANGE = 1000
+#: Filling one subject or body may take at most this long; a loop that runs longer is refused.
+TIME_LIMIT_SECONDS = 2.0
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range() of more than {MAX_RANGE} numbers is not allowed")
+    return numbers
+
+
 def _sandbox() -> SandboxedEnvironment:
-    return _MailSandbox(
+    env = _MailSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown, not HTML; values are escaped on the way out
         finalize=_hold,
         keep_trailing_newline=False,
     )
+    env.globals["range"] = _bounded_range
+    return env
+
+
+class _TimeLimit:
+    """Stop a template that runs past ``seconds`` (a loop nested over large ranges): a timer
+    signal raises in the main thread. Elsewhere only the bounds on ranges and repetition hold."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.armed = False
+
+    def __enter__(self) -> _TimeLimit:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        import signal
+
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+    def _expired(self, *_: Any) -> None:
+        raise SecurityError(
+            f"filling the text took more than {self.seconds:g} s: a loop runs too long"
+        )
 
 
 def render_message(
@@ -396,7 +461,8 @@ def _render(campaign: Campaign, message: CampaignMessage, key: str, fields: dict
     template = message.subject if key == "subject" else message.body
     line = message.subject_line if key == "subject" else message.body_line
     try:
-        return template.render(fields)
+        with _TimeLimit(TIME_LIMIT_SECONDS):
+            return template.render(fields)
     except jinja2.UndefinedError as exc:
         raise ContentError(
             f"{message.lang}.{key}: {exc.message}",
@@ -404,11 +470,19 @@ def _render(campaign: Campaign, message: CampaignMessage, key: str, fields: dict
             line=_runtime_line(exc, line),
             hint="the recipients' CSV columns are: " + ", ".join(sorted(fields)),
         ) from exc
-    except (SecurityError, jinja2.TemplateError, TypeError, ValueError) as exc:
+    except (SecurityError, jinja2.TemplateError, TypeError, ValueError, OverflowError) as exc:
         raise ContentError(
             f"{message.lang}.{key}: template error: {exc}",
             path=campaign.path,
             line=_runtime_line(exc, line),
+            hint="campaign texts fill in fields; keep loops and arithmetic out of them",
+        ) from exc
+    except (MemoryError, RecursionError) as exc:
+        raise ContentError(
+            f"{message.lang}.{key}: the text makes too much to fill in",
+            path=campaign.path,
+            line=line,
+            hint="campaign texts fill in fields; keep loops and arithmetic out of them",
         ) from exc
 
 

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from iombrochure.errors import ContentError
 from iombrochure.mail.settings import check_addr_spec
@@ -45,13 +46,14 @@ def read_recipients(
 ) -> tuple[list[Recipient], list[ContentError]]:
     """The good rows, and one problem (with its line) for every row that was left out."""
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
-    header = _header(path, next(reader, None))
+    dialect = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+    header = _header(path, _next_row(reader, path, 1))
     recipients: list[Recipient] = []
     problems: list[ContentError] = []
     seen: dict[str, int] = {}
     line = reader.line_num + 1
-    for row in reader:
+    while (row := _next_row(reader, path, line)) is not None:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -59,6 +61,14 @@ def read_recipients(
         def problem(message: str, hint: str | None = None, at: int = start) -> None:
             problems.append(ContentError(message, path=path, line=at, hint=hint))
 
+        swallowed = _swallowed_lines(row, dialect.delimiter)
+        if swallowed:
+            problem(
+                f"a quote opened on this line is not closed: the {swallowed} line(s) after it "
+                f"(to line {line - 1}) were read as part of one field",
+                hint='close the quote ("), or remove it',
+            )
+            continue
         if len(row) != len(header):
             problem(f"this row has {len(row)} fields but the header has {len(header)}")
             continue
@@ -115,11 +125,49 @@ def normalize_address(text: str) -> str:
     return address
 
 
+#: A recipient list of 100,000 rows is a few MB; a larger file is refused before it is read.
+MAX_RECIPIENTS_BYTES = 32 * 1024 * 1024
+
+
+def _next_row(reader: Any, path: Path, line: int) -> list[str] | None:
+    """The next row, or None at the end; the csv module's errors become one line."""
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        raise ContentError(
+            f"cannot read this row of the CSV file: {exc}",
+            path=path,
+            line=line,
+            hint="a field this long is usually a quote (\") that is never closed",
+        ) from None
+
+
+def _swallowed_lines(row: list[str], delimiter: str) -> int:
+    """How many whole CSV rows an unclosed quote folded into one field (0 if none): a field
+    with line breaks is fine (an address), one whose later lines hold delimiters or e-mail
+    addresses is rows read as text."""
+    for cell in row:
+        later = cell.split("\n")[1:]
+        if later and any(delimiter in text or "@" in text for text in later):
+            return len(later)
+    return 0
+
+
 def _read_text(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_RECIPIENTS_BYTES:
+            raise ContentError(
+                f"the recipients file is {size >> 20} MB, over the limit of "
+                f"{MAX_RECIPIENTS_BYTES >> 20} MB: refused unread",
+                path=path,
+                hint="is it the right file?",
+            )
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ContentError("recipients file not found", path=path) from exc
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path=path) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
