@@ -1,0 +1,94 @@
+"""The preview server: only the preview files, only to a loopback Host, whatever the encoding."""
+
+from __future__ import annotations
+
+import http.client
+from pathlib import Path
+
+import pytest
+
+from iombrochure.live.serve import PreviewServer
+from iombrochure.live.watch import WatchStatus
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    dist = tmp_path / "dist"
+    (dist / "preview").mkdir(parents=True)
+    (dist / "factsheet-en.pdf").write_bytes(b"%PDF-1.7 test")
+    (dist / "preview" / "factsheet-en-1.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (dist / ".iombrochure-state.json").write_text('{"secret": 1}')
+    (dist / "manifest.json").write_text("{}")
+    (dist / "html").mkdir()
+    (dist / "html" / "factsheet-en.html").write_text("<p>draft</p>")
+    (tmp_path / "outside.pdf").write_bytes(b"%PDF outside")
+    running = PreviewServer(dist, WatchStatus(), port=0).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, bytes]:
+    address, port = server.server.server_address[:2]
+    connection = http.client.HTTPConnection(address, port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/factsheet-en.pdf",
+        "/preview/factsheet-en-1.png",
+        "/preview/factsheet%2Den-1.png",  # an encoded ordinary letter is still the same file
+        "/",
+        "/state",
+    ],
+)
+def test_preview_files_are_served(server: PreviewServer, path: str) -> None:
+    status, _ = get(server, path)
+    assert status == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/.iombrochure-state.json",
+        "/%2eiombrochure-state.json",
+        "/%2Eiombrochure-state.json",
+        "/preview/%2e%2e/.iombrochure-state.json",
+        "/preview/%2e%2e/%2e%2e/outside.pdf",
+        "/..%2foutside.pdf",
+        "/manifest.json",
+        "/html/factsheet-en.html",
+        "/html/",
+        "/preview/",
+        "/factsheet-en.pdf%00.png",
+        "/%ff.pdf",
+    ],
+)
+def test_nothing_else_is_served(server: PreviewServer, path: str) -> None:
+    status, body = get(server, path)
+    assert status == 404
+    assert b"secret" not in body and b"draft" not in body and b"outside" not in body
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1", "localhost:1", ""])
+def test_other_hosts_are_refused(server: PreviewServer, host: str) -> None:
+    port = server.server.server_address[1]
+    status, body = get(server, "/factsheet-en.pdf", host=host.format(port=port))
+    assert status == 421
+    assert b"%PDF" not in body
+
+
+@pytest.mark.parametrize("host", ["localhost:{port}", "LOCALHOST:{port}", "[::1]:{port}"])
+def test_loopback_names_are_accepted(server: PreviewServer, host: str) -> None:
+    port = server.server.server_address[1]
+    status, body = get(server, "/factsheet-en.pdf", host=host.format(port=port))
+    assert status == 200 and body.startswith(b"%PDF")
