@@ -561,3 +561,508 @@ def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path) -> None:
     where = f"{case.file}:{line}:" if line else f"{case.file}:"
     matching = [text for text in output.splitlines() if where in text and case.text in text]
     assert matching, f"no line with {where!r} and {case.text!r} in:\n{output}"
+
+
+# ============================================================================================
+# Hostile and mistaken input (issue 12): nothing outside the project is read, nothing is
+# written, and each mistake is one line. Every case below runs against a scratch project whose
+# dist/ holds a previous build's files; they must be byte-identical afterwards.
+
+SECRET = "TOP-SECRET-OUTSIDE-TEXT"
+
+
+def outside(root: Path, name: str, data: str | bytes = SECRET) -> Path:
+    """A file next to the project, not in it: what a hostile link points at."""
+    path = root.parent / "outside" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def link_out(file: str, data: str | bytes | None = None, *, copy_of: str | None = None) -> Mutation:
+    """Replace a project file by a symlink to a file outside the project (its own copy, or
+    ``data``): the link must be refused, never followed."""
+
+    def mutate(root: Path) -> None:
+        path = root / file
+        if copy_of is not None:
+            payload: str | bytes = (root / copy_of).read_bytes()
+        elif data is not None:
+            payload = data
+        else:
+            payload = path.read_bytes()
+        target = outside(root, Path(file).name, payload)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+
+    return mutate
+
+
+def blank(file: str, key: str) -> Mutation:
+    """Leave a top-level field with no value (``key:``): what a half-finished edit leaves."""
+
+    def mutate(root: Path) -> None:
+        path = root / file
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        found = [n for n, line in enumerate(lines) if line.startswith(f"{key}:")]
+        assert found, f"{key} not in {file}"
+        lines[found[0]] = f"{key}:\n"
+        while found[0] + 1 < len(lines) and lines[found[0] + 1].startswith(" "):
+            del lines[found[0] + 1]  # the value's continuation lines
+        path.write_text("".join(lines), encoding="utf-8")
+
+    return mutate
+
+
+def jpeg_bytes(*, truncate: bool = False) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+    return data[: len(data) // 2] if truncate else data
+
+
+def png_bytes(*, truncate: bool = False) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.effect_noise((64, 64), 40).save(buffer, "PNG")
+    data = buffer.getvalue()
+    return data[: len(data) // 2] if truncate else data
+
+
+SVG_LONG_COMMENT_DOCTYPE = (
+    '<?xml version="1.0"?>\n<!-- ' + "a harmless looking comment " * 400 + "-->\n"
+    '<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaaaaaaaaaaaa">]>\n'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&a;</text></svg>\n'
+)
+SVG_REMOTE_HREF = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">\n'
+    '  <image href="https://tracker.example.org/pixel.png" width="40" height="20"/>\n</svg>\n'
+)
+BROCHURE_TEMPLATE = "templates/brochure.html"
+MAIL_COMPOSE = ("mail", "compose", "--campaign", "introduction", "--recipients", "people.csv")
+RECIPIENTS_CSV = (
+    "email,name,organization,lang\nali@example.org,Ali,UNHCR,fa\nsam@example.org,Sam,,en\n"
+)
+CAMPAIGN = "content/campaigns/introduction.yaml"
+
+
+def recipients(text: str = RECIPIENTS_CSV) -> Mutation:
+    return write("people.csv", text)
+
+
+HOSTILE = [
+    # --- reads outside the project: a link for every kind of file, and config paths ---------
+    Case("link-content", link_out(EN_SHEET), EN_SHEET, None, "is a link to a file outside"),
+    Case("link-data", link_out(DATA), DATA, None, "is a link to a file outside"),
+    Case(
+        "link-template-partial",
+        link_out("templates/partials/wordmark.html", "{{ 1 }}" + SECRET),
+        "templates/partials/wordmark.html",
+        None,
+        "template templates/partials/wordmark.html is a link to a file outside",
+    ),
+    Case(
+        "link-stylesheet", link_out(CSS), CONFIG, None, "stylesheet styles/factsheet.css is a link"
+    ),
+    Case(
+        "link-font",
+        link_out("fonts/vazirmatn/Vazirmatn-Bold.ttf"),
+        "fonts/vazirmatn/Vazirmatn-Bold.ttf",
+        None,
+        "font fonts/vazirmatn/Vazirmatn-Bold.ttf is a link to a file outside",
+    ),
+    Case(
+        "link-picture",
+        link_out("images/cover.jpg"),
+        "images/cover.jpg",
+        None,
+        "picture images/cover.jpg is a link to a file outside",
+        command=("check",),
+    ),
+    Case("link-catalog", link_out(CATALOG), CATALOG, None, "is a link to a file outside"),
+    Case(
+        "link-campaign",
+        both(link_out(CAMPAIGN), recipients()),
+        CAMPAIGN,
+        None,
+        "is a link to a file outside",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "config-content-outside",
+        replace(CONFIG, 'content = ["iom", "factsheet"]', 'content = ["../../../outside/secret"]'),
+        CONFIG,
+        None,
+        "content '../../../outside/secret' must be the name of a file in content/<language>/",
+    ),
+    Case(
+        "config-stylesheet-outside",
+        both(
+            lambda root: outside(root, "evil.css", "body { color: red }"),
+            replace(
+                CONFIG,
+                'stylesheets = ["styles/factsheet.css"]',
+                'stylesheets = ["../outside/evil.css"]',
+            ),
+        ),
+        CONFIG,
+        None,
+        "stylesheet '../outside/evil.css' is outside the project folder",
+    ),
+    Case(
+        "config-template-outside",
+        both(
+            lambda root: outside(root, "evil.html", SECRET),
+            replace(CONFIG, 'template = "factsheet.html"', 'template = "../../outside/evil.html"'),
+        ),
+        CONFIG,
+        None,
+        "template '../../outside/evil.html' is outside the project folder",
+    ),
+    # --- output folders a build must not write into -----------------------------------------
+    Case(
+        "output-dir-root",
+        replace(CONFIG, 'output_dir = "dist"', 'output_dir = "/"'),
+        CONFIG,
+        None,
+        "output_dir must be a folder inside the project",
+    ),
+    Case(
+        "output-dir-project",
+        replace(CONFIG, 'output_dir = "dist"', 'output_dir = "."'),
+        CONFIG,
+        None,
+        "not the project folder itself",
+    ),
+    Case(
+        "output-dir-is-a-file",
+        both(
+            write("built.pdf", "not a folder"),
+            replace(CONFIG, 'output_dir = "dist"', 'output_dir = "built.pdf"'),
+        ),
+        CONFIG,
+        None,
+        "output_dir 'built.pdf' is a file, not a folder",
+    ),
+    Case(
+        "out-root",
+        lambda root: None,
+        "",
+        None,
+        "the output folder / is the root of the file system",
+        command=("build", *ONE_EDITION, "--out", "/"),
+    ),
+    Case(
+        "out-project",
+        lambda root: None,
+        "",
+        None,
+        "is the project folder itself",
+        command=("build", *ONE_EDITION, "--out", "{root}"),
+    ),
+    Case(
+        "out-content",
+        lambda root: None,
+        "",
+        None,
+        "is inside a folder of sources",
+        command=("build", *ONE_EDITION, "--out", "{root}/content/en"),
+    ),
+    Case(
+        "out-holds-the-project",
+        lambda root: None,
+        "",
+        None,
+        "holds the project folder",
+        command=("build", *ONE_EDITION, "--out", "{root}/.."),
+    ),
+    # --- files that are not what they claim -------------------------------------------------
+    Case(
+        "font-not-a-font",
+        write("fonts/Extra.ttf", b"this is not a font\n" * 50),
+        "fonts/Extra.ttf",
+        None,
+        "the file is not a font that can be read",
+    ),
+    Case(
+        "font-empty-woff2",
+        write("fonts/vazirmatn/Broken.woff2", b""),
+        "fonts/vazirmatn/Broken.woff2",
+        None,
+        "the file is not a font that can be read",
+    ),
+    Case(
+        "truncated-jpeg",
+        both(write("images/cover.jpg", jpeg_bytes(truncate=True))),
+        "images/cover.jpg",
+        None,
+        "images/cover.jpg: the image cannot be read",
+    ),
+    Case(
+        "truncated-png-in-css",
+        both(
+            write("images/band.png", png_bytes(truncate=True)),
+            append(CSS, '\n.masthead { background-image: url("../images/band.png"); }\n'),
+        ),
+        CSS,
+        "../images/band.png",
+        "images/band.png: the image cannot be read",
+    ),
+    Case(
+        "svg-doctype-after-long-comment",
+        both(
+            write("images/logo.svg", SVG_LONG_COMMENT_DOCTYPE),
+            replace(TEMPLATE, "<h1>", '<img src="images/logo.svg" alt="IOM"><h1>'),
+        ),
+        TEMPLATE,
+        "images/logo.svg",
+        "SVG files with a DOCTYPE or ENTITY declaration are refused",
+    ),
+    Case(
+        "svg-picture-remote-href",
+        write("images/cover.jpg", SVG_REMOTE_HREF),
+        "images/cover.jpg",
+        2,
+        "an inlined SVG picture may not refer to other files or addresses",
+    ),
+    Case(
+        "picture-bomb-named-by-file",
+        write("images/cover.jpg", png_header(100_000, 100_000)),
+        "images/cover.jpg",
+        None,
+        "images/cover.jpg: refused: a decompression bomb",
+    ),
+    # --- dates, numbers and booleans --------------------------------------------------------
+    Case(
+        "edition-date-out-of-solar-hijri-range",
+        replace(CONFIG, "edition_date = 2026-11-28", "edition_date = 0001-01-01"),
+        CONFIG,
+        None,
+        "the Solar Hijri calendar cannot show this date",
+    ),
+    Case(
+        "data-date-out-of-range",
+        replace(DATA, 'iran_start: "1990-07"', 'iran_start: "0100-07"'),
+        DATA,
+        "iran_start:",
+        "the Solar Hijri calendar cannot show this date",
+    ),
+    Case(
+        "figure-nan",
+        replace(DATA, "member_states: 120", "member_states: .nan"),
+        DATA,
+        "member_states:",
+        "is not a number that can be printed",
+    ),
+    Case(
+        "figure-infinity",
+        replace(DATA, "observer_states: 19", "observer_states: -.inf"),
+        DATA,
+        "observer_states:",
+        "is not a number that can be printed",
+    ),
+    Case(
+        "page-budget-boolean",
+        replace(CONFIG, "page_budget = 2", "page_budget = true"),
+        CONFIG,
+        None,
+        "page_budget must be a whole number of pages",
+    ),
+    # --- silent acceptance ------------------------------------------------------------------
+    Case(
+        "project-misspelt-key",
+        replace(CONFIG, 'output_dir = "dist"', 'outputdir = "dist"'),
+        CONFIG,
+        None,
+        "[project] unknown key 'outputdir' (did you mean 'output_dir'?)",
+    ),
+    Case(
+        "publication-misspelt-key",
+        replace(CONFIG, 'website = "https', 'web_site = "https'),
+        CONFIG,
+        None,
+        "[publication] unknown key 'web_site' (did you mean 'website'?)",
+    ),
+    Case(
+        "build-misspelt-key",
+        append(CONFIG, "\n[build]\nmax_image_pixel = 1000\n"),
+        CONFIG,
+        None,
+        "[build] unknown key 'max_image_pixel' (did you mean 'max_image_pixels'?)",
+    ),
+    Case(
+        "empty-value-translation",
+        blank(FA_SHEET, "subject"),
+        FA_SHEET,
+        "subject:",
+        "subject is empty",
+    ),
+    Case(
+        "empty-value-source",
+        blank(EN_SHEET, "subject"),
+        EN_SHEET,
+        "subject:",
+        "subject is empty",
+    ),
+    Case(
+        "empty-data-value",
+        replace(DATA, "  member_states: 120", "  member_states:"),
+        DATA,
+        "member_states:",
+        "is empty",
+    ),
+    Case(
+        "catalog-placeholder-mismatch",
+        replace(CATALOG, 'msgstr "صفحه {page} از {pages}"', 'msgstr "صفحه {page} از {total}"'),
+        CATALOG,
+        'msgid "Page {page} of {pages}"',
+        "has the placeholders {page}, {total}, but its msgid has {page}, {pages}",
+    ),
+    Case(
+        "catalog-charset-mismatch",
+        replace(CATALOG, "charset=utf-8", "charset=ISO-8859-1"),
+        CATALOG,
+        "charset=ISO-8859-1",
+        "the catalog declares charset=iso-8859-1",
+    ),
+    Case(
+        "bidi-override-in-data-email",
+        replace(DATA, "  email: iomtehran@iom.int", "  email: \u202egro.mio@narhetmoi"),
+        DATA,
+        "email:",
+        "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    Case(
+        "bidi-override-in-campaign",
+        both(
+            replace(CAMPAIGN, "call us on {phones.tel_1}", "call us on \u202e1234 5678"),
+            recipients(),
+        ),
+        CAMPAIGN,
+        None,
+        "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        command=MAIL_COMPOSE,
+    ),
+    # --- check refuses what the build refuses -----------------------------------------------
+    Case(
+        "css-escaped-import",
+        append(CSS, '\n@\\69mport url("https://example.org/track.css");\n'),
+        CSS,
+        "mport url",
+        "@import 'https://example.org/track.css'",
+    ),
+    Case(
+        "css-escaped-url-function",
+        append(CSS, "\n.masthead { background: u\\72l(https://example.org/x.png); }\n"),
+        CSS,
+        "background: u",
+        "url() 'https://example.org/x.png'",
+    ),
+    # --- one mistake, one line --------------------------------------------------------------
+    Case(
+        "tab-in-data",
+        replace(DATA, "  founded: 1951", "\tfounded: 1951"),
+        DATA,
+        None,
+        "invalid YAML",
+    ),
+    Case(
+        "content-file-too-large",
+        write(EN_IOM, "about: " + "x" * (3 * 1024 * 1024) + "\n"),
+        EN_IOM,
+        None,
+        "over the limit of 2 MB for a content file: refused unread",
+    ),
+    # --- campaigns and recipient lists ------------------------------------------------------
+    Case(
+        "campaign-nested-loops",
+        both(
+            replace(
+                CAMPAIGN,
+                "    With kind regards,",
+                "    {% for a in range(900) %}{% for b in range(900) %}{% for c in range(900) %}{% endfor %}{% endfor %}{% endfor %}With kind regards,",
+            ),
+            recipients(),
+        ),
+        CAMPAIGN,
+        None,
+        "a loop runs too long",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "campaign-huge-range",
+        both(
+            replace(
+                CAMPAIGN,
+                "    With kind regards,",
+                "    {% for a in range(10**8) %}{% endfor %}With kind regards,",
+            ),
+            recipients(),
+        ),
+        CAMPAIGN,
+        None,
+        "range() of more than 1000 numbers is not allowed",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "csv-field-over-limit",
+        recipients(RECIPIENTS_CSV + 'x@example.org,"' + "n" * 200_000 + '",IOM,en\n'),
+        "people.csv",
+        4,
+        "cannot read this row of the CSV file: field larger than field limit",
+        command=MAIL_COMPOSE,
+    ),
+]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def previous_build(root: Path) -> Path:
+    """A dist/ as a previous build left it (files whose bytes must not change)."""
+    dist = root / "dist"
+    (dist / "preview").mkdir(parents=True)
+    (dist / "factsheet-en.pdf").write_bytes(b"%PDF-1.7 previous build\n")
+    (dist / "manifest.json").write_text('{"outputs": []}\n')
+    (dist / ".iombrochure-state.json").write_text('{"format": 1, "outputs": {}}\n')
+    (dist / "preview" / "factsheet-en-1.png").write_bytes(b"\x89PNG previous\n")
+    return dist
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[case.id for case in HOSTILE])
+def test_hostile_input_one_line_nothing_read_nothing_written(case: Case, tmp_path: Path) -> None:
+    root = copy_project(REPO, tmp_path / "project")
+    dist = previous_build(root)
+    case.mutate(root)
+    before = snapshot(dist)
+    command = [part.replace("{root}", str(root)) for part in case.command]
+    result = run_cli(*command, "--project", str(root), cwd=root)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "internal error" not in output, output
+    assert result.returncode == 1, output
+    errors = [text for text in output.splitlines() if "error:" in text]
+    assert len(errors) == 1, f"one mistake, one line; got:\n{output}"
+    assert case.text in errors[0], errors[0]
+    if case.file:
+        line = expected_line(root, case)
+        where = f"{case.file}:{line}:" if line else f"{case.file}"
+        assert where in errors[0], f"{where!r} not in {errors[0]!r}"
+    assert SECRET not in output
+    assert snapshot(dist) == before
+    assert not (root / "outbox").exists()

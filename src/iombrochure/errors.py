@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -30,10 +31,16 @@ class IombrochureError(Exception):
             return ""
         path = self.path
         if relative_to is not None:
-            try:
-                path = path.resolve().relative_to(relative_to.resolve())
-            except ValueError:
-                pass
+            # The path as written first: a link is named as the link, not by its target.
+            for candidate, folder in (
+                (Path(os.path.normpath(path.absolute())), relative_to.absolute()),
+                (path.resolve(), relative_to.resolve()),
+            ):
+                try:
+                    path = candidate.relative_to(folder)
+                    break
+                except ValueError:
+                    pass
         return f"{path}:{self.line}" if self.line else str(path)
 
     def format(self, relative_to: Path | None = None) -> str:

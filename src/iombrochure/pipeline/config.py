@@ -240,10 +240,10 @@ class _ConfigReader:
     def _project_file(self, key: str, relative: str, folder: str = "") -> bool:
         """Whether a file named in the config lies inside the project, links followed."""
         from iombrochure.errors import ReadRefused
-        from iombrochure.pipeline.safety import resolve_inside
+        from iombrochure.pipeline.safety import resolve_inside, trusted_roots
 
         try:
-            resolve_inside(self.root, Path(folder) / relative, what=key)
+            resolve_inside(self.root / folder, relative, what=key, trusted=trusted_roots(self.root))
         except ReadRefused as exc:
             self.problem(exc.message)
             return False

@@ -154,10 +154,10 @@ def catalog_placeholder_problems(catalog: Any) -> list[tuple[int | None, str]]:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        wanted = sorted(set(_CATALOG_PLACEHOLDER.findall(ids[-1])))
+        wanted = list(dict.fromkeys(_CATALOG_PLACEHOLDER.findall(ids[-1])))
         for text in strings:
-            if text and sorted(set(_CATALOG_PLACEHOLDER.findall(text))) != wanted:
-                found = sorted(set(_CATALOG_PLACEHOLDER.findall(text)))
+            found = list(dict.fromkeys(_CATALOG_PLACEHOLDER.findall(text or "")))
+            if text and set(found) != set(wanted):
                 problems.append(
                     (
                         message.lineno,

@@ -23,6 +23,7 @@ The checks, in order (rule ids in brackets; docs/checks.md has an example and th
 from __future__ import annotations
 
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -90,10 +91,15 @@ class Finding:
         if self.path is None:
             return None
         if root is not None:
-            try:
-                return self.path.resolve().relative_to(root.resolve()).as_posix()
-            except ValueError:
-                pass
+            # The path as written first: a link is named as the link, not by its target.
+            for path, folder in (
+                (self.path.absolute(), root.absolute()),
+                (self.path.resolve(), root.resolve()),
+            ):
+                try:
+                    return Path(os.path.normpath(path)).relative_to(folder).as_posix()
+                except ValueError:
+                    pass
         return str(self.path)
 
     def location(self, root: Path | None = None) -> str:
@@ -908,6 +914,10 @@ def _check_reference(
         for path, line in places:
             report.add(Finding(path, line, ERROR, rule, message, hint))
 
+    escape = _link_out_of_project(project, absolute)
+    if escape is not None:  # named at the link, as the loaders name it: one line, not two
+        report.add(Finding.from_error(escape))
+        return None
     try:
         path = safe_resource_path(absolute, project.root)
     except FetchRefused as exc:
@@ -949,6 +959,10 @@ def _check_nested(
         if not url or url.startswith(("data:", "#")):
             continue
         line = text.count("\n", 0, reference.offset) + 1
+        escape = _link_out_of_project(project, urljoin(container.as_uri(), url))
+        if escape is not None:  # named at the link, as the loaders name it: one line, not two
+            report.add(Finding.from_error(escape))
+            continue
         try:
             path = safe_resource_path(urljoin(container.as_uri(), url), project.root)
         except FetchRefused as exc:
@@ -978,6 +992,30 @@ def _check_nested(
             _check_nested(project, path, report, pixel_limit, seen)
         elif path.suffix.lower() not in FONT_SUFFIXES:
             _inspect_file(path, project, report, pixel_limit, container, line, seen=seen)
+
+
+def _link_out_of_project(project: Project, url: str) -> IombrochureError | None:
+    """The error for a file URL inside the project that is a link leading out of it, worded
+    as the loader of its kind words it (font, picture, stylesheet); else None."""
+    from iombrochure.errors import ReadRefused
+    from iombrochure.pipeline.render import FONT_SUFFIXES
+    from iombrochure.pipeline.safety import resolve_inside
+
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    lexical = Path(os.path.normpath(unquote(parts.path)))
+    try:
+        lexical.relative_to(project.root.absolute())
+    except ValueError:
+        return None
+    suffix = lexical.suffix.lower()
+    what = "font" if suffix in FONT_SUFFIXES else "stylesheet" if suffix == ".css" else "picture"
+    try:
+        resolve_inside(project.root, lexical, what=what)
+    except ReadRefused as exc:
+        return exc
+    return None
 
 
 def _shown(path: Path, project: Project) -> str:
