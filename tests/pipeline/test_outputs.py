@@ -1,12 +1,29 @@
-"""Outputs stage: atomic writes and the manifest."""
+"""Outputs stage: atomic writes, the all-or-nothing commit and the manifest."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
-from iombrochure.pipeline.outputs import Output, atomic_write, read_manifest, write_manifest
+import pytest
+
+from iombrochure.errors import OutputError
+from iombrochure.pipeline import outputs
+from iombrochure.pipeline.outputs import (
+    JOURNAL_NAME,
+    Output,
+    OutputCommit,
+    atomic_write,
+    commit_files,
+    previews_done,
+    read_manifest,
+    recover,
+    write_manifest,
+)
 
 
 def entry(lang: str, path: str) -> Output:
@@ -33,3 +50,138 @@ def test_manifest_keeps_entries_of_outputs_not_rebuilt(tmp_path: Path):
     (tmp_path / "factsheet-en.pdf").unlink()
     write_manifest(tmp_path, [entry("fa", "factsheet-fa.pdf")])
     assert [o.lang for o in read_manifest(tmp_path)] == ["fa"]  # a vanished file is dropped
+
+
+# --------------------------------------------------------------------------------------------
+# The all-or-nothing commit: fault injection at every file, Ctrl-C between renames, a process
+# killed mid-switch and repaired by the next run.
+
+NEW_FILES = {
+    "factsheet-en.pdf": b"%PDF new en",
+    "factsheet-fa.pdf": b"%PDF new fa",
+    "print/factsheet-fa.pdf": b"%PDF new print",  # a folder that does not exist yet
+    "html/factsheet-en.html": b"<html>new</html>",  # and a file that is new
+    "manifest.json": b'{"outputs": ["new"]}\n',
+}
+
+
+def old_build(dist: Path) -> dict[str, bytes]:
+    """A previous build's files; returns every file's bytes, to compare with afterwards."""
+    (dist / "factsheet-en.pdf").parent.mkdir(parents=True, exist_ok=True)
+    (dist / "factsheet-en.pdf").write_bytes(b"%PDF old en")
+    (dist / "factsheet-fa.pdf").write_bytes(b"%PDF old fa")
+    (dist / "manifest.json").write_bytes(b'{"outputs": ["old"]}\n')
+    return everything(dist)
+
+
+def everything(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def commit(dist: Path) -> None:
+    commit_files({dist / name: data for name, data in NEW_FILES.items()}, output_dir=dist)
+
+
+@pytest.fixture
+def fault(monkeypatch: pytest.MonkeyPatch):
+    """Make the switch fail just before the n-th rename with the given exception."""
+
+    def arm(at: int, error: BaseException) -> None:
+        seen: list[Path] = []
+
+        def hook(target: Path) -> None:
+            seen.append(target)
+            if len(seen) == at + 1:
+                raise error
+
+        monkeypatch.setattr(outputs, "fault_hook", hook)
+
+    return arm
+
+
+@pytest.mark.parametrize("at", range(len(NEW_FILES)))
+def test_a_failure_at_any_file_of_the_commit_changes_nothing(tmp_path: Path, fault, at: int):
+    dist = tmp_path / "dist"
+    before = old_build(dist)
+    fault(at, OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(OutputError, match="the disk is full; no output was changed"):
+        commit(dist)
+    assert everything(dist) == before  # no temporary, backup or journal left either
+
+
+@pytest.mark.parametrize("at", range(len(NEW_FILES)))
+def test_ctrl_c_between_renames_puts_the_old_files_back(tmp_path: Path, fault, at: int):
+    dist = tmp_path / "dist"
+    before = old_build(dist)
+    fault(at, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        commit(dist)
+    assert everything(dist) == before
+
+
+def test_a_folder_where_a_file_should_go_is_refused_before_anything_moves(tmp_path: Path):
+    dist = tmp_path / "dist"
+    old_build(dist)
+    (dist / "html" / "factsheet-en.html").mkdir(parents=True)
+    before = everything(dist)
+    with pytest.raises(OutputError, match="a folder of that name is in the way"):
+        commit(dist)
+    assert everything(dist) == before
+
+
+def test_the_commit_writes_every_file_and_leaves_nothing_else(tmp_path: Path):
+    dist = tmp_path / "dist"
+    old_build(dist)
+    commit(dist)
+    assert everything(dist) == NEW_FILES
+
+
+KILLED_MID_SWITCH = """
+import os, sys
+from pathlib import Path
+from iombrochure.pipeline import outputs
+dist, at = Path(sys.argv[1]), int(sys.argv[2])
+seen = []
+def hook(target):
+    seen.append(target)
+    if len(seen) == at + 1:
+        os._exit(9)  # killed: no except, no finally, no rollback
+outputs.fault_hook = hook
+files = {name: data.encode() for name, data in [
+    ("factsheet-en.pdf", "%PDF new en"), ("factsheet-fa.pdf", "%PDF new fa"),
+    ("print/factsheet-fa.pdf", "%PDF new print"), ("manifest.json", "new manifest"),
+]}
+with outputs.OutputCommit(dist) as commit:
+    for name, data in files.items():
+        commit.stage(dist / name, data)
+    commit.switch()
+"""
+
+
+@pytest.mark.parametrize("at", range(4))
+def test_a_process_killed_mid_switch_is_rolled_back_by_the_next_run(tmp_path: Path, at: int):
+    dist = tmp_path / "dist"
+    before = old_build(dist)
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_SWITCH, str(dist), str(at)])
+    assert killed.returncode == 9
+    assert (dist / JOURNAL_NAME).is_file()  # the interrupted commit is on record
+    recovery = recover(dist)
+    assert len(recovery.rolled_back) == at
+    assert everything(dist) == before
+
+
+def test_pending_previews_stay_on_record_until_made(tmp_path: Path):
+    dist = tmp_path / "dist"
+    old_build(dist)
+    with OutputCommit(dist) as commit:
+        commit.stage(dist / "factsheet-en.pdf", b"%PDF newer")
+        commit.switch(pending_previews=["factsheet-en.pdf"])
+    assert recover(dist).previews == ["factsheet-en.pdf"]  # interrupted before the previews
+    assert recover(dist).previews == ["factsheet-en.pdf"]  # still, until they are made
+    previews_done(dist)
+    assert recover(dist).previews == []
+    assert not (dist / JOURNAL_NAME).exists()
