@@ -185,3 +185,38 @@ def test_pending_previews_stay_on_record_until_made(tmp_path: Path):
     previews_done(dist)
     assert recover(dist).previews == []
     assert not (dist / JOURNAL_NAME).exists()
+
+
+def test_ctrl_c_during_previews_says_what_changed_and_the_next_build_makes_them(
+    scratch_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A real build, interrupted after its PDFs are in place: never "up to date" with stale
+    previews, and the message names the outputs that did change."""
+    from iombrochure.errors import Interrupted
+    from iombrochure.live import preview
+    from iombrochure.pipeline.build import build
+    from iombrochure.pipeline.config import load_project
+
+    project = load_project(scratch_project)
+    options = dict(documents=["factsheet"], languages=["en"], variant="screen", jobs=1)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(preview, "make_previews", interrupted)
+        with pytest.raises(Interrupted) as caught:
+            build(project, **options)
+    assert "1 output(s) were updated (factsheet-en.pdf)" in caught.value.what_changed
+    dist = scratch_project / "dist"
+    assert (dist / "factsheet-en.pdf").is_file() and not (dist / "preview").exists()
+
+    again = build(project, **options)
+    assert again.outputs == [] and len(again.up_to_date) == 1  # the PDF itself is current
+    assert [p.name for p in again.previews] == [
+        "factsheet-en-1.png",
+        "factsheet-en-2.png",
+        "factsheet-proof.png",
+    ]
+    assert not (dist / JOURNAL_NAME).exists()
+    assert build(project, **options).previews == []  # and now, nothing is left to do

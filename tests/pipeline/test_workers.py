@@ -108,3 +108,83 @@ def test_jobs_must_be_a_positive_number(scratch_project: Path, value: str):
     assert result.returncode == 2
     assert "--jobs" in result.stderr
     assert not (scratch_project / "dist").exists()
+
+
+def run_with_tmpdir(tmpdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with its temporary directory pointed at ``tmpdir``, to count what it leaves."""
+    tmpdir.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmpdir),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "iombrochure", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_workers_leave_no_temporary_files(tmp_path: Path):
+    """WeasyPrint's weasyprint-* font folders of every worker go with the pool."""
+    root = trilingual(tmp_path)
+    tmpdir = tmp_path / "tmp"
+    result = run_with_tmpdir(tmpdir, "build", "--jobs", "2", "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmpdir.iterdir()) == []
+    one = run_with_tmpdir(tmpdir, "build", "--jobs", "1", "--force", "--project", str(root))
+    assert one.returncode == 0, one.stderr
+    assert sorted(p.name for p in tmpdir.iterdir()) == []
+
+
+def test_a_failed_parallel_build_leaves_no_temporary_files(tmp_path: Path):
+    root = trilingual(tmp_path)
+    path = root / "content" / "fa" / "note.yaml"
+    long = " ".join(["مهاجرت و توسعه در ایران."] * 900)
+    path.write_text(path.read_text().replace("body: ", f"body: {long} ", 1))
+    tmpdir = tmp_path / "tmp"
+    result = run_with_tmpdir(tmpdir, "build", "--jobs", "2", "--project", str(root))
+    assert result.returncode == 1 and "runs to" in result.stderr
+    assert sorted(p.name for p in tmpdir.iterdir()) == []
+    assert not (root / "dist" / "note-fa.pdf").exists()
+
+
+def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path):
+    """Wherever the interrupt lands, the temporary folder is empty and dist/ whole or absent."""
+    import signal
+    import time
+
+    root = trilingual(tmp_path)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmpdir),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "iombrochure", "build", "-v", "--jobs", "2"]
+        + ["--project", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # -v names each edition as it starts rendering
+        if line.startswith("rendering "):
+            break
+    time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C reaches the process group
+    _, stderr = process.communicate(timeout=120)
+    assert "Traceback" not in stderr
+    assert sorted(p.name for p in tmpdir.iterdir()) == []
+    dist = root / "dist"
+    if process.returncode == 130:
+        assert "interrupted;" in stderr
+        assert not list(dist.rglob("*.tmp"))
+        if "previews are made by the next build" not in stderr:
+            assert not (dist / ".iombrochure-commit.json").exists()
