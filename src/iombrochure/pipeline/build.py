@@ -129,7 +129,7 @@ def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
     project = context.project
     if context.env is None:
         context.env = make_environment(project)
-        context.env.bytecode_cache = template_bytecode_cache(project.root)
+        context.env.bytecode_cache = template_bytecode_cache(project.root, context.env)
     edition = render_edition(
         project,
         context.content,

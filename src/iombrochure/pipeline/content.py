@@ -164,6 +164,10 @@ def read_yaml(path: Path, *, root: Path | None = None) -> Any:
     root = root if root is not None else _project_root_of(path)
     try:
         resolved = resolve_inside(root, path, what="content file") if root else path
+        if resolved.exists() and not resolved.is_file() and not resolved.is_dir():
+            raise ContentError(
+                "not a regular file (a device or a pipe)", path=path, rule="file-type"
+            )
         size = resolved.stat().st_size
         if size > MAX_TEXT_FILE_BYTES:
             raise ContentError(

@@ -239,7 +239,15 @@ def bundled_cmap(fonts_dir: Path) -> frozenset[int]:
 def font_codepoints(font_path: Path) -> set[int]:
     """The code points a font file maps; RenderError naming the file if it is not a font."""
     from iombrochure.pipeline.cmap import cmap_codepoints
+    from iombrochure.pipeline.safety import MAX_BINARY_FILE_BYTES
 
+    if not font_path.is_file() or font_path.stat().st_size > MAX_BINARY_FILE_BYTES:
+        raise RenderError(
+            "not a font file (too large, or not a regular file)",
+            path=font_path,
+            hint="remove it from fonts/",
+            rule="font-unreadable",
+        )
     try:
         codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
         if codepoints is None:

@@ -93,11 +93,19 @@ def resolve_inside(
     root = Path(root)
     given = Path(path)
     candidate = given if given.is_absolute() else root / given
-    resolved = candidate.resolve()
+    shown = _shown_path(candidate, root)
+    try:
+        resolved = candidate.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a loop of links
+        raise ReadRefused(
+            f"{what} {shown} is a link that leads back to itself",
+            path=named_in if named_in is not None else candidate,
+            hint="remove the link and put the file itself there",
+            rule="read-outside",
+        ) from None
     roots = tuple(trusted) if trusted is not None else trusted_roots(root)
     if any(is_within(resolved, folder) for folder in roots):
         return resolved
-    shown = _shown_path(candidate, root)
     through_link = _lexically_inside(candidate, root)
     if through_link:
         message = f"{what} {shown} is a link to a file outside the project folder"
@@ -127,6 +135,10 @@ def read_inside(
     resolved = resolve_inside(root, path, what=what, trusted=trusted)
     shown = Path(path) if Path(path).is_absolute() else Path(root) / path
     try:
+        if resolved.exists() and not resolved.is_file() and not resolved.is_dir():
+            raise IombrochureError(
+                f"{what} is not a regular file (a device or a pipe)", path=shown, rule="file-type"
+            )
         size = resolved.stat().st_size
         if size > limit:
             raise IombrochureError(

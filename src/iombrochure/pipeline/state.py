@@ -124,14 +124,29 @@ def weasyprint_version() -> str:
     return f"{'/'.join(versions)}+{file_digest(Path(spec.origin))[:16]}"
 
 
-def template_bytecode_cache(project_root: Path) -> Any:
-    """Jinja2's compiled templates, kept between builds in <project>/.iombrochure-cache/:
-    compiling the templates is a third of templating. Entries are keyed by each template's
-    source checksum. Not in the output folder: a build that fails must leave that untouched."""
+def template_bytecode_cache(project_root: Path, environment: Any = None) -> Any:
+    """Jinja2's compiled templates, kept between builds: compiling the templates is a third of
+    templating. Entries are keyed by each template's source checksum.
+
+    Kept in the user's cache folder (``$XDG_CACHE_HOME/iombrochure``), one folder per project
+    and kind of environment, never in the project: a compiled template is Python code that
+    is loaded, and a project that comes by e-mail must not be able to bring its own. Not in
+    the output folder either: a build that fails must leave that untouched. None (no cache)
+    if the cache folder cannot be made."""
+    import hashlib
+    import os
+
+    import jinja2
     from jinja2 import FileSystemBytecodeCache
 
-    folder = project_root / CACHE_FOLDER / "templates"
-    folder.mkdir(parents=True, exist_ok=True)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "iombrochure"
+    kind = type(environment).__qualname__ if environment is not None else "Environment"
+    key = f"{Path(project_root).resolve()}\0{kind}\0{jinja2.__version__}".encode()
+    folder = base / "templates" / hashlib.sha256(key).hexdigest()[:24]
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
     return FileSystemBytecodeCache(str(folder))
 
 

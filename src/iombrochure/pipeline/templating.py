@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from iombrochure.errors import TemplateError
@@ -91,9 +92,30 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+#: Templates lay out a few pages: ``range()`` gives at most this many numbers.
+MAX_TEMPLATE_RANGE = 10_000
+
+
+class _TemplateSandbox(SandboxedEnvironment):
+    """Jinja's sandbox: a template (a file that may come by e-mail) can fill in values and call
+    the filters and helpers given to it, but not reach Python's internals (``__class__``,
+    ``__globals__``), and ``range()`` is bounded, so that it cannot run code or loop for ever."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = _bounded_range
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_TEMPLATE_RANGE:
+        raise SecurityError(f"range() of more than {MAX_TEMPLATE_RANGE:,} numbers in a template")
+    return numbers
+
+
 def make_environment(project: Project) -> jinja2.Environment:
-    """A strict, autoescaping Jinja2 environment over the project's templates."""
-    env = jinja2.Environment(
+    """A strict, autoescaping, sandboxed Jinja2 environment over the project's templates."""
+    env = _TemplateSandbox(
         loader=ConfinedLoader(project.templates_dir, root=project.root),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -264,6 +286,15 @@ def render_edition(
             path=path,
             line=line,
             hint="check the field name against the content file",
+        ) from exc
+    except SecurityError as exc:
+        path, line = _template_location(exc, project)
+        raise TemplateError(
+            f"not allowed in a template: {exc}",
+            path=path or project.templates_dir / document.template,
+            line=line,
+            hint="templates fill in content; they cannot reach Python's internals",
+            rule="template-unsafe",
         ) from exc
     title = str(localized.get(document.name, {}).get(document.title_field, document.name))
     return Edition(
