@@ -120,7 +120,7 @@ SOURCE_FOLDERS = ("content", "templates", "styles", "fonts", "images", "locales"
 
 
 def prepare_output_dir(project_root: Path, output_dir: Path, *, explicit: bool) -> Path:
-    """The output folder, made if need be, once it is known to be safe to write into.
+    """The output folder, once it is known to be safe to write into (made by the commit).
 
     Never the file-system root, the project folder, a folder that holds the project or one of
     its source folders; outside the project only when given explicitly (``--out``).
@@ -149,14 +149,17 @@ def prepare_output_dir(project_root: Path, output_dir: Path, *, explicit: bool) 
             hint='choose a folder of its own, e.g. output_dir = "dist" or --out DIR',
             rule="output",
         )
-    try:
-        resolved.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _write_error(shown, resolved, exc) from None
-    if not os.access(resolved, os.W_OK | os.X_OK):
+    existing = next(folder for folder in (resolved, *resolved.parents) if folder.exists())
+    if not existing.is_dir():
+        raise OutputError(
+            f"the output folder {shown} cannot be made: {existing} is a file",
+            hint="choose another folder with --out DIR, or output_dir in iombrochure.toml",
+            rule="output",
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):  # made by the commit, not before it
         raise OutputError(
             f"the output folder {shown} is not writable",
-            path=resolved,
+            path=existing,
             hint="fix its permissions, or choose another with --out DIR",
             rule="output",
         )

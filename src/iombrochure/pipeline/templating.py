@@ -157,7 +157,9 @@ def picture_data_uri(project: Project, relative: str) -> str:
     except FetchRefused as exc:
         raise TemplateError(exc.message, path=project.root / relative, hint=exc.hint) from None
     except IombrochureError as exc:
-        raise TemplateError(exc.message, path=exc.path, hint=exc.hint, rule=exc.rule) from None
+        raise TemplateError(
+            exc.message, path=exc.path, line=exc.line, hint=exc.hint, rule=exc.rule
+        ) from None
     if is_svg(data):
         text = data.decode("utf-8", errors="replace")
         for reference in svg_references(text):
