@@ -17,7 +17,7 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 from iombrochure.pipeline.config import Project
-from iombrochure.pipeline.outputs import Output, commit_files, read_manifest
+from iombrochure.pipeline.outputs import Output, commit_files, previews_done, read_manifest
 
 PREVIEW_DIR = "preview"
 #: Thumbnails at 72 dpi: an A4 page is 595 x 842 px, enough to judge layout and read headings.
@@ -148,4 +148,6 @@ def preview_build(project: Project, output_dir: Path) -> list[Path]:
             path=output_dir / "manifest.json",
             hint="run iombrochure build first",
         )
-    return make_previews(project, output_dir, outputs)
+    made = make_previews(project, output_dir, outputs)
+    previews_done(output_dir)  # what an interrupted build left to do is done
+    return made

@@ -61,10 +61,10 @@ def read_recipients(
         def problem(message: str, hint: str | None = None, at: int = start) -> None:
             problems.append(ContentError(message, path=path, line=at, hint=hint))
 
-        swallowed = _swallowed_lines(row, dialect.delimiter)
-        if swallowed:
+        if _swallows_rows(row, dialect.delimiter):
             problem(
-                f"a quote opened on this line is not closed: the {swallowed} line(s) after it "
+                f"a quote opened on this line is not closed: the {line - 1 - start} line(s) "
+                "after it "
                 f"(to line {line - 1}) were read as part of one field",
                 hint='close the quote ("), or remove it',
             )
@@ -138,19 +138,15 @@ def _next_row(reader: Any, path: Path, line: int) -> list[str] | None:
             f"cannot read this row of the CSV file: {exc}",
             path=path,
             line=line,
-            hint="a field this long is usually a quote (\") that is never closed",
+            hint='a field this long is usually a quote (") that is never closed',
         ) from None
 
 
-def _swallowed_lines(row: list[str], delimiter: str) -> int:
-    """How many whole CSV rows an unclosed quote folded into one field (0 if none): a field
-    with line breaks is fine (an address), one whose later lines hold delimiters or e-mail
-    addresses is rows read as text."""
-    for cell in row:
-        later = cell.split("\n")[1:]
-        if later and any(delimiter in text or "@" in text for text in later):
-            return len(later)
-    return 0
+def _swallows_rows(row: list[str], delimiter: str) -> bool:
+    """Whether an unclosed quote folded whole CSV rows into one field: a field with line
+    breaks is fine (an address), one whose later lines hold delimiters or e-mail addresses
+    is rows read as text."""
+    return any(delimiter in text or "@" in text for cell in row for text in cell.split("\n")[1:])
 
 
 def _read_text(path: Path) -> str:

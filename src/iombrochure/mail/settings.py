@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from email.errors import HeaderDefect, HeaderParseError
 from email.headerregistry import Address
@@ -113,7 +114,12 @@ def mail_settings(project: Project) -> MailSettings:
     def number(key: str, default: float, *, minimum: float, whole: bool = False) -> float:
         value = table.get(key, default)
         kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, kinds)
+            or not math.isfinite(value)  # nan and inf are floats that compare as nothing
+            or value < minimum
+        ):
             kind = "a whole number" if whole else "a number"
             problems.append(f"[mail] {key} must be {kind} of at least {minimum:g}")
             return default
