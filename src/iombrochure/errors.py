@@ -29,18 +29,7 @@ class IombrochureError(Exception):
     def location(self, relative_to: Path | None = None) -> str:
         if self.path is None:
             return ""
-        path = self.path
-        if relative_to is not None:
-            # The path as written first: a link is named as the link, not by its target.
-            for candidate, folder in (
-                (Path(os.path.normpath(path.absolute())), relative_to.absolute()),
-                (path.resolve(), relative_to.resolve()),
-            ):
-                try:
-                    path = candidate.relative_to(folder)
-                    break
-                except ValueError:
-                    pass
+        path = relative_to_project(self.path, relative_to) if relative_to else str(self.path)
         return f"{path}:{self.line}" if self.line else str(path)
 
     def format(self, relative_to: Path | None = None) -> str:
@@ -89,6 +78,19 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, what_changed: str) -> None:
         super().__init__(what_changed)
         self.what_changed = what_changed
+
+
+def relative_to_project(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` as written (a link is named as the link), else resolved,
+    else as it is: never an error, also for a link that loops."""
+    try:
+        return Path(os.path.normpath(path.absolute())).relative_to(root.absolute()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, RuntimeError, OSError):
+        return str(path)
 
 
 def headline(first_message: str, count: int) -> str:

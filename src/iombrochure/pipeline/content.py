@@ -271,6 +271,13 @@ def parse_yaml(text: str, *, path: Path) -> Any:
         ) from exc
     except YAMLError as exc:
         raise ContentError(f"invalid YAML: {exc}", path=path, rule="yaml-syntax") from exc
+    except (ValueError, OverflowError) as exc:  # e.g. a number of thousands of digits
+        raise ContentError(
+            f"invalid YAML: a value cannot be read ({str(exc)[:80]})",
+            path=path,
+            hint="look for a very long number",
+            rule="yaml-syntax",
+        ) from exc
 
 
 def line_of(node: Any, key_path: tuple[str | int, ...]) -> int | None:
@@ -336,7 +343,7 @@ def read_content(
         content.files[lang] = {}
         for name in names:
             path = project.content_dir / lang / f"{name}.yaml"
-            if not path.is_file():
+            if not path.is_file() and not path.is_symlink():  # a bad link: read_yaml says why
                 errors.append(
                     ContentError(
                         f"missing content file for language {lang!r}",
@@ -361,11 +368,12 @@ def read_content(
                 errors.extend(
                     error
                     for error in validate_against_schema(file, schema)
-                    # A field missing from a translation is "untranslated" (compare_shape).
-                    if not (compared and error.rule == "missing-field")
+                    # A field missing from a translation is "untranslated", one it has that
+                    # the source lacks is "extra" (compare_shape): each said once.
+                    if not (compared and error.rule in ("missing-field", "unknown-field"))
                 )
             if compared:
-                errors.extend(compare_shape(content.files[source][name], file))
+                errors.extend(compare_shape(content.files[source][name], file, schema))
             if data_readable:
                 errors.extend(check_placeholders(file, data_file))
         errors.extend(check_parallel_lists(content.files[lang]))
@@ -576,14 +584,21 @@ def _validate(
         report(f"{dotted(key_path)} must be text", hint="put the text in quotes if it is a number")
 
 
-def compare_shape(source: ContentFile, translation: ContentFile) -> list[ContentError]:
-    """A translation has exactly the source's fields and list lengths: nothing missing or extra."""
+def compare_shape(
+    source: ContentFile, translation: ContentFile, schema: Any = None
+) -> list[ContentError]:
+    """A translation has exactly the source's fields and list lengths: nothing missing or extra.
+
+    With the file's ``schema``, a source field the schema does not know is left to the schema
+    check, which reports it once, in the source (one mistake, one line); a translation's field
+    that the source lacks is reported here, as extra, and not again by the schema check."""
     errors: list[ContentError] = []
 
     def walk(src: Any, tr: Any, key_path: tuple) -> None:
         if isinstance(src, dict) and isinstance(tr, dict):
+            known = _schema_fields(schema, key_path)
             for key in src:
-                if key == "translation":
+                if key == "translation" or (known is not None and key not in known):
                     continue
                 if key not in tr:
                     errors.append(
@@ -627,6 +642,24 @@ def compare_shape(source: ContentFile, translation: ContentFile) -> list[Content
 
     walk(source.data, translation.data, ())
     return errors
+
+
+def _schema_fields(schema: Any, key_path: tuple) -> set[Any] | None:
+    """The field names a schema allows at ``key_path`` (list indexes step into the item's
+    schema); None where there is no schema or it does not describe a set of fields."""
+    node = schema
+    if isinstance(node, dict):
+        node = {**node, **COMMON_OPTIONAL}
+    for key in key_path:
+        if isinstance(node, list) and isinstance(key, int):
+            node = node[0] if node else None
+        elif isinstance(node, dict):
+            node = next((v for k, v in node.items() if k.rstrip("?") == key), None)
+        else:
+            return None
+    if not isinstance(node, dict):
+        return None
+    return {k.rstrip("?") for k in node} | ({"translation"} if not key_path else set())
 
 
 def iter_strings(node: Any, key_path: tuple = ()) -> Iterator[tuple[tuple, str]]:

@@ -38,6 +38,7 @@ from iombrochure.errors import (
     IombrochureError,
     TemplateError,
     headline,
+    relative_to_project,
 )
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.content import (
@@ -92,14 +93,7 @@ class Finding:
             return None
         if root is not None:
             # The path as written first: a link is named as the link, not by its target.
-            for path, folder in (
-                (self.path.absolute(), root.absolute()),
-                (self.path.resolve(), root.resolve()),
-            ):
-                try:
-                    return Path(os.path.normpath(path)).relative_to(folder).as_posix()
-                except ValueError:
-                    pass
+            return relative_to_project(self.path, root)
         return str(self.path)
 
     def location(self, root: Path | None = None) -> str:
