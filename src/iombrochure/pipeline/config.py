@@ -315,6 +315,13 @@ class _ConfigReader:
             if not isinstance(options, dict):
                 self.problem(f"[documents.{name}] must be a table")
                 continue
+            if not CONTENT_NAME.fullmatch(name):
+                # It names the output files: dist/<name>-<lang>.pdf.
+                self.problem(
+                    f"[documents.{name}]: a document's name is letters, digits, '-', '_' or '.'"
+                    ", e.g. [documents.factsheet]"
+                )
+                continue
             for key in options:
                 if key not in known:
                     self.problem(

@@ -341,14 +341,24 @@ def read_content(
     source = project.source_language
     for lang in dict.fromkeys([source, *wanted]):
         content.files[lang] = {}
+        folder_problem = _language_folder_problem(project, lang)
+        if folder_problem is not None:  # one line for the folder, not one per file in it
+            errors.append(folder_problem)
+            continue
         for name in names:
             path = project.content_dir / lang / f"{name}.yaml"
+            source_path = project.content_dir / source / f"{name}.yaml"
+            if lang != source and not source_path.exists():
+                continue  # reported once, for the source language
             if not path.is_file() and not path.is_symlink():  # a bad link: read_yaml says why
                 errors.append(
                     ContentError(
                         f"missing content file for language {lang!r}",
                         path=path,
-                        hint=f"copy content/{source}/{name}.yaml and translate it",
+                        hint=f"copy content/{source}/{name}.yaml and translate it"
+                        if lang != source
+                        else f"create it, or correct {name!r} in [documents] content of "
+                        "iombrochure.toml",
                         rule="untranslated",
                     )
                 )
@@ -378,6 +388,29 @@ def read_content(
                 errors.extend(check_placeholders(file, data_file))
         errors.extend(check_parallel_lists(content.files[lang]))
     return content, errors
+
+
+def _language_folder_problem(project: Project, lang: str) -> ContentError | None:
+    """Why content/<lang>/ cannot hold the language's files (missing, a file, a link out)."""
+    from iombrochure.errors import ReadRefused
+    from iombrochure.pipeline.safety import resolve_inside
+
+    folder = project.content_dir / lang
+    try:
+        resolve_inside(project.root, folder, what="folder")
+    except ReadRefused as exc:
+        return ContentError(exc.message, path=exc.path, hint=exc.hint, rule=exc.rule)
+    if folder.is_dir():
+        return None
+    source = project.source_language
+    return ContentError(
+        f"no content folder for language {lang!r}" + (": it is a file" if folder.exists() else ""),
+        path=folder,
+        hint=f"copy content/{source}/ to content/{lang}/ and translate its files"
+        if lang != source
+        else "create it, with one .yaml file per document",
+        rule="untranslated",
+    )
 
 
 def content_names(project: Project) -> list[str]:

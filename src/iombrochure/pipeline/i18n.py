@@ -211,9 +211,17 @@ def compile_catalog(po_path: Path, *, root: Path | None = None) -> Translations:
             rule="catalog-placeholder",
         )
     buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain="messages")
+    try:
+        write_mo(buffer, catalog, use_fuzzy=False)
+        buffer.seek(0)
+        return Translations(fp=buffer, domain="messages")
+    except (ValueError, SyntaxError, KeyError, TypeError) as exc:  # gettext's header parsing
+        raise ContentError(
+            f"the catalog's header cannot be used: {exc}",
+            path=po_path,
+            hint='check its "Plural-Forms: nplurals=2; plural=(n > 1);" line',
+            rule="catalog-syntax",
+        ) from exc
 
 
 def catalog_path(project: Project, lang: str) -> Path:

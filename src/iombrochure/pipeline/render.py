@@ -32,6 +32,7 @@ from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     MAX_BINARY_FILE_BYTES,
     inspect_image,
+    is_picture_name,
 )
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
@@ -180,7 +181,12 @@ def make_url_fetcher(
             data = path.read_bytes()
             if path.suffix.lower() not in FONT_SUFFIXES:
                 try:
-                    inspect_image(data, limit=max_image_pixels, name=shown)
+                    inspect_image(
+                        data,
+                        limit=max_image_pixels,
+                        name=shown,
+                        must_be_picture=is_picture_name(path.name),
+                    )
                 except FetchRefused as exc:
                     raise refuse(exc) from None
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

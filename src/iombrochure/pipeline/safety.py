@@ -108,8 +108,15 @@ def resolve_inside(
         return resolved
     through_link = _lexically_inside(candidate, root)
     if through_link:
-        message = f"{what} {shown} is a link to a file outside the project folder"
-        hint = "copy the file into the project instead of linking to it"
+        # The outermost link that leads out: a linked folder is one mistake, named once.
+        candidate = _first_escaping_link(candidate, root, roots) or candidate
+        shown = _shown_path(candidate, root)
+        if candidate.is_dir():
+            message = f"folder {shown} is a link to a folder outside the project folder"
+            hint = "copy the folder into the project instead of linking to it"
+        else:
+            message = f"{what} {shown} is a link to a file outside the project folder"
+            hint = "copy the file into the project instead of linking to it"
     else:
         message = f"{what} {str(path)!r} is outside the project folder"
         hint = "name a file inside the project, by a path relative to the project folder"
@@ -170,6 +177,22 @@ def files_below(root: Path, folder: Path, *, what: str) -> list[Path]:
             resolve_inside(root, path, what=what)
             found.append(path)
     return sorted(found)
+
+
+def _first_escaping_link(path: Path, root: Path, roots: Sequence[Path]) -> Path | None:
+    """The first folder (or the file) on the way from ``root`` to ``path`` that leads out."""
+    base = Path(os.path.normpath(root.absolute()))
+    relative = Path(os.path.normpath(path.absolute())).relative_to(base)
+    step = base
+    for part in relative.parts:
+        step = step / part
+        try:
+            resolved = step.resolve()
+        except (RuntimeError, OSError):
+            return step
+        if not any(is_within(resolved, folder) for folder in roots):
+            return step
+    return None
 
 
 def _lexically_inside(path: Path, root: Path) -> bool:
@@ -240,15 +263,31 @@ def _toml_key_line(path: Path, key: str) -> int | None:
 
 def is_svg(data: bytes) -> bool:
     """Whether the bytes are an SVG picture, however long the comments before its root."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
     return _SVG_SNIFF.match(data) is not None
 
 
-def inspect_image(data: bytes, *, limit: int, name: str) -> ImageInfo | None:
-    """Measure an image from its header; refuse bombs. None if ``data`` is not an image.
+def is_picture_name(name: str) -> bool:
+    return name.lower().endswith(PICTURE_SUFFIXES)
+
+
+#: File names that say "picture": such a file must be one (an empty or text file named
+#: cover.jpg would silently print nothing).
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".tif", ".tiff")
+
+
+def inspect_image(
+    data: bytes, *, limit: int, name: str, must_be_picture: bool = False
+) -> ImageInfo | None:
+    """Measure an image from its header; refuse bombs. None if ``data`` is not an image (and
+    FetchRefused if ``must_be_picture``), or an SVG.
 
     Pillow reads only the header here (``Image.open`` is lazy); its own decompression-bomb guard
     is turned into an error as well, so nothing huge is ever allocated.
     """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 markup: judged as what it says
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
     if _MARKUP_START.match(data) and _XML_DECLARATIONS.search(data):
         # Anywhere in the file: a long comment must not carry a DOCTYPE past a sniffer.
         raise FetchRefused(
@@ -269,6 +308,12 @@ def inspect_image(data: bytes, *, limit: int, name: str) -> ImageInfo | None:
                 if info.pixels <= limit:
                     image.load()  # a truncated or corrupt file fails here, not in the PDF
     except UnidentifiedImageError:
+        if must_be_picture:
+            raise FetchRefused(
+                f"{name}: not a picture (PNG, JPEG, GIF, WebP or SVG) that can be read",
+                hint="open it in an image editor and save it again as PNG or JPEG",
+                rule="image-unreadable",
+            ) from None
         return None
     except Image.DecompressionBombError:
         raise FetchRefused(

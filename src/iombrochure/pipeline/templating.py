@@ -153,7 +153,7 @@ def picture_data_uri(project: Project, relative: str) -> str:
     try:
         data = read_inside(project.root, relative, what="picture")
         # Measured here, by its own name: once inlined, the renderer would only see a data: URI.
-        inspect_image(data, limit=max_image_pixels(project), name=relative)
+        inspect_image(data, limit=max_image_pixels(project), name=relative, must_be_picture=True)
     except FetchRefused as exc:
         raise TemplateError(exc.message, path=project.root / relative, hint=exc.hint) from None
     except IombrochureError as exc:
@@ -298,7 +298,16 @@ def render_edition(
             hint="templates fill in content; they cannot reach Python's internals",
             rule="template-unsafe",
         ) from exc
-    title = str(localized.get(document.name, {}).get(document.title_field, document.name))
+    own = localized.get(document.name)
+    if isinstance(own, dict) and document.title_field not in own:
+        raise TemplateError(
+            f"[documents.{document.name}] title_field {document.title_field!r} is not a field of "
+            f"content/<language>/{document.name}.yaml: the PDF would have no title",
+            path=project.config_path,
+            hint='name the field that holds the document\'s title, e.g. title_field = "title"',
+            rule="config",
+        )
+    title = str((own or {}).get(document.title_field, document.name))
     return Edition(
         document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
     )

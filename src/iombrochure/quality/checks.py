@@ -60,6 +60,7 @@ from iombrochure.pipeline.safety import (
     css_references,
     html_references,
     inspect_image,
+    is_picture_name,
     is_svg,
     link_problem,
     max_image_pixels,
@@ -394,24 +395,54 @@ class _CatalogState:
 
 
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
-    """Every msgid the templates use, with the first place it is used (Babel's extractor)."""
-    from babel.messages.extract import extract_from_dir
+    """Every msgid the templates use, with the first place it is used (Babel's extractor).
+
+    Only files under templates/ are read (links out of the project refused, as everywhere),
+    whatever the patterns of babel.cfg say; ContentError if babel.cfg cannot be read.
+    """
+    from babel.messages.extract import extract_from_file
     from babel.messages.frontend import parse_mapping_cfg
+    from babel.util import pathmatch
+
+    from iombrochure.pipeline.safety import (
+        MAX_TEXT_FILE_BYTES,
+        files_below,
+        read_inside,
+    )
 
     config = project.root / "babel.cfg"
-    if config.is_file():
-        with config.open(encoding="utf-8") as stream:
-            method_map, options_map = parse_mapping_cfg(stream, filename=str(config))
+    if config.is_file() or config.is_symlink():
+        try:
+            text = read_inside(project.root, config, what="file", limit=MAX_TEXT_FILE_BYTES)
+            method_map, options_map = parse_mapping_cfg(
+                io.StringIO(text.decode("utf-8")), filename=str(config)
+            )
+        except IombrochureError as exc:
+            raise ContentError(exc.message, path=config, hint=exc.hint, rule=exc.rule) from None
+        except Exception as exc:  # configparser's errors, a bad encoding
+            raise ContentError(
+                f"babel.cfg cannot be read: {str(exc).splitlines()[0]}",
+                path=config,
+                hint="it holds sections such as [jinja2: templates/**.html]",
+                rule="catalog-syntax",
+            ) from None
     else:
         method_map = [("templates/**.html", "jinja2")]
         options_map = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
     messages: dict[str, tuple[Path, int]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        project.root, method_map, options_map
-    ):
-        msgid = message[0] if isinstance(message, tuple) else message
-        if msgid:
-            messages.setdefault(msgid, (project.root / filename, lineno))
+    for path in files_below(project.root, project.templates_dir, what="template"):
+        relative = path.relative_to(project.root).as_posix()
+        for pattern, method in method_map:
+            if not pathmatch(pattern, relative):
+                continue
+            if method != "ignore":
+                for lineno, message, _comments, _context in extract_from_file(
+                    method, str(path), options=options_map.get(pattern, {})
+                ):
+                    msgid = message[0] if isinstance(message, tuple) else message
+                    if msgid:
+                        messages.setdefault(msgid, (path, lineno))
+            break
     return messages
 
 
@@ -583,7 +614,24 @@ def _check_catalog(
                     )
     if not templates_ok:
         return _CatalogState(total=None, translated=None)  # cannot tell what the templates use
-    used = template_messages(project)
+    try:
+        used = template_messages(project)
+    except IombrochureError as exc:
+        report.add(Finding.from_error(exc, rule="catalog-syntax"))
+        return _CatalogState(total=None, translated=None)
+    if used and not any(message.id for message in catalog):
+        report.add(
+            Finding(
+                path,
+                None,
+                ERROR,
+                "catalog-untranslated",
+                f"the catalog has no entries: the {lang} edition would show every heading in "
+                f"{project.source_language}",
+                "update the catalogs: pybabel extract ... then pybabel update (see the README)",
+            )
+        )
+        return _CatalogState(total=len(used), translated=0)
     translated = 0
     for msgid, (template, line) in used.items():
         entry = catalog.get(msgid)
@@ -777,7 +825,9 @@ def _inspect_file(
     shown = path.relative_to(project.root.resolve()).as_posix()
     data = path.read_bytes()
     try:
-        inspect_image(data, limit=pixel_limit, name=shown)
+        inspect_image(
+            data, limit=pixel_limit, name=shown, must_be_picture=is_picture_name(path.name)
+        )
     except FetchRefused as exc:
         report.add(
             Finding(
@@ -971,6 +1021,8 @@ def _check_nested(
                 )
             )
             continue
+        if not path.is_file() and _fonts_missing_already_said(project, path):
+            continue
         if not path.is_file():
             report.add(
                 Finding(
@@ -986,6 +1038,22 @@ def _check_nested(
             _check_nested(project, path, report, pixel_limit, seen)
         elif path.suffix.lower() not in FONT_SUFFIXES:
             _inspect_file(path, project, report, pixel_limit, container, line, seen=seen)
+
+
+def _fonts_missing_already_said(project: Project, path: Path) -> bool:
+    """A font file missing from a fonts/ folder that holds no font at all: _check_fonts says
+    that once, rather than once for every @font-face."""
+    from iombrochure.pipeline.render import FONT_SUFFIXES, bundled_cmap
+    from iombrochure.pipeline.safety import is_within
+
+    if path.suffix.lower() not in FONT_SUFFIXES:
+        return False
+    if not is_within(path, project.fonts_dir.resolve()):
+        return False
+    try:
+        return not bundled_cmap(project.fonts_dir)
+    except IombrochureError:
+        return True  # a font that cannot be read: said by _check_fonts
 
 
 def _link_out_of_project(project: Project, url: str) -> IombrochureError | None:
