@@ -984,6 +984,125 @@ HOSTILE = [
         None,
         "over the limit of 2 MB for a content file: refused unread",
     ),
+    # --- found by trying more hostile input ------------------------------------------------
+    Case(
+        "link-loop",
+        lambda root: (
+            (root / EN_SHEET).unlink(),
+            (root / EN_SHEET).symlink_to(root / EN_SHEET),
+        ),
+        EN_SHEET,
+        None,
+        "is a link that leads back to itself",
+    ),
+    Case(
+        "link-language-folder",
+        lambda root: (
+            (root.parent / "elsewhere").mkdir(),
+            (root / "content" / "en").rename(root.parent / "elsewhere" / "en"),
+            (root / "content" / "en").symlink_to(root.parent / "elsewhere" / "en"),
+        ),
+        "content/en",
+        None,
+        "folder content/en is a link to a folder outside the project folder",
+    ),
+    Case(
+        "link-babel-cfg",
+        lambda root: (root / "babel.cfg").symlink_to(
+            outside(root, "babel.cfg", "[jinja2: templates/**.html]\n")
+        ),
+        "babel.cfg",
+        None,
+        "is a link to a file outside the project folder",
+    ),
+    Case(
+        "template-reaches-python",
+        replace(TEMPLATE, "<h1>", "{{ ''.__class__.__mro__[1].__subclasses__() }}<h1>"),
+        TEMPLATE,
+        "__subclasses__",
+        "access to attribute '__class__' of 'str' object is unsafe",
+    ),
+    Case(
+        "template-endless-loop",
+        replace(TEMPLATE, "<h1>", "{% for i in range(10**9) %}{% endfor %}<h1>"),
+        TEMPLATE,
+        "range(10**9)",
+        "range() of more than 10,000 numbers",
+    ),
+    Case(
+        "number-too-long",
+        replace(DATA, "member_states: 120", "member_states: " + "9" * 5000),
+        DATA,
+        None,
+        "a value cannot be read",
+    ),
+    Case(
+        "catalog-bad-plural-forms",
+        replace(CATALOG, "plural=(n > 1);", "plural=(n > ;"),
+        CATALOG,
+        None,
+        "the catalog's header cannot be used",
+    ),
+    Case(
+        "catalog-empty",
+        write(CATALOG, ""),
+        CATALOG,
+        None,
+        "the catalog has no entries",
+    ),
+    Case(
+        "picture-not-a-picture",
+        write("images/cover.jpg", "<html>a web page saved as .jpg</html>"),
+        "images/cover.jpg",
+        None,
+        "images/cover.jpg: not a picture (PNG, JPEG, GIF, WebP or SVG) that can be read",
+    ),
+    Case(
+        "svg-utf16-doctype",
+        write(
+            "images/cover.jpg",
+            '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY a "b">]>'
+            '<svg xmlns="http://www.w3.org/2000/svg"/>'.encode("utf-16"),
+        ),
+        "images/cover.jpg",
+        None,
+        "SVG files with a DOCTYPE or ENTITY declaration are refused",
+    ),
+    Case(
+        "document-name-leaves-the-output-folder",
+        replace(CONFIG, "[documents.factsheet]", '[documents."../../x"]'),
+        CONFIG,
+        None,
+        "a document's name is letters, digits",
+    ),
+    Case(
+        "title-field-missing",
+        replace(
+            CONFIG,
+            "page_budget = 2\n# Screen",
+            'page_budget = 2\ntitle_field = "headline"\n# Screen',
+        ),
+        CONFIG,
+        None,
+        "title_field 'headline' is not a field of content/<language>/factsheet.yaml",
+    ),
+    Case(
+        "language-folder-is-a-file",
+        lambda root: (
+            __import__("shutil").rmtree(root / "content" / "fa"),
+            (root / "content" / "fa").write_text("x"),
+        ),
+        "content/fa",
+        None,
+        "no content folder for language 'fa': it is a file",
+    ),
+    Case(
+        "content-file-is-a-pipe",
+        lambda root: ((root / EN_SHEET).unlink(), __import__("os").mkfifo(root / EN_SHEET)),
+        EN_SHEET,
+        None,
+        "not a regular file",
+    ),
     # --- campaigns and recipient lists ------------------------------------------------------
     Case(
         "campaign-nested-loops",

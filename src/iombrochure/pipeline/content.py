@@ -350,7 +350,7 @@ def read_content(
             source_path = project.content_dir / source / f"{name}.yaml"
             if lang != source and not source_path.exists():
                 continue  # reported once, for the source language
-            if not path.is_file() and not path.is_symlink():  # a bad link: read_yaml says why
+            if not path.exists() and not path.is_symlink():  # else read_yaml says what it is
                 errors.append(
                     ContentError(
                         f"missing content file for language {lang!r}",
