@@ -220,3 +220,33 @@ def test_ctrl_c_during_previews_says_what_changed_and_the_next_build_makes_them(
     ]
     assert not (dist / JOURNAL_NAME).exists()
     assert build(project, **options).previews == []  # and now, nothing is left to do
+
+
+def test_a_folder_of_the_output_that_links_out_is_never_written_through(tmp_path: Path):
+    dist = tmp_path / "dist"
+    before = old_build(dist)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (dist / "print").symlink_to(elsewhere)  # e.g. shipped inside a project's dist/
+    with pytest.raises(OutputError, match="its folder is a link out of the output folder"):
+        commit(dist)
+    assert list(elsewhere.iterdir()) == []
+    assert {k: v for k, v in everything(dist).items() if k != "print"} == before
+
+
+def test_a_journal_cannot_make_recover_write_outside(tmp_path: Path):
+    dist = tmp_path / "dist"
+    old_build(dist)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep me")
+    (dist / "link").symlink_to(elsewhere)
+    (dist / "evil").write_text("overwrite")
+    (dist / JOURNAL_NAME).write_text(
+        '{"phase": "switch", "files": ['
+        '{"target": "link/precious.txt", "temporary": "gone", "backup": "evil"},'
+        '{"target": "../outside.txt", "temporary": "gone", "backup": "evil"}]}'
+    )
+    recover(dist)
+    assert (elsewhere / "precious.txt").read_text() == "keep me"
+    assert not (tmp_path / "outside.txt").exists()

@@ -89,7 +89,7 @@ def make_previews(
         title = f"{document} · {variant} · edition {project.publication.edition_date.isoformat()}"
         sheet = proof_sheet(title, columns, fonts_dir=project.fonts_dir)
         files[proof_path(output_dir, document)] = png_bytes(sheet)
-    commit_files(files)
+    commit_files(files, output_dir=output_dir)
     return sorted(files)
 
 

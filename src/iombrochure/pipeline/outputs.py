@@ -33,6 +33,9 @@ from iombrochure.errors import OutputError
 
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".iombrochure-commit.json"
+#: Commits other than a build's own (previews, mail) keep their journal apart, so that they
+#: never overwrite the build's record of previews still to be made.
+OTHER_JOURNAL_NAME = ".iombrochure-commit-files.json"
 BACKUP_SUFFIX = ".iombrochure-old"
 
 
@@ -166,12 +169,14 @@ def prepare_output_dir(project_root: Path, output_dir: Path, *, explicit: bool) 
     return resolved
 
 
-def commit_files(files: dict[Path, bytes], *, output_dir: Path | None = None) -> None:
+def commit_files(
+    files: dict[Path, bytes], *, output_dir: Path | None = None, journal: str = OTHER_JOURNAL_NAME
+) -> None:
     """Write several files all or nothing (see the module's docstring)."""
     if not files:
         return
     folder = output_dir or Path(os.path.commonpath([str(path.parent) for path in files]))
-    with OutputCommit(folder) as commit:
+    with OutputCommit(folder, journal=journal) as commit:
         for path, data in files.items():
             commit.stage(path, data)
         commit.switch()
@@ -193,8 +198,9 @@ class OutputCommit:
     naming the outputs whose previews are still to be made; :func:`previews_done` ends it.
     """
 
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(self, output_dir: Path, *, journal: str = JOURNAL_NAME) -> None:
         self.output_dir = Path(output_dir)
+        self.journal_name = journal
         self.entries: list[_Entry] = []
         self.switched = False
 
@@ -207,7 +213,7 @@ class OutputCommit:
 
     @property
     def journal(self) -> Path:
-        return self.output_dir / JOURNAL_NAME
+        return self.output_dir / self.journal_name
 
     def stage(self, path: Path, data: bytes) -> None:
         """Write ``data`` beside ``path`` under a temporary name; OutputError naming the file."""
@@ -220,6 +226,14 @@ class OutputCommit:
             )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not _stays_in(path.parent, self.output_dir):
+                raise OutputError(
+                    f"cannot write {shown}: its folder is a link out of the output folder; "
+                    "no output was changed",
+                    path=path.parent,
+                    hint="remove the link; the build makes the folder itself",
+                    rule="output",
+                )
             handle, temporary = tempfile.mkstemp(
                 prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
             )
@@ -295,7 +309,7 @@ class OutputCommit:
         try:
             atomic_write(self.journal, (text + "\n").encode("utf-8"))
         except OSError as exc:
-            raise _write_error(JOURNAL_NAME, self.journal, exc) from None
+            raise _write_error(self.journal_name, self.journal, exc) from None
 
 
 @dataclass
@@ -309,7 +323,12 @@ class Recovery:
 def recover(output_dir: Path) -> Recovery:
     """Undo the switch of a commit that was interrupted (the old outputs come back), or name
     the outputs whose previews an interrupted build did not make. Nothing to do: empty."""
-    journal = Path(output_dir) / JOURNAL_NAME
+    other = _recover_journal(Path(output_dir), Path(output_dir) / OTHER_JOURNAL_NAME)
+    own = _recover_journal(Path(output_dir), Path(output_dir) / JOURNAL_NAME)
+    return Recovery(other.rolled_back + own.rolled_back, own.previews)
+
+
+def _recover_journal(output_dir: Path, journal: Path) -> Recovery:
     try:
         raw = json.loads(journal.read_text(encoding="utf-8"))
         files = raw.get("files", []) if isinstance(raw, dict) else []
@@ -367,13 +386,23 @@ def _keep_copy(path: Path, backup: Path) -> None:
 
 
 def _inside(output_dir: Path, relative: object) -> Path | None:
-    """A path named by the journal, only if it lies in the output folder."""
+    """A path named by the journal, only if it lies in the output folder, links followed (a
+    journal is a file like any other: it must not make recover write anywhere else)."""
     if not isinstance(relative, str) or not relative or Path(relative).is_absolute():
         return None
-    path = Path(output_dir) / relative
     if ".." in Path(relative).parts:
         return None
-    return path
+    path = Path(output_dir) / relative
+    return path if _stays_in(path.parent, Path(output_dir)) else None
+
+
+def _stays_in(folder: Path, output_dir: Path) -> bool:
+    """Whether ``folder``, links followed, is the output folder or lies below it."""
+    try:
+        resolved, base = folder.resolve(), output_dir.resolve()
+    except (RuntimeError, OSError):
+        return False
+    return resolved == base or base in resolved.parents
 
 
 def _relative(path: Path, folder: Path) -> str:
