@@ -1103,6 +1103,13 @@ HOSTILE = [
         None,
         "not a regular file",
     ),
+    Case(
+        "css-import-loop",
+        append(CSS, '\n@import "factsheet.css";\n'),
+        CSS,
+        '@import "factsheet.css";',
+        "the stylesheet imports itself",
+    ),
     # --- campaigns and recipient lists ------------------------------------------------------
     Case(
         "campaign-nested-loops",

@@ -430,11 +430,19 @@ def _write_error(shown: str, path: Path, exc: OSError) -> OutputError:
         errno.EROFS: "the disk is read-only",
         errno.EISDIR: "a folder of that name is in the way",
         errno.ENOTDIR: "a file is in the way of its folder",
+        errno.EEXIST: "a file is in the way of its folder",
     }
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    hints = {
+        errno.ENOSPC: "free some space, then build again",
+        errno.EDQUOT: "free some space, then build again",
+        errno.ENOTDIR: "remove or rename that file",
+        errno.EEXIST: "remove or rename that file",
+        errno.EISDIR: "remove or rename that folder",
+    }
     return OutputError(
         f"cannot write {shown}: {reason}; no output was changed",
         path=path,
-        hint="free some space or fix the folder's permissions, then build again",
+        hint=hints.get(exc.errno or 0, "check the folder's permissions, or use --out DIR"),
         rule="output",
     )

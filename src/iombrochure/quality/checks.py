@@ -982,9 +982,16 @@ def _check_reference(
 
 
 def _check_nested(
-    project: Project, container: Path, report: CheckReport, pixel_limit: int, seen: set[Path]
+    project: Project,
+    container: Path,
+    report: CheckReport,
+    pixel_limit: int,
+    seen: set[Path],
+    chain: tuple[Path, ...] = (),
 ) -> None:
-    """The resources a stylesheet or SVG picture refers to, relative to it, with its lines."""
+    """The resources a stylesheet or SVG picture refers to, relative to it, with its lines;
+    ``chain`` the stylesheets whose @import led here (a loop is an error: WeasyPrint would
+    recurse until it gives up, and drop the stylesheet)."""
     from iombrochure.pipeline.render import FONT_SUFFIXES, safe_resource_path
 
     if container in seen:
@@ -1034,8 +1041,20 @@ def _check_nested(
                     "check the spelling and the folder",
                 )
             )
+        elif reference.where == "@import" and path in (*chain, container):
+            report.add(
+                Finding(
+                    container,
+                    line,
+                    ERROR,
+                    "resource-loop",
+                    f"@import {url!r}: the stylesheet imports itself (through "
+                    f"{' -> '.join(_shown(p, project) for p in (*chain, container, path))})",
+                    "remove the @import that closes the loop",
+                )
+            )
         elif reference.where == "@import":
-            _check_nested(project, path, report, pixel_limit, seen)
+            _check_nested(project, path, report, pixel_limit, seen, (*chain, container))
         elif path.suffix.lower() not in FONT_SUFFIXES:
             _inspect_file(path, project, report, pixel_limit, container, line, seen=seen)
 
