@@ -503,7 +503,7 @@ CASES = [
         ),
         DATA,
         "logo: http://127.0.0.1:9/x.png",
-        "refused to fetch 'http://127.0.0.1:9/x.png'",
+        "'http://127.0.0.1:9/x.png' is not an e-mail address or a web address",
         command=(
             "build",
             *ONE_EDITION,

@@ -550,7 +550,16 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
         ok = isinstance(value, str | int) and not isinstance(value, bool)
         return None if ok else 'must be text, e.g. "(98-21) 8804 3377"'
     if kind == "link":
-        return None if isinstance(value, str) and value.strip() else "must be an address"
+        if not isinstance(value, str) or not value.strip():
+            return "must be an address"
+        text = value.strip()
+        scheme = text.split(":", 1)[0].lower() if ":" in text else ""
+        if any(char.isspace() for char in text) or scheme not in ("", "https", "mailto"):
+            return (
+                f"{text!r} is not an e-mail address or a web address "
+                "(e.g. iomtehran@iom.int, www.iom.int)"
+            )
+        return None
     return None
 
 
