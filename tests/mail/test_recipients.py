@@ -47,3 +47,9 @@ def test_a_field_over_the_csv_limit_is_one_error_with_its_line(tmp_path: Path):
         read(tmp_path / "people.csv", HEADER + 'ali@example.org,"' + "x" * 200_000 + '",,en\n')
     assert caught.value.line == 2
     assert "field larger than field limit" in caught.value.message
+
+
+def test_a_header_of_thousands_of_columns_is_refused_at_once(tmp_path: Path):
+    with pytest.raises(ContentError) as caught:
+        read(tmp_path / "people.csv", HEADER.strip() + ",extra" * 100_000 + "\n")
+    assert caught.value.line == 1 and "100,004 columns" in caught.value.message

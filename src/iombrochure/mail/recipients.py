@@ -125,6 +125,8 @@ def normalize_address(text: str) -> str:
     return address
 
 
+#: More columns than this is not a recipient list (and would make every row slow to read).
+MAX_COLUMNS = 200
 #: A recipient list of 100,000 rows is a few MB; a larger file is refused before it is read.
 MAX_RECIPIENTS_BYTES = 32 * 1024 * 1024
 
@@ -178,7 +180,7 @@ def _read_text(path: Path) -> str:
 
 def _dialect(text: str) -> type[csv.Dialect]:
     """Commas, or the semicolons or tabs some spreadsheet programs write instead."""
-    first = text.split("\n", 1)[0]
+    first = text.split("\n", 1)[0][:4096]  # the sniffer is slow on long lines
     try:
         return csv.Sniffer().sniff(first, delimiters=",;\t")
     except csv.Error:
@@ -188,6 +190,13 @@ def _dialect(text: str) -> type[csv.Dialect]:
 def _header(path: Path, row: list[str] | None) -> list[str]:
     if not row:
         raise ContentError("the file is empty", path=path, hint="the first line names the columns")
+    if len(row) > MAX_COLUMNS:
+        raise ContentError(
+            f"the header has {len(row):,} columns; a recipient list has a few",
+            path=path,
+            line=1,
+            hint="the first line must name at least: " + ",".join(REQUIRED_COLUMNS),
+        )
     header = [cell.strip().lower() for cell in row]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
