@@ -259,9 +259,12 @@ def build(
 def preview(settings: Settings, out_dir: Path | None) -> None:
     """Render PNG previews of the last build's PDFs, and a proof sheet per document."""
     from iombrochure.live.preview import preview_build
+    from iombrochure.pipeline.outputs import prepare_output_dir
 
     project = settings.load_project()
-    output_dir = (out_dir or project.output_dir).resolve()
+    output_dir = prepare_output_dir(
+        project.root, out_dir or project.output_dir, explicit=out_dir is not None
+    )
     written = preview_build(project, output_dir)
     for path in written:
         settings.debug(f"wrote {_shown(path)}")
@@ -303,6 +306,10 @@ def mail_compose(
     from iombrochure.mail.compose import compose_campaign
 
     project = settings.load_project()
+    if out_dir is not None:  # never the file-system root, the project, a source folder
+        from iombrochure.pipeline.outputs import prepare_output_dir
+
+        prepare_output_dir(project.root, out_dir, explicit=True)
     result = compose_campaign(
         project, recipients_path, campaign, out_dir=out_dir, progress=settings.debug
     )
