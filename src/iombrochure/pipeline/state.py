@@ -71,6 +71,29 @@ def file_digest(path: Path) -> str:
     return digest
 
 
+def project_digest(path: Path, root: Path) -> str:
+    """:func:`file_digest` of a regular file inside the project, links followed; a marker for
+    anything else. A link out of the project, a pipe or a device is never opened here (a pipe
+    would block, /dev/zero never ends): the checks refuse it, by name, before anything renders.
+    """
+    import stat as stat_module
+
+    from iombrochure.pipeline.safety import is_within, trusted_roots
+
+    try:
+        resolved = path.resolve()
+        mode = resolved.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "absent"
+    except (RuntimeError, OSError):
+        return "unreadable"
+    if not any(is_within(resolved, folder) for folder in trusted_roots(root)):
+        return "outside"
+    if not stat_module.S_ISREG(mode):
+        return "not-a-file"
+    return file_digest(path)
+
+
 def is_ignored(name: str) -> bool:
     """Hidden files, editor leftovers and atomic-write temporaries."""
     return name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES)
@@ -81,7 +104,9 @@ def tree_files(folder: Path) -> list[Path]:
     found: list[Path] = []
     if not folder.is_dir():
         return found
-    for current, dirs, files in os.walk(folder, followlinks=True):
+    # Links to folders are not followed: one out of the project, or back up the tree (a loop),
+    # is refused by the checks, never walked here.
+    for current, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not is_ignored(d))
         found.extend(Path(current) / name for name in sorted(files) if not is_ignored(name))
     return found
@@ -244,7 +269,9 @@ def validation_inputs(project: Project, job: Job) -> dict[str, str]:
     document = project.documents[job.document]
     source = project.content_dir / project.source_language
     return {
-        _relative(source / f"{name}.yaml", project.root): file_digest(source / f"{name}.yaml")
+        _relative(source / f"{name}.yaml", project.root): project_digest(
+            source / f"{name}.yaml", project.root
+        )
         for name in document.content
     }
 
@@ -277,7 +304,7 @@ def base_inputs(project: Project, job: Job) -> dict[str, str]:
         *tree_files(project.locales_dir / job.lang),
     ]
     for path in paths:
-        inputs[_relative(path, root)] = file_digest(path)
+        inputs[_relative(path, root)] = project_digest(path, root)
     return inputs
 
 
@@ -285,7 +312,7 @@ def linked_inputs(root: Path, references: list[str], pdf_options: str) -> dict[s
     """The files an edition's HTML links to (and their digests), and its WeasyPrint options."""
     inputs = {"@references": "\n".join(references), "@pdf-options": pdf_options}
     for ref in references:
-        inputs[ref] = file_digest(root / ref)
+        inputs[ref] = project_digest(root / ref, root)
     return inputs
 
 

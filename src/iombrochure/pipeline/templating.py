@@ -78,6 +78,14 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.root = root
 
+    def list_templates(self) -> list[str]:
+        """Regular files only: a pipe or a device named like a template is never opened."""
+        return [
+            name
+            for name in super().list_templates()
+            if any((Path(folder) / name).is_file() for folder in self.searchpath)
+        ]
+
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
         from iombrochure.errors import ReadRefused
         from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
