@@ -1110,6 +1110,22 @@ HOSTILE = [
         '@import "factsheet.css";',
         "the stylesheet imports itself",
     ),
+    Case(
+        "link-to-dev-zero-build",
+        lambda root: ((root / EN_SHEET).unlink(), (root / EN_SHEET).symlink_to("/dev/zero")),
+        EN_SHEET,
+        None,
+        "is a link to a file outside the project folder",
+        command=("build", *ONE_EDITION),
+    ),
+    Case(
+        "content-is-a-pipe-build",
+        lambda root: ((root / EN_SHEET).unlink(), __import__("os").mkfifo(root / EN_SHEET)),
+        EN_SHEET,
+        None,
+        "not a regular file",
+        command=("build", *ONE_EDITION),
+    ),
     # --- campaigns and recipient lists ------------------------------------------------------
     Case(
         "campaign-nested-loops",

@@ -165,8 +165,9 @@ def read_inside(
 
 
 def files_below(root: Path, folder: Path, *, what: str) -> list[Path]:
-    """Every file below ``folder`` (links to folders not followed), each confined to the project:
-    a link inside ``folder`` that leads out is refused, not skipped."""
+    """Every regular file below ``folder`` (links to folders not followed), each confined to
+    the project: a link inside ``folder`` that leads out is refused, not skipped; a pipe or a
+    device is left alone (opening one would block, or never end)."""
     found: list[Path] = []
     if not folder.is_dir():
         return found
@@ -175,7 +176,8 @@ def files_below(root: Path, folder: Path, *, what: str) -> list[Path]:
         for name in sorted(names):
             path = Path(directory) / name
             resolve_inside(root, path, what=what)
-            found.append(path)
+            if path.is_file():
+                found.append(path)
     return sorted(found)
 
 
