@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -250,3 +251,53 @@ def test_a_journal_cannot_make_recover_write_outside(tmp_path: Path):
     recover(dist)
     assert (elsewhere / "precious.txt").read_text() == "keep me"
     assert not (tmp_path / "outside.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "explicit", "why"),
+    [
+        ("/", True, "is the root of the file system"),
+        (".", True, "is the project folder itself"),
+        ("..", True, "holds the project folder"),
+        ("content", True, "is inside a folder of sources"),
+        ("fonts/out", True, "is inside a folder of sources"),
+        ("../elsewhere", False, "is outside the project (use --out to write there)"),
+        ("notes.txt", True, "is a file, not a folder"),
+        ("notes.txt/dist", True, "cannot be made"),
+    ],
+)
+def test_output_folders_a_build_must_not_write_into(
+    tmp_path: Path, where: str, explicit: bool, why: str
+):
+    from iombrochure.pipeline.outputs import prepare_output_dir
+
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    (root / "notes.txt").write_text("mine")
+    target = Path(where) if where.startswith("/") else root / where
+    with pytest.raises(OutputError, match=re.escape(why)):
+        prepare_output_dir(root, target, explicit=explicit)
+    assert not (root / "dist").exists()
+
+
+def test_an_output_folder_that_is_not_writable_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """As root every folder is writable, so the permission is what os.access answers."""
+    from iombrochure.pipeline.outputs import prepare_output_dir
+
+    root = tmp_path / "project"
+    root.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(OutputError, match="is not writable"):
+        prepare_output_dir(root, root / "dist", explicit=False)
+
+
+def test_a_good_output_folder_is_not_made_until_the_commit(tmp_path: Path):
+    from iombrochure.pipeline.outputs import prepare_output_dir
+
+    root = tmp_path / "project"
+    root.mkdir()
+    assert prepare_output_dir(root, root / "dist", explicit=False) == (root / "dist").resolve()
+    assert not (root / "dist").exists()
+    assert prepare_output_dir(root, tmp_path / "out", explicit=True) == (tmp_path / "out")
