@@ -44,7 +44,7 @@ DATA_SECTIONS = {
     "years": "year",  # 1951 -> 1951 / ۱۹۵۱ (no grouping)
     "months": "month",  # 1990-07 -> July 1990 / تیر ۱۳۶۹
     "dates": "date",  # 2026-11-28 -> 28 November 2026 / ۷ آذر ۱۴۰۵
-    "phones": "phone",  # digits localized, kept left-to-right
+    "phones": "phone",  # "+98 21 8804 3377": international form, written per edition, LTR
     "links": "link",  # e-mail addresses and web sites, never translated
     "codes": "code",  # house numbers, postal codes: digits localized, no grouping
 }
@@ -389,9 +389,17 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
         return 'must be a month written "YYYY-MM" in quotes, e.g. "1990-07"'
     if kind == "date":
         return None if isinstance(value, dt.date) else "must be a date, e.g. 2026-11-28"
-    if kind in ("phone", "code"):
+    if kind == "phone":
+        from iombrochure.pipeline.i18n import parse_phone
+
+        try:
+            parse_phone(str(value))
+        except ValueError:
+            return 'must be a phone number in international form, e.g. "+98 21 8804 3377"'
+        return None
+    if kind == "code":
         ok = isinstance(value, str | int) and not isinstance(value, bool)
-        return None if ok else 'must be text, e.g. "(98-21) 8804 3377"'
+        return None if ok else 'must be text, e.g. "19936"'
     if kind == "link":
         return None if isinstance(value, str) and value.strip() else "must be an address"
     return None

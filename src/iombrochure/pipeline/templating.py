@@ -24,6 +24,7 @@ from iombrochure.pipeline.i18n import (
     load_translations,
     localize_file,
     strip_bidi_controls,
+    tel_uri,
 )
 
 FONT_STYLESHEET = "styles/fonts.css"
@@ -230,9 +231,8 @@ def render_edition(
 
 
 def _tel_href(number: str) -> str:
-    """'(98-21) 8804 3377' -> 'tel:+982188043377' for a clickable link."""
-    digits = "".join(ch for ch in str(number) if ch.isdigit() and ch.isascii())
-    return f"tel:+{digits}"
+    """'+98 21 8804 3377' -> 'tel:+982188043377' for a clickable link (Latin digits always)."""
+    return tel_uri(number)
 
 
 def _template_location(exc: Exception, project: Project) -> tuple[Path | None, int | None]:
