@@ -81,7 +81,7 @@ EZAFE_HAMZA = "\u0654"
 NBSP = "\u00a0"
 #: Names and fixed phrases that a line never splits in Persian editions (house style): their
 #: spaces become no-break spaces when the text is localized.
-KEEP_TOGETHER_FA = ("جمهوری اسلامی ایران", "از جمله")
+KEEP_TOGETHER_FA = ("جمهوری اسلامی ایران", "از جمله", "قاچاق انسان")
 
 #: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
 #: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
@@ -99,6 +99,7 @@ LATIN_RUN_RE = re.compile(f"{_LATIN_WORD}(?:[ \u00a0]+(?:&[ \u00a0]+)?{_LATIN_WO
 _TRAILING_PUNCT = ".,:;?!"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
+_HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
 
 #: Link schemes that prose may use. Links are written into the PDF, never fetched.
 ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
@@ -416,7 +417,7 @@ class Localizer:
             numeral, unit = self.data_value(ref), ""
         if not unit:
             return Markup(escape(numeral))
-        return Markup('{}<span class="figure-unit"> {}</span>').format(numeral, unit)
+        return Markup("{}{}").format(numeral, _figure_unit(f" {unit}"))
 
     # -- prose ----------------------------------------------------------------------------
 
@@ -439,7 +440,11 @@ class Localizer:
         if self.persian_typography:
             held = keep_phrases_together(held)
         if headline:
-            held = escape(held)
+            # Words typed around the fact («بیش از ۱۰۰») are set like its unit word.
+            held = "".join(
+                part if _HOLD_RE.fullmatch(part) or not part.strip() else _figure_unit(part)
+                for part in _HOLD_SPLIT_RE.split(held)
+            )
         filled = _HOLD_RE.sub(lambda m: values[ord(m.group(0)) - _HOLD_BASE], held)
         return Markup(filled) if headline else filled
 
@@ -486,6 +491,11 @@ def css_string(value: str) -> str:
         for ch in str(value)
     )
     return f'"{escaped}"'
+
+
+def _figure_unit(words: str) -> Markup:
+    """Words beside a headline figure, in the span the right-to-left style sheet sets smaller."""
+    return Markup('<span class="figure-unit">{}</span>').format(words)
 
 
 def _first_of_month(value: str) -> dt.date:
