@@ -67,8 +67,10 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
             assert attachment.get_param("name") == "factsheet-fa.pdf"  # ASCII fallback
             # data.yaml's facts in Persian digits and the Solar Hijri calendar
-            assert "۳۷۰٬۰۰۰ نفر" in plain and "از تیر ۱۳۶۹" in plain
-            assert "(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷" in plain
+            # A month-only fact keeps its Gregorian month, and Gregorian years are marked.
+            assert "۳۷۰٬۰۰۰ نفر" in plain and "از ژوئیهٔ ۱۹۹۰ میلادی" in plain
+            assert "تا سال ۲۰۰۰ میلادی به وطن" in plain
+            assert "+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷" in plain
             assert not re.search("[0-9]", re.sub(r"https?://\S+|\S+@\S+", "", plain))
         else:
             assert str(message["Subject"]) == (

@@ -189,9 +189,13 @@ def test_headline_figures_are_written_in_words_in_persian():
 
 
 def test_fixed_phrases_are_kept_on_one_line_in_persian():
-    text = FA.text("همکاری با جمهوری اسلامی ایران، از جمله")
+    text = FA.text("همکاری با جمهوری اسلامی ایران، از جمله", for_print=True)
     assert text == "همکاری با جمهوری\u00a0اسلامی\u00a0ایران، از\u00a0جمله"
     assert strip_bidi_controls(text) == "همکاری با جمهوری اسلامی ایران، از جمله"
+    assert "\u00a0" in FA.markdown("جمهوری اسلامی ایران")
+    # E-mail is not laid out by us: its text keeps plain spaces.
+    assert FA.text("جمهوری اسلامی ایران") == "جمهوری اسلامی ایران"
+    assert EN.text("from July", for_print=True) == "from July"
 
 
 def test_timeline_reference_knows_year_and_month_detail():

@@ -421,10 +421,12 @@ class Localizer:
 
     # -- prose ----------------------------------------------------------------------------
 
-    def text(self, value: str, *, headline: bool = False) -> str:
-        """Plain text: placeholders filled, Latin runs isolated in right-to-left editions, fixed
-        phrases kept on one line in Persian ones. ``headline`` fills facts as headline figures
-        (see :meth:`headline`) and returns markup."""
+    def text(self, value: str, *, headline: bool = False, for_print: bool = False) -> str:
+        """Plain text: placeholders filled, Latin runs isolated in right-to-left editions.
+
+        ``for_print`` (the publications, not e-mail) keeps fixed phrases on one line in Persian
+        editions; ``headline`` fills facts as headline figures (see :meth:`headline`) and
+        returns markup."""
         values: list[str] = []
 
         def hold(match: re.Match[str]) -> str:
@@ -437,7 +439,7 @@ class Localizer:
         held = PLACEHOLDER_RE.sub(hold, value)
         if self.is_rtl:
             held = isolate_latin_runs(held)
-        if self.persian_typography:
+        if for_print and self.persian_typography:
             held = keep_phrases_together(held)
         if headline:
             # Words typed around the fact («بیش از ۱۰۰») are set like its unit word.
@@ -461,7 +463,7 @@ class Localizer:
         for token in tokens:
             for child in token.children or ():
                 if child.type == "text":
-                    child.content = self.text(child.content)
+                    child.content = self.text(child.content, for_print=True)
         html = md.renderer.render(tokens, md.options, {})
         if inline:
             return Markup(html)
@@ -542,7 +544,8 @@ def _localize(file: ContentFile, value: Any, schema: Any, key_path: tuple, loc: 
                 return value
             # The value of a key figure (fact sheet) or of the flap's glance (brochure) is a
             # headline figure: «۳۷۰ هزار», not «۳۷۰٬۰۰۰».
-            return loc.text(value, headline=bool(key_path) and key_path[-1] == "value")
+            headline = bool(key_path) and key_path[-1] == "value"
+            return loc.text(value, headline=headline, for_print=True)
         except KeyError as exc:
             raise ContentError(
                 f"{dotted(key_path)}: unknown data reference {exc}",
