@@ -244,7 +244,8 @@ def test_a_campaign_without_a_persian_message_skips_persian_rows(project: Path):
 def test_stale_pdfs_are_rebuilt_before_they_are_attached(project: Path):
     factsheet = project / "content" / "fa" / "factsheet.yaml"
     text = factsheet.read_text(encoding="utf-8")
-    factsheet.write_text(text.replace("IOM در جمهوری", "IOM در ایران و جمهوری"), encoding="utf-8")
+    assert "مهاجرت در جمهوری" in text
+    factsheet.write_text(text.replace("مهاجرت در جمهوری", "مهاجرت در ایران و جمهوری"), encoding="utf-8")
     before = {o["lang"]: o["sha256"] for o in _manifest(project)}
     result = compose(project)
     # The rule is simple on purpose: any newer source makes every attached PDF stale.
