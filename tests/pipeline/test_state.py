@@ -135,10 +135,10 @@ def test_persian_catalog_edit_rebuilds_the_persian_edition_only(project: Path):
     path = project / "locales" / "fa" / "LC_MESSAGES" / "messages.po"
     text = path.read_text()
     assert 'msgstr "تماس با ما"' in text
-    path.write_text(text.replace('msgstr "تماس با ما"', 'msgstr "تماس"'))
+    path.write_text(text.replace('msgstr "تماس با ما"', 'msgstr "ارتباط با ما"'))
     build(project)
     assert rebuilt(before, project) == {"fa"}
-    assert "تماس با ما" in pdf_text(project / "dist" / "factsheet-fa.pdf")
+    assert "ارتباط با ما" in pdf_text(project / "dist" / "factsheet-fa.pdf")
     assert_manifest_complete(project)
 
 
