@@ -42,7 +42,7 @@ MAX_DEPTH = 20
 DATA_SECTIONS = {
     "figures": "number",  # counts: 370000 -> 370,000 / ۳۷۰٬۰۰۰
     "years": "year",  # 1951 -> 1951 / ۱۹۵۱ (no grouping)
-    "months": "month",  # 1990-07 -> July 1990 / تیر ۱۳۶۹
+    "months": "month",  # 1990-07 -> July 1990 / ژوئیهٔ ۱۹۹۰ میلادی (never one Hijri month)
     "dates": "date",  # 2026-11-28 -> 28 November 2026 / ۷ آذر ۱۴۰۵
     "phones": "phone",  # "+98 21 8804 3377": international form, written per edition, LTR
     "links": "link",  # e-mail addresses and web sites, never translated
