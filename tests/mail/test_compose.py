@@ -61,7 +61,7 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         plain = strip_bidi_controls(text)
         if lang == "fa":
-            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert str(message["Subject"]) == "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
             assert '<html lang="fa" dir="rtl">' in html
             assert '<div lang="fa" dir="rtl"' in html
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"

@@ -103,7 +103,7 @@ def test_send_delivers_one_message_per_partner_in_their_language(
         assert attachment.get_content_type() == "application/pdf"
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         if lang == "fa":
-            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert str(message["Subject"]) == "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
             assert re.search(r'<div lang="fa" dir="rtl"', html)
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
         else:
@@ -143,7 +143,7 @@ def test_a_dry_run_says_what_would_go_and_does_not_connect(
     lines = result.stdout.splitlines()
     assert len(lines) == 7
     assert lines[0].startswith(
-        "[1/6] would send to ali.rezaei@example.org: برگه اطلاعات جدید IOM در جمهوری اسلامی ایران ("
+        "[1/6] would send to ali.rezaei@example.org: برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران ("
     )
     assert lines[1].startswith(
         "[2/6] would send to jane.doe@example.org: IOM in the Islamic Republic of Iran: our new"

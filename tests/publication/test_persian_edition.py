@@ -8,6 +8,7 @@ The house style is docs/content.md, "Persian text"; the terms are the project's 
 from __future__ import annotations
 
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,3 +175,17 @@ def test_calls_to_action_are_polite_imperatives(editions):
     for call in ["را پیشنهاد کنید.", "حمایت کنید.", "از دفتر بپرسید.", "مراجعه کنید."]:
         assert call in text, call
     assert "سر بزنید" not in text
+
+
+@pytest.mark.parametrize("name", PERSIAN_DOCS)
+def test_latin_inside_persian_text_uses_one_typeface(built_project: Path, name: str):
+    fonts = subprocess.run(
+        ["pdffonts", str(built_project / "dist" / f"{name}.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    families = {line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]}
+    # Vazirmatn sets the Persian text and its Latin runs (IOM, UNHCR, e-mail, website);
+    # Source Sans 3 appears only in the wordmark's bold box.
+    assert {f for f in families if not f.startswith("Vazirmatn")} == {"Source-Sans-3-Bold"}
