@@ -81,7 +81,13 @@ EZAFE_HAMZA = "\u0654"
 NBSP = "\u00a0"
 #: Names and fixed phrases that a line never splits in Persian editions (house style): their
 #: spaces become no-break spaces when the text is localized.
-KEEP_TOGETHER_FA = ("جمهوری اسلامی ایران", "از جمله", "قاچاق انسان")
+KEEP_TOGETHER_FA = (
+    "جمهوری اسلامی ایران",
+    "سازمان ملل متحد",
+    "از جمله",
+    "قاچاق انسان",
+    "قاچاق مهاجران",
+)
 
 #: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
 #: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
