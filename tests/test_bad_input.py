@@ -211,6 +211,20 @@ CASES = [
         'months.iran_start: must be a month written "YYYY-MM"',
     ),
     Case(
+        "data-phone-old-style",
+        replace(DATA, 'fax: "+98 21 8804 7504"', 'fax: "(98-21) 8804 7504"'),
+        DATA,
+        "fax:",
+        'phones.fax: must be a phone number in international form, e.g. "+98 21 8804 3377"',
+    ),
+    Case(
+        "data-phone-digit-too-many",
+        replace(DATA, 'tel_2: "+98 21 8806 0443"', 'tel_2: "+98 21 8806 04430"'),
+        DATA,
+        "tel_2:",
+        "phones.tel_2: must be a phone number in international form",
+    ),
+    Case(
         "config-misspelt-key",
         replace(CONFIG, 'calendar = "solar-hijri"', 'calender = "solar-hijri"'),
         CONFIG,
