@@ -94,6 +94,13 @@ def test_a_month_only_fact_is_never_shown_as_one_month_of_another_calendar(
     assert FA.solar_hijri_span(month) == hijri_span
 
 
+def test_a_full_date_in_the_timeline_keeps_the_gregorian_year_and_gives_the_hijri_date():
+    ref = FA.data_ref("dates.edition")
+    assert (ref, ref.year, ref.detail) == ("۷ آذر ۱۴۰۵", "۲۰۲۶", "۲۸ نوامبر (۷ آذر ۱۴۰۵)")
+    ref = EN.data_ref("dates.edition")
+    assert (ref.year, ref.detail) == ("2026", "28 November 2026")
+
+
 def test_a_year_only_fact_spans_two_hijri_years():
     assert FA.solar_hijri_span(1995) == "۱۳۷۳–۱۳۷۴"  # 1 January is in Dey, 31 December too
     ref = FA.data_ref("years.founded")

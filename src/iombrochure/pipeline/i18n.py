@@ -403,7 +403,13 @@ class Localizer:
         if section == "years" and self.marks_gregorian:
             return DataRef(text, year=self.digits(str(value)), detail=self.gregorian_era)
         if section == "dates":
-            return DataRef(text, year=self.digits(str(value.year)), detail=text)
+            year = self.digits(str(value.year))
+            if not self.marks_gregorian:
+                return DataRef(text, year=year, detail=text)
+            # The timeline's large years are Gregorian: the day and month beside it likewise,
+            # with the exact Hijri date (a day is known, so it converts): «۲۸ نوامبر (۷ آذر ۱۴۰۵)».
+            month = self._gregorian_month_name(value, ezafe=False)
+            return DataRef(text, year=year, detail=f"{self.digits(str(value.day))} {month} ({text})")
         return DataRef(text, year=text, detail="")
 
     def headline(self, ref: str) -> Markup:
