@@ -25,11 +25,17 @@ from iombrochure.pipeline.i18n import strip_bidi_controls
 from iombrochure.quality.typography import check_persian_yaml_file
 
 PERSIAN_DIGITS = re.compile("[۰-۹]")
+PERSIAN_SUBJECT = "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
 
 
 @pytest.fixture
 def project(tmp_path: Path, built_project: Path) -> Path:
     return make_mail_project(tmp_path / "project", built_project)
+
+
+def words(text: str) -> str:
+    """Single spaces: Python's parser adds one between encoded words of a name (see set_address)."""
+    return " ".join(text.split())
 
 
 def compose(project: Path, rows=RECIPIENTS, **kwargs):
@@ -50,8 +56,13 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         assert message["Content-Language"] == lang
         assert message["To"].addresses[0].addr_spec == address
         assert message["To"].addresses[0].display_name == composed.recipient.name
-        assert str(message["From"]) == "IOM Tehran <iomtehran@iom.int>"
-        assert str(message["Reply-To"]) == "IOM Tehran <iomtehran@iom.int>"
+        office = "سازمان بین‌المللی مهاجرت، دفتر تهران" if lang == "fa" else "IOM Tehran"
+        for header in ("From", "Reply-To"):
+            (sender,) = message[header].addresses
+            assert sender.addr_spec == "iomtehran@iom.int"
+            assert words(sender.display_name) == office
+        assert message["List-Unsubscribe"] == "<mailto:iomtehran@iom.int?subject=unsubscribe>"
+        assert message["List-Unsubscribe-Post"] is None  # no https endpoint configured
         assert message["Message-ID"] == make_message_id("introduction", address, "iom.int")
         assert message["Date"].datetime is not None
         text = message.get_body(("plain",)).get_content()
@@ -61,11 +72,12 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         plain = strip_bidi_controls(text)
         if lang == "fa":
-            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert str(message["Subject"]) == PERSIAN_SUBJECT
             assert '<html lang="fa" dir="rtl">' in html
             assert '<div lang="fa" dir="rtl"' in html
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
-            assert attachment.get_param("name") == "factsheet-fa.pdf"  # ASCII fallback
+            assert attachment.get_param("name") == "برگه-اطلاعات-IOM-ایران.pdf"
+            assert "پیامی با عنوان «لغو اشتراک» بفرستید." in plain  # the opt-out line
             # data.yaml's facts in Persian digits and the Solar Hijri calendar
             assert "۳۷۰٬۰۰۰ نفر" in plain and "از تیر ۱۳۶۹" in plain
             assert "(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷" in plain
@@ -77,6 +89,7 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert '<html lang="en" dir="ltr">' in html
             assert attachment.get_filename() == "IOM-Iran-fact-sheet.pdf"
             assert "Since July 1990" in plain and "370,000 Afghan nationals" in plain
+            assert 'write to iomtehran@iom.int with the subject "unsubscribe".' in plain
             assert not PERSIAN_DIGITS.search(plain)
         name, organization = composed.recipient.name, composed.recipient.organization
         if name:
@@ -189,7 +202,7 @@ def test_a_missing_column_or_a_non_utf8_file_is_one_line(project: Path):
     ("edit", "expected"),
     [
         (
-            ("{{ organization }}{% endif %} our", "{{ organisation }}{% endif %} our"),
+            ("{{ organization }},{% endif %} our", "{{ organisation }},{% endif %} our"),
             "introduction.yaml:15: en.body: 'organisation' is undefined",
         ),
         (("احترام،{% endif %}", "احترام،{% endfor %}"), "introduction.yaml:31: fa.body: template"),

@@ -383,6 +383,50 @@ def list_unsubscribe(settings: MailSettings, sender: Address, address: str) -> s
     return ", ".join(parts)
 
 
+def set_address(message: EmailMessage, header: str, address: Address) -> None:
+    """Write an address header; a non-ASCII name as encoded words split between words.
+
+    The email package splits a long name's encoded words anywhere, even inside a word, and
+    some readers (Python's own parser among them) then show a space in the middle of the word:
+    "مهاجر ت". Each encoded word here ends after a space, so every reader shows whole words.
+    """
+    if address.display_name.isascii():
+        message[header] = address
+        return
+    first_room = 78 - len(header) - 2
+    words: list[str] = []
+    pending = ""
+    for token in re.split(r"(?<= )", address.display_name):
+        for piece in _fitting_pieces(token, 75):
+            candidate = pending + piece
+            room = first_room if not words else 76
+            if pending and _encoded_length(candidate) > room:
+                words.append(pending)
+                pending = piece
+            else:
+                pending = candidate
+    words.append(pending)
+    encoded = [f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words]
+    angle = f"<{address.addr_spec}>"
+    last_line = len(encoded[-1]) + 1 + (len(header) + 2 if len(encoded) == 1 else 1)
+    tail = f" {angle}" if last_line + len(angle) <= 78 else f"\r\n {angle}"
+    message.set_raw(header, "\r\n ".join(encoded) + tail)
+
+
+def _encoded_length(text: str) -> int:
+    return len(base64.b64encode(text.encode())) + 12
+
+
+def _fitting_pieces(text: str, longest: int) -> list[str]:
+    """``text`` cut between characters into pieces whose encoded word fits in ``longest``."""
+    pieces = [""]
+    for ch in text:
+        if pieces[-1] and _encoded_length(pieces[-1] + ch) > longest:
+            pieces.append("")
+        pieces[-1] += ch
+    return pieces
+
+
 def content_type_with_name(filename: str) -> str:
     """``application/pdf; name="..."`` with the name as RFC 2047 encoded words when not ASCII.
 
@@ -447,13 +491,13 @@ def build_message(
     """The message a recipient gets: plain text and HTML alternatives, then the PDFs."""
     direction = text_direction(recipient.lang)
     message = EmailMessage(policy=SMTP)
-    message["From"] = settings.sender_for(sender, recipient.lang)
+    set_address(message, "From", settings.sender_for(sender, recipient.lang))
     if settings.reply_to is not None:
         reply_to = settings.reply_to
         if reply_to.addr_spec == sender.addr_spec:  # the office's name in the reader's language
             reply_to = settings.sender_for(reply_to, recipient.lang)
-        message["Reply-To"] = reply_to
-    message["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
+        set_address(message, "Reply-To", reply_to)
+    set_address(message, "To", Address(display_name=recipient.name, addr_spec=recipient.email))
     message["Subject"] = text.subject
     message["Date"] = date
     message["Message-ID"] = message_id

@@ -439,6 +439,8 @@ class _Session:
                 if options.user:
                     try:
                         _login(connection, options.user, options.password or "")
+                    except smtplib.SMTPResponseException:
+                        raise  # the server answered (535 and the like): reported below
                     except (smtplib.SMTPServerDisconnected, OSError) as exc:
                         # Not retried: a login that timed out may have counted as a failed one,
                         # and servers lock an account after a few.
@@ -630,6 +632,8 @@ def _reply_text(code: int, reply: bytes | str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and str(exc).endswith("timed out"):
+        return "no answer from the server (timeout)"  # smtplib's words for a read timeout
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"connection lost ({exc})" if str(exc) else "connection lost"
     if isinstance(exc, TimeoutError | socket.timeout):
