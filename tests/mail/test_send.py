@@ -441,9 +441,7 @@ def _eml(outbox: Path, address: str) -> bytes:
     return next(outbox.glob(f"*-{address.replace('@', '_at_')}.eml")).read_bytes()
 
 
-def test_a_message_composed_days_ago_is_dated_when_it_is_sent(
-    project: Path, recorder: Recorder
-):
+def test_a_message_composed_days_ago_is_dated_when_it_is_sent(project: Path, recorder: Recorder):
     """Compose, look, send five days later: Date is the sending time, Message-ID unchanged."""
     csv = write_recipients(project / "recipients.csv")
     five_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=5, minutes=3)
@@ -470,7 +468,9 @@ def test_a_message_composed_days_ago_is_dated_when_it_is_sent(
 def test_an_opt_out_after_compose_is_honoured_when_sending(
     project: Path, outbox: Path, recorder: Recorder
 ):
-    added = run_mail("unsubscribe", "Kenji.Sato@EXAMPLE.jp", "--note", "asked by phone", cwd=project)
+    added = run_mail(
+        "unsubscribe", "Kenji.Sato@EXAMPLE.jp", "--note", "asked by phone", cwd=project
+    )
     assert added.returncode == 0, added.stderr
     assert "added Kenji.Sato@example.jp to opted-out.txt" in added.stdout
     result = run_mail(

@@ -111,7 +111,6 @@ class Attachment:
     data: bytes
 
 
-
 @dataclass(frozen=True)
 class ComposedMessage:
     """One .eml written to the outbox."""
@@ -307,9 +306,7 @@ def _without_date(data: bytes) -> bytes:
     return _DATE_LINE.sub(b"", head + b"\r\n", count=1) + sep + body
 
 
-def _with_persian_letters(
-    recipient: Recipient, path: Path, notes: list[ContentError]
-) -> Recipient:
+def _with_persian_letters(recipient: Recipient, path: Path, notes: list[ContentError]) -> Recipient:
     """The row with Persian ی and ک where it has Arabic ي ى ك, and a note saying which fields."""
     fixed = {
         name: value.translate(PERSIAN_LETTERS) if name != "email" else value
