@@ -56,6 +56,8 @@ from iombrochure.pipeline.content import (
 )
 from iombrochure.pipeline.i18n import (
     ALLOWED_LINK_SCHEMES,
+    LRI,
+    PDI,
     Localizer,
     isolate_latin_runs,
     strip_bidi_controls,
@@ -475,8 +477,11 @@ def link_contacts(text: str, phones: dict[str, str]) -> str:
     for match in re.finditer("|".join(f"(?:{p})" for p in patterns), text):
         found = match.group(0)
         href = phones.get(found) or f"mailto:{found}"
-        pieces.append(str(escape(text[position : match.start()])))
-        pieces.append(f'<a href="{escape(href)}">{escape(found)}</a>')
-        position = match.end()
+        start, end = match.start(), match.end()
+        if text[start - 1 : start] == LRI and text[end : end + 1] == PDI:
+            start, end = start - 1, end + 1  # the isolate inside the link, as for phones
+        pieces.append(str(escape(text[position:start])))
+        pieces.append(f'<a href="{escape(href)}">{escape(text[start:end])}</a>')
+        position = end
     pieces.append(str(escape(text[position:])))
     return "".join(pieces)

@@ -54,7 +54,6 @@ _HTML = jinja2.Environment(autoescape=True).from_string(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title>
 </head>
 <body dir="{{ dir }}" style="margin: 0; padding: 0; background: #ffffff;">
 <div lang="{{ lang }}" dir="{{ dir }}" style="direction: {{ dir }}; text-align: {{ start }}; \
@@ -509,7 +508,6 @@ def build_message(
         dir=direction,
         start="right" if direction == "rtl" else "left",
         fonts=_FONTS[direction],
-        subject=text.subject,
         body=Markup(text.html),
         footer=Markup(html_footer),
     )
