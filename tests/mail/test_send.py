@@ -571,3 +571,47 @@ class SlowAuthenticator(Authenticator):
         result = super().__call__(server, session, envelope, mechanism, auth_data)
         self.release.wait(5)
         return result
+
+
+def test_a_new_partner_list_end_to_end(project: Path, recorder: Recorder):
+    """A list the tool has never seen: mixed languages, accented and Persian names, Arabic
+    letters, an opted-out partner; composed one day, sent the next."""
+    rows = [
+        ("renee.lefevre@example.fr", "Renée Lefèvre", "Médecins Sans Frontières", "fa"),
+        ("m.hosseini@example.ir", "محمد حسيني", "بانك ملي", "fa-IR"),
+        ("isik@example.com.tr", "Işık Yılmaz", "Türk Kızılay", "EN"),
+        ("optout@example.org", "Someone Else", "Elsewhere", "en"),
+        ("sara@example.ir", "سارا کاظمی", "", "fa"),
+    ]
+    write_recipients(project / "recipients.csv", rows)
+    (project / "opted-out.txt").write_text("OptOut@example.org  # by reply\n", encoding="utf-8")
+    composed = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction", cwd=project
+    )
+    assert composed.returncode == 0, composed.stderr
+    assert "recipients.csv:3: Arabic letters ي/ك in name, organization" in composed.stdout
+    assert "recipients.csv:5: optout@example.org opted out (opted-out.txt:1)" in composed.stdout
+    outbox = project / "outbox" / "introduction"
+    started = dt.datetime.now(dt.UTC)
+    sent = run_mail(
+        "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
+        "--send", cwd=project,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    expected = [row[0] for row in rows if row[0] != "optout@example.org"]
+    assert_exactly_once(recorder, expected)
+    greetings = {}
+    for address, (delivered,) in recorder.by_recipient().items():
+        message = delivered.message
+        assert_dated_now(message, started)
+        assert message["List-Unsubscribe"] == "<mailto:iomtehran@iom.int?subject=unsubscribe>"
+        text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        greetings[address] = text.split("\n", 1)[0]
+        if message["Content-Language"] == "fa":
+            assert not re.search("[يكى]", text)
+    assert greetings == {
+        "renee.lefevre@example.fr": "\u2066Renée Lefèvre\u2069 گرامی،",
+        "m.hosseini@example.ir": "محمد حسینی گرامی،",
+        "isik@example.com.tr": "Dear Işık Yılmaz,",
+        "sara@example.ir": "سارا کاظمی گرامی،",
+    }
