@@ -100,8 +100,11 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert organization in plain and organization in html
         assert '<a href="https://www.iom.int">' in html
         # Contacts can be tapped: mailto: and tel: (Latin digits behind Persian-digit text)
-        assert '<a href="mailto:iomtehran@iom.int">iomtehran@iom.int</a>' in html
-        shown = "\u2066(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷\u2069" if lang == "fa" else "(98-21) 8804 3377"
+        # in Persian, the isolate is inside the link: SpamAssassin counts a tag that splits a
+        # run of letters as obfuscation (HTML_OBFUSCATE_05_10)
+        lri, pdi = ("\u2066", "\u2069") if lang == "fa" else ("", "")
+        assert f'<a href="mailto:iomtehran@iom.int">{lri}iomtehran@iom.int{pdi}</a>' in html
+        shown = f"{lri}(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷{pdi}" if lang == "fa" else "(98-21) 8804 3377"
         assert f'<a href="tel:+982188043377">{shown}</a>' in html
         assert "<a" not in text and "mailto:" not in text
 
