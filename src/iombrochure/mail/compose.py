@@ -237,7 +237,7 @@ def compose_campaign(
         before = earlier.get(message_id)
         if before is None:
             change = "new"
-        elif _without_date(before[1]) == _without_date(data):
+        elif _same_but_date(before[1], data):
             change = "unchanged"
         else:
             change = "changed"
@@ -296,13 +296,12 @@ def _earlier_messages(out_dir: Path) -> dict[str, tuple[Path, bytes, str]]:
     return found
 
 
-_DATE_LINE = re.compile(rb"^Date:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*", re.M)
+def _same_but_date(one: bytes, other: bytes) -> bool:
+    """Whether two composes of a message differ in nothing but their Date (which send sets)."""
+    from iombrochure.mail.send import stamp_date
 
-
-def _without_date(data: bytes) -> bytes:
-    """A message without its Date header, to compare two composes of the same message."""
-    head, sep, body = data.partition(b"\r\n\r\n")
-    return _DATE_LINE.sub(b"", head + b"\r\n", count=1) + sep + body
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    return stamp_date(one, epoch) == stamp_date(other, epoch)
 
 
 def _with_persian_letters(recipient: Recipient, path: Path, notes: list[ContentError]) -> Recipient:
@@ -384,7 +383,8 @@ def set_address(message: EmailMessage, header: str, address: Address) -> None:
 
     The email package splits a long name's encoded words anywhere, even inside a word, and
     some readers (Python's own parser among them) then show a space in the middle of the word:
-    "مهاجر ت". Each encoded word here ends after a space, so every reader shows whole words.
+    "مهاجر ت". Each encoded word here ends after a space, so readers that follow RFC 2047 show
+    the name exactly, and the others show one extra space between two words, never a broken one.
     """
     if address.display_name.isascii():
         message[header] = address
