@@ -2,10 +2,11 @@
 
 The .eml files are sent byte for byte as composed (what was checked in a mail client is what
 leaves), except the Date header, which is set to the moment the message is handed to the server
-on each attempt: a message composed yesterday must not arrive dated yesterday. Every message the server accepts is written to the journal before the next one starts;
-a rerun skips them. Temporary trouble (4xx replies, a dropped or refused connection) is retried
-with exponential backoff, reconnecting as needed; a permanent refusal (5xx) is journaled as
-failed and not retried unless asked; a refused login stops the run at once.
+on each attempt: a message composed yesterday must not arrive dated yesterday. Every message the
+server accepts is written to the journal before the next one starts; a rerun skips them.
+Temporary trouble (4xx replies, a dropped or refused connection) is retried with exponential
+backoff, reconnecting as needed; a permanent refusal (5xx) is journaled as failed and not
+retried unless asked; a refused login, or a login that gets no answer, stops the run at once.
 
 SMTP has no way to make delivery exactly-once: if the connection drops after the server has
 accepted a message but before its "250" reaches us, or the process is killed between the "250"
@@ -557,7 +558,7 @@ TEST_SUBJECT_PREFIX = "[TEST] "
 
 
 @dataclass(frozen=True)
-class TestResult:
+class SentTests:
     sent: list[tuple[OutgoingMessage, str]]  # (the partner's message it copies, server reply)
 
 
@@ -567,7 +568,7 @@ def send_test(
     test_to: str,
     *,
     progress: Callable[[SendEvent], None] | None = None,
-) -> TestResult:
+) -> SentTests:
     """Send the first message of each language to ``test_to``, marked as a test.
 
     The copies get their own Message-ID and nothing is written to the journal: the partners'
@@ -587,7 +588,7 @@ def send_test(
     sent: list[tuple[OutgoingMessage, str]] = []
     try:
         for index, message in enumerate(firsts.values(), start=1):
-            copy = test_copy(message, address)
+            copy = copy_for_test(message, address)
             try:
                 reply = session.deliver(message, copy, envelope=(address,))
             except (_Temporary, _Permanent) as exc:
@@ -597,10 +598,10 @@ def send_test(
                 progress(SendEvent("test", index, len(firsts), message, reply))
     finally:
         session.close()
-    return TestResult(sent=sent)
+    return SentTests(sent=sent)
 
 
-def test_copy(message: OutgoingMessage, address: str) -> bytes:
+def copy_for_test(message: OutgoingMessage, address: str) -> bytes:
     """The partner's message addressed to ``address``: subject marked, own Message-ID."""
     parsed = BytesParser(policy=SMTP_POLICY).parsebytes(message.path.read_bytes())
     original_id = message.message_id.strip("<>")
