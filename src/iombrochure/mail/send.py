@@ -86,7 +86,7 @@ class SendOptions:
 class SendEvent:
     """One thing worth telling the user; the CLI decides how to show it."""
 
-    kind: str  # "would-send", "sent", "failed", "retry", "deferred"
+    kind: str  # "would-send", "sent", "failed", "retry", "deferred", "test"
     index: int
     total: int
     message: OutgoingMessage
