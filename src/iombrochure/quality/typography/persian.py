@@ -140,13 +140,16 @@ _SUFFIX_WITH_SPACE_RE = re.compile(
     f"({LETTER}{_WORD_LETTERS}*)( +)"
     f"({'|'.join(_PLURAL_AND_SUPERLATIVE_SUFFIXES)}|{_COMPARATIVE_BEFORE_AZ}){NOT_LETTER_AFTER}"
 )
-# «ای»، «ام»، «ایم»، «اید»، «اند» written apart after a word ending in ه («برنامه ای»، «رسیده اند»)
-# and «اند» after a word ending in ی («ایرانی اند»): they are endings, never words of their own.
+# «ای» and «ام» written apart after a word ending in ه («برنامه ای»، «شنیده ام»), and «اند»، «ایم»،
+# «اید» after any word («رسیده اند»، «رایگان اند»): they are endings, never words of their own.
 _HEH_ENDINGS_RE = re.compile(
-    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام|ایم|اید|اند){NOT_LETTER_AFTER}"
-    f"|{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ی)( +)(اند){NOT_LETTER_AFTER}"
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام){NOT_LETTER_AFTER}(?!{ZWNJ})"
+    f"|{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)(اند|ایم|اید){NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
-_SHORT_WORDS_IN_HEH = frozenset(["که", "چه", "به", "نه", "ره", "ته", "مه", "شه"])
+# Short words before which «ای»... stands as a word of its own (or is nonsense to join).
+_NOT_BEFORE_ENDINGS = frozenset(
+    [*["که", "چه", "به", "نه", "ره", "ته", "مه", "شه", "و", "از", "در", "با", "را", "تا"]]
+)
 # «اند» joined to a participle («رسیدهاند»): ه would join ا and the word reads wrong.
 _JOINED_PARTICIPLE_RE = re.compile(
     f"{NO_WORD_BEFORE}({_WORD_LETTERS}{{2,}}[دت]ه)(اند){NOT_LETTER_AFTER}"
@@ -240,7 +243,7 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
         )
     for match in _HEH_ENDINGS_RE.finditer(text):
         left, gap, right = (group for group in match.groups() if group is not None)
-        if left in _SHORT_WORDS_IN_HEH:
+        if left in _NOT_BEFORE_ENDINGS:
             continue
         findings.append(_zwnj_finding(match.start(), left, gap, right, "the ending is not a word"))
     for pattern in (_JOINED_PARTICIPLE_RE, _JOINED_HEH_PLURAL_RE):

@@ -433,7 +433,8 @@ def find_quotes(text: str, protected: ProtectedSpans) -> list[TypographyFinding]
 
 _PD = f"[{PERSIAN_DIGIT_CHARS}]"
 _GROUPED_NUMBER_RE = re.compile(
-    f"(?<![{PERSIAN_DIGIT_CHARS},.،٬٫]){_PD}{{1,3}}(?:[,،٬]{_PD}{{3}})+"
+    f"(?<![{PERSIAN_DIGIT_CHARS},.،٬٫]){_PD}{{1,3}}"
+    f"(?:(?:[,،٬]{_PD}{{3}})+|(?:\\.{_PD}{{3}}){{2,}})(?![,.،٬٫]?{_PD})"
 )
 _DECIMAL_RE = re.compile(f"(?<![{PERSIAN_DIGIT_CHARS},.،٬٫]){_PD}+([.,]){_PD}+(?![,.،٬٫]?{_PD})")
 _PERCENT_RE = re.compile(f"(?<={_PD})%")
@@ -442,7 +443,8 @@ _PERCENT_RE = re.compile(f"(?<={_PD})%")
 def find_number_separators(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
     """Hand-typed separators inside numbers written with Persian digits.
 
-    - thousands: ``۳۷۰,۰۰۰`` or ``۳۷۰،۰۰۰`` (groups of exactly three digits) -> ``۳۷۰٬۰۰۰`` (U+066C);
+    - thousands: ``۳۷۰,۰۰۰`` or ``۳۷۰،۰۰۰`` (groups of exactly three digits) -> ``۳۷۰٬۰۰۰`` (U+066C),
+      and ``۴۵۰.۰۰۰.۰۰۰`` (two or more dots can only group; one dot is a decimal point);
     - decimals: ``۳.۵`` and ``۲,۵`` (one separator, not a group of three) -> ``۳٫۵`` (U+066B);
     - percent: ``۲۵%`` -> ``۲۵٪`` (U+066A).
     A list of numbers ("۱۹۹۰،۲۰۰۰", four digits before the mark) is not a number and is left to
@@ -451,7 +453,7 @@ def find_number_separators(text: str, protected: ProtectedSpans) -> list[Typogra
     findings = []
     for match in _GROUPED_NUMBER_RE.finditer(text):
         number = match.group()
-        fixed = re.sub("[,،]", "٬", number)
+        fixed = re.sub("[,،.]", "٬", number)
         if fixed != number:
             message = (
                 f'Number "{number}" typed with Latin or Arabic commas: group digits with '
