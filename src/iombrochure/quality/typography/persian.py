@@ -92,7 +92,7 @@ _JOINED_PREFIX_RE = re.compile(
     f"{NO_WORD_BEFORE}(?P<preverb>{_PREVERBS})?(?P<prefix>ن?می)(?P<rest>{_WORD_LETTERS}+)"
     f"{NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
-_PREFIX_WITH_SPACE_RE = re.compile(f"{NO_WORD_BEFORE}(ن?می)( +)({LETTER}{WORD})")
+_PREFIX_WITH_SPACE_RE = re.compile(f"{NO_WORD_BEFORE}(ن?می|بی)( +)({LETTER}{WORD})")
 # Words that cannot follow the prefix می as a verb: "می و" is the noun می (wine) and a conjunction.
 _NOT_VERB_AFTER_PREFIX = frozenset(
     ["و", "از", "به", "با", "در", "را", "که", "تا", "یا", "هم", "این", "آن", "ماه", "سال"]
@@ -112,9 +112,9 @@ def _is_joined_verb(rest: str) -> bool:
 def _find_prefix(text: str) -> list[TypographyFinding]:
     findings = []
     for match in _PREFIX_WITH_SPACE_RE.finditer(text):
-        if match.group(3) in _NOT_VERB_AFTER_PREFIX:
-            continue
-        if match[1] == "می" and _MONTH_BEFORE_RE.search(text, 0, match.start()):
+        if match.group(3) in _NOT_VERB_AFTER_PREFIX or match[1] == match[3] == "بی":
+            continue  # «بی بی سی» is a name
+        if match[1] != "بی" and _MONTH_BEFORE_RE.search(text, 0, match.start()):
             continue  # «ماه می»، «۱۵ می»: the month of May
         findings.append(
             _zwnj_finding(match.start(), match[1], match[2], match[3], "the prefix is not a word")
@@ -157,6 +157,21 @@ _JOINED_PARTICIPLE_RE = re.compile(
 # «ها» joined to a word ending in ه («برنامهها») is never right.
 _JOINED_HEH_PLURAL_RE = re.compile(
     f"{NO_WORD_BEFORE}({_WORD_LETTERS}+ه)(ها{_WORD_LETTERS}*){NOT_LETTER_AFTER}"
+)
+
+# Second parts of compounds that are never words of their own («آسیب پذیر»، «برنامه ریزی»،
+# «شرکت کنندگان»، «دانش آموزان»): typed after a space they take a ZWNJ instead.
+_BOUND_SECOND_PARTS = [
+    *["پذیر", "پذیری", "پذیران", "پذیرند", "گیری", "ریزی", "رسانی", "سازی", "گذاری"],
+    *["کننده", "کنندگان", "آموز", "آموزان", "آموزی"],
+]
+_BOUND_PART_RE = re.compile(
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)({'|'.join(_BOUND_SECOND_PARTS)})"
+    f"{NOT_LETTER_AFTER}(?!{ZWNJ})"
+)
+# تر or تری typed apart after an adjective of the list below («مهم تر است»).
+_SPACED_COMPARATIVE_RE = re.compile(
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)(تری|تر){NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
 
 # Comparatives and superlatives written joined («مهمترین»، «بزرگتر»). Written joined by custom
@@ -233,6 +248,8 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
       words that merely end in تر (دختر، دفتر، کبوتر، متر)، nor after a letter that does not join;
     - ای، ام، ایم، اید، اند after a word ending in ه ("برنامه ای"، "رسیده اند") and اند after ی;
       اند joined to a participle ("رسیدهاند"); ها joined to ه ("برنامهها");
+    - the prefix بی typed apart ("بی سرپرست")، and second parts of compounds that are never
+      words of their own ("آسیب پذیر"، "برنامه ریزی"، "شرکت کنندگان"، "دانش آموز");
     - a few compounds: بین‌المللی، بین‌الملل، پیش‌بینی.
     Limit: ها joined to other words ("کتابها") is accepted spelling and not flagged.
     """
@@ -241,6 +258,19 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
         findings.append(
             _zwnj_finding(match.start(), match[1], match[2], match[3], "the suffix is not a word")
         )
+    for match in _BOUND_PART_RE.finditer(text):
+        if match[1] in _NOT_BEFORE_ENDINGS:
+            continue
+        findings.append(
+            _zwnj_finding(match.start(), match[1], match[2], match[3], "one compound word")
+        )
+    for match in _SPACED_COMPARATIVE_RE.finditer(text):
+        if match[1] in COMMON_ADJECTIVES:
+            findings.append(
+                _zwnj_finding(
+                    match.start(), match[1], match[2], match[3], "the suffix is not a word"
+                )
+            )
     for match in _HEH_ENDINGS_RE.finditer(text):
         left, gap, right = (group for group in match.groups() if group is not None)
         if left in _NOT_BEFORE_ENDINGS:
