@@ -438,6 +438,10 @@ _GROUPED_NUMBER_RE = re.compile(
 )
 _DECIMAL_RE = re.compile(f"(?<![{PERSIAN_DIGIT_CHARS},.،٬٫]){_PD}+([.,]){_PD}+(?![,.،٬٫]?{_PD})")
 _PERCENT_RE = re.compile(f"(?<={_PD})%")
+# «۴۵/۵ درصد»: a slash typed as the decimal point; a date (۱۴۰۲/۰۵/۱۲) has two and stays.
+_SLASH_DECIMAL_RE = re.compile(
+    f"(?<![{PERSIAN_DIGIT_CHARS}/]){_PD}{{1,3}}/{_PD}{{1,3}}(?![{PERSIAN_DIGIT_CHARS}/])"
+)
 
 
 def find_number_separators(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
@@ -445,7 +449,8 @@ def find_number_separators(text: str, protected: ProtectedSpans) -> list[Typogra
 
     - thousands: ``۳۷۰,۰۰۰`` or ``۳۷۰،۰۰۰`` (groups of exactly three digits) -> ``۳۷۰٬۰۰۰`` (U+066C),
       and ``۴۵۰.۰۰۰.۰۰۰`` (two or more dots can only group; one dot is a decimal point);
-    - decimals: ``۳.۵`` and ``۲,۵`` (one separator, not a group of three) -> ``۳٫۵`` (U+066B);
+    - decimals: ``۳.۵``, ``۲,۵`` (one separator, not a group of three) and ``۴۵/۵`` (a slash
+      between at most three digits on each side) -> ``۳٫۵`` (U+066B);
     - percent: ``۲۵%`` -> ``۲۵٪`` (U+066A).
     A list of numbers ("۱۹۹۰،۲۰۰۰", four digits before the mark) is not a number and is left to
     the spacing rule; a date such as ``۱۴۰۲/۰۵/۱۲`` has no ``,`` or ``.`` and is never touched.
@@ -466,6 +471,14 @@ def find_number_separators(text: str, protected: ProtectedSpans) -> list[Typogra
             continue
         fixed = number.replace(match.group(1), "٫")
         message = f'Decimal number "{number}": use the Persian decimal separator "٫" (U+066B)'
+        findings.append(finding("number-separator", match.start(), number, fixed, message))
+    for match in _SLASH_DECIMAL_RE.finditer(text):
+        number = match.group()
+        fixed = number.replace("/", "٫")
+        message = (
+            f'Decimal number "{number}" typed with a slash: use the Persian decimal separator '
+            '"٫" (U+066B)'
+        )
         findings.append(finding("number-separator", match.start(), number, fixed, message))
     for match in _PERCENT_RE.finditer(text):
         findings.append(
@@ -490,9 +503,9 @@ _SPACING_RE = re.compile(
             r"(?P<before>(?<=[^\s]) +(?=[،؛؟]))",
             rf"(?P<before2>(?<={_SCRIPT}|[»)]) +(?=[!.:](?:\s|$|[»)]|{_SCRIPT_LETTER})))",
             # no space after ، ؛ ؟ before a word, a number or an opening quote or bracket
-            rf"(?P<after>(?<=[،؛؟])(?=[{LETTER_CHARS}{PERSIAN_DIGIT_CHARS}«(]))",
+            rf"(?P<after>(?<=[،؛؟])(?=[{LETTER_CHARS}{PERSIAN_DIGIT_CHARS}A-Za-z0-9«(]))",
             # no space after . ! : between two words of the script
-            rf"(?P<after2>(?<={_SCRIPT_LETTER}{_SCRIPT_LETTER}[.!:])(?={_SCRIPT_LETTER}|«))",
+            rf"(?P<after2>(?<={_SCRIPT_LETTER}{_SCRIPT_LETTER}[.!:])(?={_SCRIPT_LETTER}|[«A-Za-z]))",
             # spaces just inside «…» and (…)
             r"(?P<inside_open>(?<=[«(]) +)",
             r"(?P<inside_close>(?<=\S) +(?=[»)]))",
