@@ -13,6 +13,8 @@ number separators (٬ ٫ ٪), the spacing and bidi rules are the script's and sh
 
 from __future__ import annotations
 
+from functools import partial
+
 from iombrochure.quality.typography.shared import (
     ProtectedSpans,
     RuleSet,
@@ -39,7 +41,15 @@ def find_arabic_kaf(text: str, protected: ProtectedSpans) -> list[TypographyFind
 
 PASHTO = RuleSet(
     name="pashto",
-    characters=(find_arabic_kaf, find_arabic_indic_digits, find_latin_digits),
-    marks=(find_latin_punctuation, find_quotes, find_number_separators),
+    characters=(
+        find_arabic_kaf,
+        partial(find_arabic_indic_digits, language="Pashto"),
+        partial(find_latin_digits, language="Pashto"),
+    ),
+    marks=(
+        partial(find_latin_punctuation, language="Pashto"),
+        partial(find_quotes, language="Pashto"),
+        partial(find_number_separators, language="Pashto"),
+    ),
     words=(find_misplaced_zwnj, find_double_spaces, find_punctuation_spacing),
 )

@@ -323,7 +323,7 @@ def find_misplaced_persian_zwnj(text: str, protected: ProtectedSpans) -> list[Ty
 
 
 _COMMA_BEFORE_VA_RE = re.compile(
-    f"(?<=[{LETTER_CHARS}{MARK_CHARS}{PERSIAN_DIGIT_CHARS}»)])، *(?=و )"
+    f"(?<=[{LETTER_CHARS}{MARK_CHARS}{PERSIAN_DIGIT_CHARS}»)]) *، *(?=و )"
 )
 
 

@@ -284,7 +284,9 @@ def find_letters(
     return findings
 
 
-def find_arabic_indic_digits(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_arabic_indic_digits(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Arabic-Indic digits ٠-٩: Persian (and Afghan) writing has its own 4, 5 and 6 (۴ ۵ ۶)."""
     findings = []
     for match in re.finditer(f"[{ARABIC_INDIC_DIGIT_CHARS}]+", text):
@@ -292,7 +294,9 @@ def find_arabic_indic_digits(text: str, protected: ProtectedSpans) -> list[Typog
             continue
         digits = match.group()
         persian = digits.translate(ARABIC_INDIC_TO_PERSIAN_DIGITS)
-        message = f'Arabic-Indic digits "{digits}" in Persian text: use Persian digits "{persian}"'
+        message = (
+            f'Arabic-Indic digits "{digits}" in {language} text: use {language} digits "{persian}"'
+        )
         findings.append(finding("arabic-indic-digit", match.start(), digits, persian, message))
     return findings
 
@@ -318,7 +322,9 @@ def _is_latin_word(token: str) -> bool:
     return LATIN_LETTER_RE.search(token) is not None and not has_script_letter(token)
 
 
-def find_latin_digits(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_latin_digits(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Latin digits 0-9 in Persian prose, which should use ۰-۹.
 
     Only strings that contain at least one Arabic-script letter are prose of this language; a
@@ -344,12 +350,14 @@ def find_latin_digits(text: str, protected: ProtectedSpans) -> list[TypographyFi
             continue
         digits = match.group()
         persian = digits.translate(LATIN_TO_PERSIAN_DIGITS)
-        message = f'Latin digits "{digits}" in Persian text: use Persian digits "{persian}"'
+        message = f'Latin digits "{digits}" in {language} text: use {language} digits "{persian}"'
         findings.append(finding("latin-digit", match.start(), digits, persian, message))
     return findings
 
 
-def find_latin_punctuation(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_latin_punctuation(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Latin , ; ? next to Persian text, which should be ، ؛ ؟
 
     A mark is "next to Persian text" when the nearest character before or after it (skipping
@@ -378,14 +386,14 @@ def find_latin_punctuation(text: str, protected: ProtectedSpans) -> list[Typogra
         persian = PERSIAN_PUNCTUATION[mark]
         name = _PUNCTUATION_NAMES[mark]
         message = (
-            f'Latin {name} "{mark}" next to Persian text: use Persian {name} "{persian}" '
+            f'Latin {name} "{mark}" next to {language} text: use {language} {name} "{persian}" '
             f"({codepoint(persian)})"
         )
         findings.append(finding("latin-punctuation", offset, mark, persian, message))
     return findings
 
 
-def _quote_finding(text: str, start: int, end: int) -> TypographyFinding | None:
+def _quote_finding(text: str, start: int, end: int, language: str) -> TypographyFinding | None:
     """A finding for the quoted text ``text[start:end]`` if it is Persian or sits in Persian."""
     inner = text[start + 1 : end - 1]
     in_persian = has_script_letter(inner) or any(
@@ -394,11 +402,15 @@ def _quote_finding(text: str, start: int, end: int) -> TypographyFinding | None:
     if not in_persian:
         return None
     found = text[start:end]
-    message = f"Quotation marks {found[0]}…{found[-1]} in Persian text: use Persian guillemets «…»"
+    message = (
+        f"Quotation marks {found[0]}…{found[-1]} in {language} text: use {language} guillemets «…»"
+    )
     return finding("straight-quote", start, found, f"«{inner}»", message)
 
 
-def find_quotes(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_quotes(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Straight "..." and curly “...” quotes around or inside Persian text, which should be «...».
 
     Straight quotes are paired in order within each line; an odd one left over (for example an
@@ -415,7 +427,7 @@ def find_quotes(text: str, protected: ProtectedSpans) -> list[TypographyFinding]
             if opener is None:
                 opener = offset
             else:
-                quoted = _quote_finding(text, opener, offset + 1)
+                quoted = _quote_finding(text, opener, offset + 1, language)
                 if quoted:
                     findings.append(quoted)
                 opener = None
@@ -425,7 +437,7 @@ def find_quotes(text: str, protected: ProtectedSpans) -> list[TypographyFinding]
             inner_end, match.end()
         ):
             continue
-        quoted = _quote_finding(text, match.start(), match.end())
+        quoted = _quote_finding(text, match.start(), match.end(), language)
         if quoted:
             findings.append(quoted)
     return sorted(findings, key=lambda item: item.offset)
@@ -444,7 +456,9 @@ _SLASH_DECIMAL_RE = re.compile(
 )
 
 
-def find_number_separators(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_number_separators(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Hand-typed separators inside numbers written with Persian digits.
 
     - thousands: ``۳۷۰,۰۰۰`` or ``۳۷۰،۰۰۰`` (groups of exactly three digits) -> ``۳۷۰٬۰۰۰`` (U+066C),
@@ -470,13 +484,13 @@ def find_number_separators(text: str, protected: ProtectedSpans) -> list[Typogra
         if any(item.offset <= match.start() < item.offset + len(item.found) for item in findings):
             continue
         fixed = number.replace(match.group(1), "٫")
-        message = f'Decimal number "{number}": use the Persian decimal separator "٫" (U+066B)'
+        message = f'Decimal number "{number}": use the {language} decimal separator "٫" (U+066B)'
         findings.append(finding("number-separator", match.start(), number, fixed, message))
     for match in _SLASH_DECIMAL_RE.finditer(text):
         number = match.group()
         fixed = number.replace("/", "٫")
         message = (
-            f'Decimal number "{number}" typed with a slash: use the Persian decimal separator '
+            f'Decimal number "{number}" typed with a slash: use the {language} decimal separator '
             '"٫" (U+066B)'
         )
         findings.append(finding("number-separator", match.start(), number, fixed, message))
@@ -487,7 +501,7 @@ def find_number_separators(text: str, protected: ProtectedSpans) -> list[Typogra
                 match.start(),
                 "%",
                 "٪",
-                'Percent sign "%" after Persian digits: use "٪" (U+066A)',
+                f'Percent sign "%" after {language} digits: use "٪" (U+066A)',
             )
         )
     return unprotected(findings, protected)
