@@ -305,7 +305,6 @@ def test_quotes_that_are_not_around_persian_text_are_left_alone(text: str) -> No
         ("میدهد", f"می{ZWNJ}دهد"),
         ("نمیشود", f"نمی{ZWNJ}شود"),
         ("کتاب ها", f"کتاب{ZWNJ}ها"),
-        ("کشور های عضو", f"کشور{ZWNJ}های عضو"),
         ("آن ها رفتند", f"آن{ZWNJ}ها رفتند"),
         ("بزرگ ترین دفتر", f"بزرگ{ZWNJ}ترین دفتر"),
         ("بزرگ تر از تهران", f"بزرگ{ZWNJ}تر از تهران"),
@@ -346,6 +345,23 @@ def test_missing_zwnj_is_found_and_fixed(text: str, fixed: str) -> None:
 def test_words_that_merely_look_like_zwnj_cases_are_not_flagged(text: str) -> None:
     assert findings_of(text, "missing-zwnj") == []
     assert fix_persian_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("کشور های عضو", "کشورهای عضو"),
+        ("دانشجو ها", "دانشجوها"),
+        ("دور ترین", "دورترین"),
+        (f"کشور{ZWNJ} ها", "کشورها"),
+    ],
+)
+def test_after_a_letter_that_never_joins_a_suffix_is_joined_without_zwnj(
+    text: str, fixed: str
+) -> None:
+    [finding] = check_persian_text(text)
+    assert ZWNJ not in finding.suggestion and "one word" in finding.message
+    assert fix_persian_text(text) == fixed
 
 
 def test_zwnj_finding_is_reported_on_text_typed_with_arabic_letters() -> None:
@@ -710,7 +726,7 @@ def test_spacing_that_is_right_or_not_persian_is_left_alone(text: str) -> None:
     [
         (f"می{ZWNJ} شود", f"می{ZWNJ}شود", "one word"),
         (f"سازمان{ZWNJ} ملل", "سازمان ملل", "remove it"),
-        (f"کشور{ZWNJ}{ZWNJ}ها", f"کشور{ZWNJ}ها", "doubled"),
+        (f"سازمان{ZWNJ}{ZWNJ}ها", f"سازمان{ZWNJ}ها", "doubled"),
         (f"کتاب {ZWNJ}ها", f"کتاب{ZWNJ}ها", "one word"),
         (f"بین {ZWNJ}المللی", f"بین{ZWNJ}المللی", "one word"),
         (f"{ZWNJ}مهاجران", "مهاجران", "edge of a word"),

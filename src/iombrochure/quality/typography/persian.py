@@ -232,10 +232,24 @@ _COMPOUND_RE = re.compile(
 )
 
 
+def joiner_after(word: str) -> str:
+    """What goes between ``word`` and a suffix or second part written with it.
+
+    A ZWNJ after a letter that joins the next one (می‌شود، کتاب‌ها); nothing after one that never
+    joins (کشورها، دورترین), where a ZWNJ would be invisible and Persian editors do not type it.
+    """
+    return "" if word[-1] in NON_JOINING_LETTERS else ZWNJ
+
+
 def _zwnj_finding(offset: int, left: str, gap: str, right: str, why: str) -> TypographyFinding:
     found = left + gap + right
-    suggestion = left + ZWNJ + right
-    message = f'Missing zero-width non-joiner (U+200C) in "{found}": write "{suggestion}" ({why})'
+    suggestion = left + joiner_after(left) + right
+    if ZWNJ in suggestion:
+        message = (
+            f'Missing zero-width non-joiner (U+200C) in "{found}": write "{suggestion}" ({why})'
+        )
+    else:
+        message = f'"{found}" is one word: write "{suggestion}" ({why})'
     return finding("missing-zwnj", offset, found, suggestion, message)
 
 

@@ -626,9 +626,10 @@ def find_misplaced_zwnj(
             if has_space:
                 left, right = _word_before(text, start), _word_after(text, end)
                 together = joins is not None and joins(left, right)
-                suggestion = ZWNJ if together else " "
+                joiner = "" if left[-1:] in NON_JOINING_LETTERS else ZWNJ
+                suggestion = joiner if together else " "
                 message = "zero-width non-joiner next to a space: " + (
-                    f'write "{left}{ZWNJ}{right}" as one word' if together else "remove it"
+                    f'write "{left}{joiner}{right}" as one word' if together else "remove it"
                 )
             elif run.count(ZWNJ) > 1:
                 suggestion, message = ZWNJ, "doubled zero-width non-joiner: keep one"
