@@ -223,7 +223,12 @@ def _is_joined_comparative(stem: str, suffix: str, tail: str, rest_of_text: str)
 
 
 # Compounds always written with ZWNJ in standard Persian, whether typed with a space or joined.
-_ZWNJ_COMPOUNDS = (("بین", "المللی"), ("بین", "الملل"), ("پیش", "بینی"))
+_ZWNJ_COMPOUNDS = (
+    ("بین", "المللی"),
+    ("بین", "الملل"),
+    ("پیش", "بینی"),
+    ("ثبت", "نام"),
+)
 _COMPOUND_RE = re.compile(
     "|".join(
         f"{NO_WORD_BEFORE}({first})( *)({second}){NOT_LETTER_AFTER}"
@@ -268,7 +273,7 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
       اند joined to a participle ("رسیدهاند"); ها joined to ه ("برنامهها");
     - the prefix بی typed apart ("بی سرپرست")، and second parts of compounds that are never
       words of their own ("آسیب پذیر"، "برنامه ریزی"، "شرکت کنندگان"، "دانش آموز");
-    - a few compounds: بین‌المللی، بین‌الملل، پیش‌بینی.
+    - a few compounds: بین‌المللی، بین‌الملل، پیش‌بینی، ثبت‌نام.
     Limit: ها joined to other words ("کتابها") is accepted spelling and not flagged.
     """
     findings = _find_prefix(text)
