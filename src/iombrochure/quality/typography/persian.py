@@ -136,7 +136,7 @@ def _find_prefix(text: str) -> list[TypographyFinding]:
 # --- suffixes: ها، تر، ترین، ای، اند ----------------------------------------------------------------
 
 _PLURAL_AND_SUPERLATIVE_SUFFIXES = [
-    *["هایشان", "هایمان", "هایتان", "هایش", "هایی", "های", "ها"],
+    *["هایشان", "هایمان", "هایتان", "هایش", "هایی", "های", "هاست", "ها"],
     *["ترینشان", "ترین"],
 ]
 _COMPARATIVE_BEFORE_AZ = f"تر(?= +از{NOT_LETTER_AFTER})"
@@ -144,10 +144,10 @@ _SUFFIX_WITH_SPACE_RE = re.compile(
     f"({LETTER}{_WORD_LETTERS}*)( +)"
     f"({'|'.join(_PLURAL_AND_SUPERLATIVE_SUFFIXES)}|{_COMPARATIVE_BEFORE_AZ}){NOT_LETTER_AFTER}"
 )
-# «ای» and «ام» written apart after a word ending in ه («برنامه ای»، «شنیده ام»), and «اند»، «ایم»،
+# «ای»، «ام»، «اش»، «ات» written apart after a word ending in ه («برنامه ای»، «خانه اش»), and «اند»، «ایم»،
 # «اید» after any word («رسیده اند»، «رایگان اند»): they are endings, never words of their own.
 _HEH_ENDINGS_RE = re.compile(
-    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام){NOT_LETTER_AFTER}(?!{ZWNJ})"
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام|اش|ات){NOT_LETTER_AFTER}(?!{ZWNJ})"
     f"|{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)(اند|ایم|اید){NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
 # Short words before which «ای»... stands as a word of its own (or is nonsense to join).
@@ -169,8 +169,11 @@ _BOUND_SECOND_PARTS = [
     *["پذیر", "پذیری", "پذیران", "پذیرند", "گیری", "ریزی", "رسانی", "سازی", "گذاری"],
     *["کننده", "کنندگان", "آموز", "آموزان", "آموزی"],
 ]
+# ... also with the endings a compound takes («آسیب پذیرترین»، «تصمیم گیری‌ها» typed joined).
+_BOUND_PART_ENDINGS = "ترین|تر|ها|های|ی|ان"
 _BOUND_PART_RE = re.compile(
-    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)({'|'.join(_BOUND_SECOND_PARTS)})"
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)"
+    f"((?:{'|'.join(_BOUND_SECOND_PARTS)})(?:{_BOUND_PART_ENDINGS})?)"
     f"{NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
 # تر or تری typed apart after an adjective of the list below («مهم تر است»).
