@@ -144,10 +144,11 @@ _SUFFIX_WITH_SPACE_RE = re.compile(
     f"({LETTER}{_WORD_LETTERS}*)( +)"
     f"({'|'.join(_PLURAL_AND_SUPERLATIVE_SUFFIXES)}|{_COMPARATIVE_BEFORE_AZ}){NOT_LETTER_AFTER}"
 )
-# «ای»، «ام»، «اش»، «ات» written apart after a word ending in ه («برنامه ای»، «خانه اش»), and «اند»، «ایم»،
+# «ای»، «ام»، «اش»، «ات»، «مان»، «تان»، «شان» written apart after a word ending in ه («برنامه ای»،
+# «خانه اش»، «خانواده تان»), and «اند»، «ایم»،
 # «اید» after any word («رسیده اند»، «رایگان اند»): they are endings, never words of their own.
 _HEH_ENDINGS_RE = re.compile(
-    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام|اش|ات){NOT_LETTER_AFTER}(?!{ZWNJ})"
+    f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام|اش|ات|مان|تان|شان){NOT_LETTER_AFTER}(?!{ZWNJ})"
     f"|{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)(اند|ایم|اید){NOT_LETTER_AFTER}(?!{ZWNJ})"
 )
 # Short words before which «ای»... stands as a word of its own (or is nonsense to join).
