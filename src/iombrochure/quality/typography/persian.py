@@ -118,7 +118,8 @@ def _find_prefix(text: str) -> list[TypographyFinding]:
     for match in _PREFIX_WITH_SPACE_RE.finditer(text):
         if match.group(3) in _NOT_VERB_AFTER_PREFIX or match[1] == match[3] == "بی":
             continue  # «بی بی سی» is a name
-        if match[1] != "بی" and _MONTH_BEFORE_RE.search(text, 0, match.start()):
+        before = text[max(0, match.start() - 24) : match.start()]
+        if match[1] != "بی" and _MONTH_BEFORE_RE.search(before):
             continue  # «ماه می»، «۱۵ می»: the month of May
         findings.append(
             _zwnj_finding(match.start(), match[1], match[2], match[3], "the prefix is not a word")
