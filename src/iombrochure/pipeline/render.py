@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
+from iombrochure.pipeline import textlayer
 from iombrochure.pipeline.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
@@ -252,8 +253,12 @@ class Renderer:
         *,
         fonts_dir: Path | None = None,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+        text_layer: bool = True,
     ) -> None:
         from weasyprint.text.fonts import FontConfiguration
+
+        #: Correct the PDF's text layer and tag tree (pipeline/textlayer.py); off only to compare.
+        self.text_layer = text_layer
 
         self.root = root.resolve()
         self.max_image_pixels = max_image_pixels
@@ -284,7 +289,10 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
+            html = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher)
+            if self.text_layer:  # language runs as elements, before layout (textlayer.py)
+                textlayer.mark_language_runs(html)
+            document = html.render(
                 font_config=self.font_config,
                 stylesheets=[
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
@@ -296,7 +304,8 @@ class Renderer:
             overflows = panel_overflows(document)
             buffer = io.BytesIO()
             if not overflows:
-                document.write_pdf(buffer, **(pdf_options or {}))
+                with textlayer.text_layer(document, enabled=self.text_layer):
+                    document.write_pdf(buffer, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]

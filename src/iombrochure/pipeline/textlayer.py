@@ -1,0 +1,367 @@
+"""The PDF's text layer: what screen readers, copy and search get back from a page.
+
+WeasyPrint draws glyphs in visual order and tags each drawn text box as a ``/Span``. That
+loses what a Persian reader typed: extractors reverse each right-to-left run (so the lam-alef
+ligature «لا» comes back as «ال»), the zero-width non-joiner has no glyph, Latin words carry the
+page's language, and the running footer is tagged under elements no reader can reach. This
+module corrects that, around one ``write_pdf`` call, without changing a pixel:
+
+1. **Structure tree.** Every structure element that owns drawn text (a ``/Span`` per text box,
+   a ``/Link``) gets ``/ActualText``: the box's logical text as typed (ZWNJ and lam-alef
+   included, bidi isolates removed, a space at the end of each line). A screen reader walks
+   this tree, so it announces exactly the words of the HTML.
+2. **Languages.** Before layout, Latin runs isolated inside right-to-left text (``LRI ... PDI``,
+   see ``i18n.isolate_latin_runs``) are wrapped in ``<span lang="en">``, and Arabic-script runs
+   in left-to-right text in ``<span lang="fa">``: each becomes its own text box, whose element
+   gets its own ``/Lang``. The document's ``/Lang`` stays the edition's.
+3. **Artifacts.** Text in page margin boxes (running footer, page counter) is drawn as a
+   ``/Artifact`` of type ``/Pagination`` instead of orphaned ``/NonStruct`` elements.
+4. **Ligatures for copy and search.** A glyph standing for several Arabic-script characters (the
+   lam-alef) gets its characters in reverse order in the font's ``/ToUnicode``: extractors
+   reverse right-to-left runs character by character, which puts them back in typed order.
+
+Hooked WeasyPrint 70 internals (``check_internals`` names the one that changed, and
+``pyproject.toml`` pins ``weasyprint>=70,<71``):
+
+- ``weasyprint.pdf.stream.Stream.marked(box, tag)``: opens marked content for each text box;
+- ``weasyprint.pdf.add_tags(pdf, document, pdf_version, page_streams)``: builds the tag tree from
+  ``stream._tags`` (box -> MCID) and ``pdf.catalog['StructTreeRoot']['ParentTree']``;
+- ``weasyprint.pdf.tags._build_box_tree(box, parent, ...)``: walks boxes, margin boxes included;
+- ``weasyprint.pdf.build_fonts_dictionary(pdf, fonts, ...)``: writes each font's ``to_unicode``;
+- ``weasyprint.HTML.etree_element`` / ``wrapper_element``: the parsed document before layout.
+
+The patches are installed once per process and do nothing outside :func:`text_layer`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from iombrochure.errors import RenderError
+
+LRI, PDI = "\u2066", "\u2069"
+#: Directional controls the pipeline adds around runs: layout aids, not words to announce.
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+#: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
+ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
+ISOLATED_RUN_RE = re.compile(f"{LRI}[^{PDI}]*{PDI}")
+#: A line that ends with one of these broke inside a word, not at a space.
+NO_SPACE_AFTER = "-\u2010\u2011\u2013\u2014/\u200b"
+#: Elements whose text is not laid out as the page's text.
+NOT_TEXT = {"head", "style", "script", "title", "template"}
+
+#: The internals this module relies on, as (module, attribute path) pairs.
+WEASYPRINT_INTERNALS = (
+    ("weasyprint.pdf.stream", "Stream.marked"),
+    ("weasyprint.pdf", "add_tags"),
+    ("weasyprint.pdf", "build_fonts_dictionary"),
+    ("weasyprint.pdf.tags", "_build_box_tree"),
+    ("weasyprint.formatting_structure.boxes", "MarginBox"),
+    ("weasyprint.formatting_structure.boxes", "LineBox"),
+    ("weasyprint.formatting_structure.boxes", "TextBox"),
+)
+
+
+@dataclass
+class _Render:
+    """What the hooks need to know about the document being written."""
+
+    lang: str
+    artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer"
+    space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
+
+
+_current: ContextVar[_Render | None] = ContextVar("iombrochure_text_layer", default=None)
+_originals: dict[str, Any] = {}
+
+
+def check_internals() -> None:
+    """Fail loudly, naming it, when a WeasyPrint internal this module hooks has changed."""
+    import importlib
+    import inspect
+
+    import weasyprint
+
+    for module_name, path in WEASYPRINT_INTERNALS:
+        target: Any = importlib.import_module(module_name)
+        for part in path.split("."):
+            if not hasattr(target, part):
+                raise RenderError(
+                    f"WeasyPrint {weasyprint.__version__} has no {module_name}.{path}, which the "
+                    "PDF text layer hooks (pipeline/textlayer.py)",
+                    hint="install the WeasyPrint version pyproject.toml pins, or update the hook",
+                )
+            target = getattr(target, part)
+    expected = {
+        "Stream.marked": ["self", "box", "tag"],
+        "add_tags": ["pdf", "document", "pdf_version", "page_streams"],
+    }
+    from weasyprint import pdf as weasy_pdf
+    from weasyprint.pdf import stream
+
+    for name, function in (
+        ("Stream.marked", _originals.get("marked", stream.Stream.marked)),
+        ("add_tags", _originals.get("add_tags", weasy_pdf.add_tags)),
+    ):
+        parameters = list(inspect.signature(inspect.unwrap(function)).parameters)
+        if parameters != expected[name]:
+            raise RenderError(
+                f"WeasyPrint {weasyprint.__version__} changed {name}{tuple(parameters)}, which the "
+                "PDF text layer hooks (pipeline/textlayer.py)",
+                hint="install the WeasyPrint version pyproject.toml pins, or update the hook",
+            )
+
+
+def logical_text(text: str) -> str:
+    """Text as typed: the bidi controls the pipeline added are removed, ZWNJ kept."""
+    return text.translate(BIDI_CONTROLS)
+
+
+# ---- Before layout: language runs become elements of their own ------------------------------
+
+
+def mark_language_runs(html: Any) -> None:
+    """Wrap Latin runs in right-to-left text (and Persian runs in left-to-right text) in spans
+    carrying their own ``lang``, in a parsed ``weasyprint.HTML`` before it is rendered."""
+    import cssselect2
+
+    root = html.etree_element
+    _mark_element(root, (root.get("lang") or "").lower())
+    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+    html.etree_element = html.wrapper_element.etree_element
+
+
+def _mark_element(element: Any, lang: str) -> None:
+    if not isinstance(element.tag, str) or element.tag in NOT_TEXT:
+        return
+    lang = (element.get("lang") or lang).lower()
+    direction_rtl = lang.split("-")[0] in ("fa", "ar", "ps", "ur", "prs")
+    element.text = _split_into(element, -1, element.text, direction_rtl, lang)
+    for index in range(len(element) - 1, -1, -1):
+        child = element[index]
+        _mark_element(child, lang)
+        child.tail = _split_into(element, index, child.tail, direction_rtl, lang)
+
+
+def _split_into(parent: Any, index: int, text: str | None, rtl: bool, lang: str) -> str | None:
+    """Cut language runs out of ``text`` (the text before child ``index + 1`` of ``parent``)
+    into ``<span lang>`` elements inserted there; returns the text left before the first."""
+    from xml.etree.ElementTree import Element
+
+    if not text:
+        return text
+    if rtl:
+        runs = [m for m in ISOLATED_RUN_RE.finditer(text) if re.search("[A-Za-z\u00c0-\u024f]", m[0])]
+        run_lang = "en"
+    else:
+        runs = list(ARABIC_RUN_RE.finditer(text)) if lang.split("-")[0] == "en" else []
+        run_lang = "fa"
+    if not runs:
+        return text
+    head = text[: runs[0].start()]
+    spans = []
+    for number, run in enumerate(runs):
+        span = Element("span", {"lang": run_lang})
+        span.text = run[0]
+        end = runs[number + 1].start() if number + 1 < len(runs) else len(text)
+        span.tail = text[run.end() : end]
+        spans.append(span)
+    for offset, span in enumerate(spans):
+        parent.insert(index + 1 + offset, span)
+    return head
+
+
+# ---- While writing: the hooks -----------------------------------------------------------------
+
+
+@contextmanager
+def text_layer(document: Any, *, enabled: bool = True) -> Iterator[None]:
+    """Apply the text layer to ``document.write_pdf`` calls made inside this block."""
+    if not enabled:
+        yield
+        return
+    install()
+    render = _Render(lang=(document.metadata.lang or "").split("-")[0].lower())
+    for page in document.pages:
+        _survey_page(page._page_box, render)
+    token = _current.set(render)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def install() -> None:
+    """Patch WeasyPrint's hooks once per process; they do nothing outside :func:`text_layer`."""
+    if _originals:
+        return
+    check_internals()
+    from weasyprint import pdf as weasy_pdf
+    from weasyprint.pdf import stream, tags
+
+    _originals.update(
+        marked=stream.Stream.marked,
+        add_tags=weasy_pdf.add_tags,
+        build_fonts_dictionary=weasy_pdf.build_fonts_dictionary,
+        build_box_tree=tags._build_box_tree,
+    )
+    stream.Stream.marked = _marked
+    weasy_pdf.add_tags = _add_tags
+    weasy_pdf.build_fonts_dictionary = _build_fonts_dictionary
+    tags._build_box_tree = _build_box_tree
+
+
+def _survey_page(page_box: Any, render: _Render) -> None:
+    """Find the page's margin-box boxes (artifacts) and the text boxes that end a line.
+
+    WeasyPrint drops the space a line breaks at, and a block's last word touches the next
+    block's first in the tag tree: both get a space, so that words stay apart when read."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in page_box.children:
+        if isinstance(child, boxes.MarginBox):
+            kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
+            for box in _descendants(child):
+                render.artifacts[box] = kind
+
+    def walk(box: Any) -> None:
+        children = getattr(box, "children", ())
+        lines = [child for child in children if isinstance(child, boxes.LineBox)]
+        for line in lines:  # a line ends at a space, or at the edge of its block: a word ends
+            texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
+            if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
+                render.space_after.add(texts[-1])
+            for before, after in zip(texts, texts[1:], strict=False):
+                if _visible_gap(before, after) and not (
+                    before.text.endswith(" ") or after.text.startswith(" ")
+                ):
+                    render.space_after.add(before)
+        for child in children:
+            if not isinstance(child, boxes.LineBox):
+                walk(child)
+            else:
+                for inline in _descendants(child):
+                    if getattr(inline, "children", None) and not isinstance(inline, boxes.TextBox):
+                        walk(inline)
+
+    walk(page_box)
+
+
+def _visible_gap(before: Any, after: Any) -> bool:
+    """Whether padding or a margin, not a space, parts two text boxes of a line (as «1990» and
+    «July» in a date): the reader sees two words, so the text layer has two."""
+    if before.style["direction"] == "rtl":
+        gap = before.position_x - (after.position_x + after.width)
+    else:
+        gap = after.position_x - (before.position_x + before.width)
+    return gap > 0.15 * before.style["font_size"]
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
+
+
+@contextmanager
+def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
+    """Stream.marked: margin-box text becomes a pagination artifact, not an orphan tag."""
+    render = _current.get()
+    if render is None or self._tags is None or box not in render.artifacts:
+        with _originals["marked"](self, box, tag):
+            yield
+        return
+    import pydyf
+
+    properties = pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{render.artifacts[box]}"})
+    pydyf.Stream.begin_marked_content(self, "Artifact", properties)
+    try:
+        yield
+    finally:
+        pydyf.Stream.end_marked_content(self)
+
+
+def _build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+    """tags._build_box_tree: margin boxes hold artifacts only, so they make no elements."""
+    from weasyprint.formatting_structure import boxes
+
+    if _current.get() is not None and isinstance(box, boxes.MarginBox):
+        return iter(())
+    return _originals["build_box_tree"](box, parent, *args)
+
+
+def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
+    """add_tags, then each structure element that owns text gets its ActualText and Lang."""
+    render = _current.get()
+    marked = [dict(stream._tags or {}) for stream in page_streams]
+    _originals["add_tags"](pdf, document, pdf_version, page_streams)
+    if render is None:
+        return
+    _annotate_structure(pdf, render, marked)
+
+
+def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]) -> None:
+    import pydyf
+
+    root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = _resolve(pdf, root["ParentTree"])["Nums"]
+    for page_number, page_marked in enumerate(marked):
+        references = numbers[2 * page_number + 1]
+        by_element: dict[bytes, list[Any]] = {}
+        for box, kid in sorted(page_marked.items(), key=lambda item: item[1]["mcid"]):
+            by_element.setdefault(references[kid["mcid"]], []).append(box)
+        for reference, owned in by_element.items():
+            element = _resolve(pdf, reference)
+            texts = [box for box in owned if hasattr(box, "text")]
+            if not texts:
+                continue  # a figure: its Alt says what it shows
+            text = "".join(
+                logical_text(box.text) + (" " if box in render.space_after else "")
+                for box in texts
+            )
+            element["ActualText"] = pydyf.String(text)
+            lang = (texts[0].style["lang"] or "").lower()
+            if lang and lang.split("-")[0] != render.lang:
+                element["Lang"] = pydyf.String(lang)
+
+
+def _resolve(pdf: Any, reference: Any) -> Any:
+    if isinstance(reference, bytes):
+        return pdf.objects[int(reference.split()[0])]
+    return reference
+
+
+def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """build_fonts_dictionary with ligatures of right-to-left text mapped in reverse order."""
+    if _current.get() is None:
+        return _originals["build_fonts_dictionary"](pdf, fonts, *args, **kwargs)
+    saved = {key: font.to_unicode for key, font in fonts.items()}
+    try:
+        for font in fonts.values():
+            font.to_unicode = {
+                glyph: _extractor_order(text) for glyph, text in font.to_unicode.items()
+            }
+        return _originals["build_fonts_dictionary"](pdf, fonts, *args, **kwargs)
+    finally:
+        for key, font in fonts.items():
+            font.to_unicode = saved[key]
+
+
+def _extractor_order(text: str) -> str:
+    """A glyph's characters as extractors need them: reversed for a right-to-left ligature."""
+    if len(text) > 1 and all(_is_arabic_letter(char) for char in text):
+        return text[::-1]
+    return text
+
+
+def _is_arabic_letter(char: str) -> bool:
+    return unicodedata.bidirectional(char) == "AL" and unicodedata.category(char).startswith("L")
