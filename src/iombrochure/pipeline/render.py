@@ -289,10 +289,7 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            html = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher)
-            if self.text_layer:  # language runs as elements, before layout (textlayer.py)
-                textlayer.mark_language_runs(html)
-            document = html.render(
+            document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
                 font_config=self.font_config,
                 stylesheets=[
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)

@@ -10,10 +10,11 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    a ``/Link``) gets ``/ActualText``: the box's logical text as typed (ZWNJ and lam-alef
    included, bidi isolates removed, a space at the end of each line). A screen reader walks
    this tree, so it announces exactly the words of the HTML.
-2. **Languages.** Before layout, Latin runs isolated inside right-to-left text (``LRI ... PDI``,
-   see ``i18n.isolate_latin_runs``) are wrapped in ``<span lang="en">``, and Arabic-script runs
-   in left-to-right text in ``<span lang="fa">``: each becomes its own text box, whose element
-   gets its own ``/Lang``. The document's ``/Lang`` stays the edition's.
+2. **Languages.** Latin runs isolated inside right-to-left text (``LRI ... PDI``, see
+   ``i18n.isolate_latin_runs``), and Arabic-script runs inside left-to-right text, become child
+   ``/Span`` elements with their own ``/Lang`` and ``/ActualText``. The marked content stays
+   whole (one text box is drawn as one sequence, and splitting it would change the layout), and
+   belongs to the first child. The document's ``/Lang`` stays the edition's.
 3. **Artifacts.** Text in page margin boxes (running footer, page counter) is drawn as a
    ``/Artifact`` of type ``/Pagination`` instead of orphaned ``/NonStruct`` elements.
 4. **Ligatures for copy and search.** A glyph standing for several Arabic-script characters (the
@@ -54,10 +55,10 @@ ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 #: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
 ISOLATED_RUN_RE = re.compile(f"{LRI}[^{PDI}]*{PDI}")
+LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f]")
+RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
 #: A line that ends with one of these broke inside a word, not at a space.
 NO_SPACE_AFTER = "-\u2010\u2011\u2013\u2014/\u200b"
-#: Elements whose text is not laid out as the page's text.
-NOT_TEXT = {"head", "style", "script", "title", "template"}
 
 #: The internals this module relies on, as (module, attribute path) pairs.
 WEASYPRINT_INTERNALS = (
@@ -124,60 +125,6 @@ def check_internals() -> None:
 def logical_text(text: str) -> str:
     """Text as typed: the bidi controls the pipeline added are removed, ZWNJ kept."""
     return text.translate(BIDI_CONTROLS)
-
-
-# ---- Before layout: language runs become elements of their own ------------------------------
-
-
-def mark_language_runs(html: Any) -> None:
-    """Wrap Latin runs in right-to-left text (and Persian runs in left-to-right text) in spans
-    carrying their own ``lang``, in a parsed ``weasyprint.HTML`` before it is rendered."""
-    import cssselect2
-
-    root = html.etree_element
-    _mark_element(root, (root.get("lang") or "").lower())
-    html.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
-    html.etree_element = html.wrapper_element.etree_element
-
-
-def _mark_element(element: Any, lang: str) -> None:
-    if not isinstance(element.tag, str) or element.tag in NOT_TEXT:
-        return
-    lang = (element.get("lang") or lang).lower()
-    direction_rtl = lang.split("-")[0] in ("fa", "ar", "ps", "ur", "prs")
-    element.text = _split_into(element, -1, element.text, direction_rtl, lang)
-    for index in range(len(element) - 1, -1, -1):
-        child = element[index]
-        _mark_element(child, lang)
-        child.tail = _split_into(element, index, child.tail, direction_rtl, lang)
-
-
-def _split_into(parent: Any, index: int, text: str | None, rtl: bool, lang: str) -> str | None:
-    """Cut language runs out of ``text`` (the text before child ``index + 1`` of ``parent``)
-    into ``<span lang>`` elements inserted there; returns the text left before the first."""
-    from xml.etree.ElementTree import Element
-
-    if not text:
-        return text
-    if rtl:
-        runs = [m for m in ISOLATED_RUN_RE.finditer(text) if re.search("[A-Za-z\u00c0-\u024f]", m[0])]
-        run_lang = "en"
-    else:
-        runs = list(ARABIC_RUN_RE.finditer(text)) if lang.split("-")[0] == "en" else []
-        run_lang = "fa"
-    if not runs:
-        return text
-    head = text[: runs[0].start()]
-    spans = []
-    for number, run in enumerate(runs):
-        span = Element("span", {"lang": run_lang})
-        span.text = run[0]
-        end = runs[number + 1].start() if number + 1 < len(runs) else len(text)
-        span.tail = text[run.end() : end]
-        spans.append(span)
-    for offset, span in enumerate(spans):
-        parent.insert(index + 1 + offset, span)
-    return head
 
 
 # ---- While writing: the hooks -----------------------------------------------------------------
@@ -310,28 +257,88 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
 
 
 def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]) -> None:
-    import pydyf
-
     root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
     numbers = _resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
         references = numbers[2 * page_number + 1]
-        by_element: dict[bytes, list[Any]] = {}
+        by_element: dict[bytes, list[tuple[int, Any]]] = {}
         for box, kid in sorted(page_marked.items(), key=lambda item: item[1]["mcid"]):
-            by_element.setdefault(references[kid["mcid"]], []).append(box)
+            if hasattr(box, "text"):  # a figure's Alt says what it shows
+                by_element.setdefault(references[kid["mcid"]], []).append((kid["mcid"], box))
         for reference, owned in by_element.items():
             element = _resolve(pdf, reference)
-            texts = [box for box in owned if hasattr(box, "text")]
-            if not texts:
-                continue  # a figure: its Alt says what it shows
             text = "".join(
-                logical_text(box.text) + (" " if box in render.space_after else "")
-                for box in texts
+                box.text + (" " if box in render.space_after else "") for _, box in owned
             )
-            element["ActualText"] = pydyf.String(text)
-            lang = (texts[0].style["lang"] or "").lower()
-            if lang and lang.split("-")[0] != render.lang:
-                element["Lang"] = pydyf.String(lang)
+            runs = language_runs(text, render.lang)
+            if len(runs) == 1 or element["S"] != "/Span" or len(owned) > 1:
+                element["ActualText"] = _pdf_string(logical_text(text))
+                if len({lang for _, lang in runs}) == 1 and runs[0][1] != render.lang:
+                    element["Lang"] = _pdf_string(runs[0][1])
+                continue
+            mcid = owned[0][0]
+            element["K"] = _split_by_language(pdf, element, reference, runs, mcid, render.lang)
+            references[mcid] = _resolve(pdf, element["K"][0]).reference
+
+
+def _split_by_language(
+    pdf: Any, element: Any, reference: bytes, runs: list[tuple[str, str]], mcid: int, lang: str
+) -> Any:
+    """Child spans of ``element``, one per language run; the first owns the marked content."""
+    import pydyf
+
+    children = pydyf.Array()
+    for number, (run_text, run_lang) in enumerate(runs):
+        child = pydyf.Dictionary(
+            {
+                "Type": "/StructElem",
+                "S": "/Span",
+                "P": reference,
+                "Pg": element["Pg"],
+                "ActualText": _pdf_string(logical_text(run_text)),
+            }
+        )
+        if number == 0:
+            child["K"] = pydyf.Array([mcid])
+        if run_lang != lang:
+            child["Lang"] = _pdf_string(run_lang)
+        pdf.add_object(child)
+        children.append(child.reference)
+    return children
+
+
+def language_runs(text: str, lang: str) -> list[tuple[str, str]]:
+    """``text`` cut into (text, language) runs: Latin runs isolated in right-to-left text are
+    English; Arabic-script runs in left-to-right text are Persian; the rest is ``lang``."""
+    if lang in RTL_LANGUAGES:
+        found = [m for m in ISOLATED_RUN_RE.finditer(text) if LATIN_LETTER_RE.search(m[0])]
+        other = "en"
+    else:
+        found = list(ARABIC_RUN_RE.finditer(text))
+        other = "fa"
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for match in found:
+        if match.start() > position:
+            runs.append((text[position : match.start()], lang))
+        runs.append((match[0], other))
+        position = match.end()
+    if position < len(text) or not runs:
+        runs.append((text[position:], lang))
+    # A run of only spaces and punctuation joins the run before it: nothing to pronounce.
+    merged: list[tuple[str, str]] = []
+    for run_text, run_lang in runs:
+        if merged and not any(char.isalnum() for char in run_text):
+            merged[-1] = (merged[-1][0] + run_text, merged[-1][1])
+        else:
+            merged.append((run_text, run_lang))
+    return merged
+
+
+def _pdf_string(text: str) -> Any:
+    import pydyf
+
+    return pydyf.String(text)
 
 
 def _resolve(pdf: Any, reference: Any) -> Any:
