@@ -155,3 +155,40 @@ def structure_text(path: Path) -> str:
 
     walk(root)
     return "".join(parts)
+
+
+def unreachable_elements(path: Path) -> list[str]:
+    """Structure elements of the file that a reader walking the tag tree from its root never
+    reaches (each named by its number and type)."""
+    from pypdf import PdfReader
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    reader = PdfReader(str(path))
+    every: dict[int, str] = {}
+    numbers = set(reader.xref_objStm) | {n for table in reader.xref.values() for n in table}
+    for number in sorted(numbers):
+        try:
+            obj = reader.get_object(IndirectObject(number, 0, reader))
+        except Exception:
+            continue
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/StructElem":
+            every[number] = str(obj.get("/S"))
+    reached: set[int] = set()
+
+    def walk(reference) -> None:
+        if not isinstance(reference, IndirectObject):
+            if isinstance(reference, list):
+                for item in reference:
+                    walk(item)
+            return
+        if reference.idnum in reached:
+            return
+        reached.add(reference.idnum)
+        node = reference.get_object()
+        if isinstance(node, DictionaryObject) and "/K" in node:
+            kids = node.raw_get("/K")
+            walk(kids if isinstance(kids, IndirectObject) else kids)
+
+    root = reader.trailer["/Root"].raw_get("/StructTreeRoot")
+    walk(root)
+    return [f"{number} {kind}" for number, kind in sorted(every.items()) if number not in reached]

@@ -46,7 +46,7 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 
-LRI, PDI = "\u2066", "\u2069"
+LRI, PDI, LRM = "\u2066", "\u2069", "\u200e"
 #: Directional controls the pipeline adds around runs: layout aids, not words to announce.
 BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -78,6 +78,7 @@ class _Render:
 
     lang: str
     artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer"
+    islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
 
 
@@ -180,6 +181,11 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             for box in _descendants(child):
                 render.artifacts[box] = kind
 
+    if render.lang in RTL_LANGUAGES:
+        for box in _descendants(page_box):
+            if isinstance(box, boxes.TextBox) and _is_island(box.text):
+                render.islands.add(box)
+
     def walk(box: Any) -> None:
         children = getattr(box, "children", ())
         lines = [child for child in children if isinstance(child, boxes.LineBox)]
@@ -203,6 +209,15 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     walk(page_box)
 
 
+def _is_island(text: str) -> bool:
+    """Whether a text box holds nothing but one isolated left-to-right run (a phone number,
+    an e-mail address, a URL set on their own in a right-to-left edition)."""
+    text = text.strip()
+    return (
+        text.startswith(LRI) and text.endswith(PDI) and LRI not in text[1:] and len(text) > 2
+    )
+
+
 def _visible_gap(before: Any, after: Any) -> bool:
     """Whether padding or a margin, not a space, parts two text boxes of a line (as «1990» and
     «July» in a date): the reader sees two words, so the text layer has two."""
@@ -221,16 +236,28 @@ def _descendants(box: Any) -> Iterator[Any]:
 
 @contextmanager
 def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
-    """Stream.marked: margin-box text becomes a pagination artifact, not an orphan tag."""
+    """Stream.marked: margin-box text becomes a pagination artifact, not an orphan tag, and a
+    left-to-right island gets its typed text, between LRMs, for copy and search."""
+    import pydyf
+
     render = _current.get()
-    if render is None or self._tags is None or box not in render.artifacts:
+    if render is not None and self._tags is not None and box in render.artifacts:
+        kind = render.artifacts[box]
+        properties = pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{kind}"})
+        pydyf.Stream.begin_marked_content(self, "Artifact", properties)
+    elif render is not None and self._tags is not None and box in render.islands:
+        # As Stream.marked does, with ActualText beside the MCID. The LRMs make PDFium read the
+        # line holding the island (and its Persian label) as left-to-right, so that it keeps
+        # the island in typed order; poppler keeps it so anyway. See docs/accessibility.md.
+        mcid = len(self._tags)
+        self._tags[box] = {"tag": tag, "mcid": mcid}
+        text = f"{LRM}{logical_text(box.text).strip()}{LRM}"
+        properties = pydyf.Dictionary({"MCID": mcid, "ActualText": pydyf.String(text)})
+        pydyf.Stream.begin_marked_content(self, tag, properties)
+    else:
         with _originals["marked"](self, box, tag):
             yield
         return
-    import pydyf
-
-    properties = pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{render.artifacts[box]}"})
-    pydyf.Stream.begin_marked_content(self, "Artifact", properties)
     try:
         yield
     finally:
