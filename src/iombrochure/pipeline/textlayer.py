@@ -46,7 +46,8 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 
-LRI, PDI, LRM = "\u2066", "\u2069", "\u200e"
+LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
+ZWNJ_UTF8 = ZWNJ.encode()
 #: Directional controls the pipeline adds around runs: layout aids, not words to announce.
 BIDI_CONTROLS = dict.fromkeys(
     map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -66,6 +67,9 @@ WEASYPRINT_INTERNALS = (
     ("weasyprint.pdf", "add_tags"),
     ("weasyprint.pdf", "build_fonts_dictionary"),
     ("weasyprint.pdf.tags", "_build_box_tree"),
+    ("weasyprint.draw.text", "draw_first_line"),
+    ("weasyprint.text.ffi", "pango.PANGO_GLYPH_EMPTY"),
+    ("weasyprint.pdf.stream", "Stream.add_font"),
     ("weasyprint.formatting_structure.boxes", "MarginBox"),
     ("weasyprint.formatting_structure.boxes", "LineBox"),
     ("weasyprint.formatting_structure.boxes", "TextBox"),
@@ -154,14 +158,17 @@ def install() -> None:
         return
     check_internals()
     from weasyprint import pdf as weasy_pdf
+    from weasyprint.draw import text as draw_text
     from weasyprint.pdf import stream, tags
 
     _originals.update(
+        draw_first_line=draw_text.draw_first_line,
         marked=stream.Stream.marked,
         add_tags=weasy_pdf.add_tags,
         build_fonts_dictionary=weasy_pdf.build_fonts_dictionary,
         build_box_tree=tags._build_box_tree,
     )
+    draw_text.draw_first_line = _draw_first_line
     stream.Stream.marked = _marked
     weasy_pdf.add_tags = _add_tags
     weasy_pdf.build_fonts_dictionary = _build_fonts_dictionary
@@ -262,6 +269,59 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
         yield
     finally:
         pydyf.Stream.end_marked_content(self)
+
+
+def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+    """draw_first_line, with each ZWNJ drawn as the font's own zero-width ZWNJ glyph.
+
+    Pango hands WeasyPrint an empty glyph for a ZWNJ, which leaves no character in the text
+    layer (بین‌المللی came back as بینالمللی). The font's ZWNJ glyph has no outline and no
+    advance, so the page does not change, and its character mapping says U+200C."""
+    if _current.get() is not None and ZWNJ in textbox.pango_layout.text:
+        _give_zwnj_glyphs(stream, textbox)
+    return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
+
+
+def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
+    from weasyprint.text.ffi import ffi, pango
+
+    # draw_first_line sets this first; set here, it leaves the line laid out as it is now.
+    pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+    first_line, _ = textbox.pango_layout.get_first_line()
+    utf8 = textbox.pango_layout.text.encode()
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        item, glyphs = glyph_item.item, glyph_item.glyphs
+        for index in range(glyphs.num_glyphs):
+            info = glyphs.glyphs[index]
+            start = item.offset + glyphs.log_clusters[index]
+            if info.glyph != pango.PANGO_GLYPH_EMPTY or utf8[start : start + 3] != ZWNJ_UTF8:
+                continue
+            glyph = _zwnj_glyph(stream, item.analysis.font)
+            if glyph is not None and info.geometry.width == 0:
+                info.glyph = glyph
+
+
+_zwnj_glyphs: dict[str, int | None] = {}
+
+
+def _zwnj_glyph(stream: Any, pango_font: Any) -> int | None:
+    """The glyph a font has for ZWNJ, if it has one with no advance."""
+    font, _ = stream.add_font(pango_font)
+    if font.hash not in _zwnj_glyphs:
+        import io
+
+        from fontTools.ttLib import TTFont
+
+        glyph = None
+        with TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True) as ttfont:
+            name = (ttfont.getBestCmap() or {}).get(ord(ZWNJ))
+            if name is not None and ttfont["hmtx"][name][0] == 0:
+                glyph = ttfont.getGlyphID(name)
+        _zwnj_glyphs[font.hash] = glyph
+    return _zwnj_glyphs[font.hash]
 
 
 def _build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
