@@ -18,7 +18,9 @@ from pathlib import Path
 
 ZWNJ = "\u200c"
 LAM_ALEF = "\u0644\u0627"
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 EDGE_PUNCTUATION = "\"'()[]{}«»،؛؟:;,.!?·|–—-/"
 #: Structure types read as part of the surrounding line; all others are blocks of their own.
 INLINE_TYPES = ("/Span", "/Link", "/Quote", "/Code", "/Reference", "/Note")

@@ -220,9 +220,7 @@ def _is_island(text: str) -> bool:
     """Whether a text box holds nothing but one isolated left-to-right run (a phone number,
     an e-mail address, a URL set on their own in a right-to-left edition)."""
     text = text.strip()
-    return (
-        text.startswith(LRI) and text.endswith(PDI) and LRI not in text[1:] and len(text) > 2
-    )
+    return text.startswith(LRI) and text.endswith(PDI) and LRI not in text[1:] and len(text) > 2
 
 
 def _visible_gap(before: Any, after: Any) -> bool:
