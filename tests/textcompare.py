@@ -194,3 +194,38 @@ def unreachable_elements(path: Path) -> list[str]:
     root = reader.trailer["/Root"].raw_get("/StructTreeRoot")
     walk(root)
     return [f"{number} {kind}" for number, kind in sorted(every.items()) if number not in reached]
+
+
+@dataclass
+class Element:
+    """A structure element as a reader meets it: its type, text and language (if it has them)."""
+
+    kind: str
+    text: str | None
+    lang: str | None
+
+
+def structure_elements(path: Path) -> list[Element]:
+    """Every structure element reachable from the root, depth first."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    found: list[Element] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not hasattr(node, "keys") or "/S" not in node and "/K" not in node:
+            return
+        if "/S" in node:
+            text, lang = node.get("/ActualText"), node.get("/Lang")
+            found.append(
+                Element(str(node["/S"]), None if text is None else str(text), lang and str(lang))
+            )
+        kids = node.get("/K")
+        kids = [] if kids is None else kids.get_object()
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if not isinstance(kid, int):
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found

@@ -81,6 +81,14 @@ def test_punctuation_between_runs_stays_with_the_run_before_it():
     assert runs == [("IOM، ", "en"), ("UNHCR", "en")]
 
 
+def test_a_latin_word_that_was_not_isolated_is_an_english_run_too():
+    # UI strings from the catalogs («درباره IOM») reach the page without isolates.
+    assert readable(textlayer.language_runs("درباره IOM", "fa")) == [
+        ("درباره ", "fa"),
+        ("IOM", "en"),
+    ]
+
+
 def test_persian_runs_in_english_text_are_persian_runs():
     runs = textlayer.language_runs("IOM, known as سازمان بین‌المللی مهاجرت in Iran", "en")
     assert ("سازمان بین‌المللی مهاجرت", "fa") in [(run.strip(), lang) for run, lang in runs]

@@ -10,8 +10,8 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    a ``/Link``) gets ``/ActualText``: the box's logical text as typed (ZWNJ and lam-alef
    included, bidi isolates removed, a space at the end of each line). A screen reader walks
    this tree, so it announces exactly the words of the HTML.
-2. **Languages.** Latin runs isolated inside right-to-left text (``LRI ... PDI``, see
-   ``i18n.isolate_latin_runs``), and Arabic-script runs inside left-to-right text, become child
+2. **Languages.** Latin runs inside right-to-left text (the runs ``i18n.isolate_latin_runs``
+   isolates, accented names included), and Arabic-script runs inside left-to-right text, become child
    ``/Span`` elements with their own ``/Lang`` and ``/ActualText``. The marked content stays
    whole (one text box is drawn as one sequence, and splitting it would change the layout), and
    belongs to the first child. The document's ``/Lang`` stays the edition's.
@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
+from iombrochure.pipeline.i18n import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
@@ -55,8 +56,7 @@ BIDI_CONTROLS = dict.fromkeys(
 ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 #: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
-ISOLATED_RUN_RE = re.compile(f"{LRI}[^{PDI}]*{PDI}")
-LATIN_LETTER_RE = re.compile("[A-Za-z\u00c0-\u024f]")
+LATIN_LETTER_RE = re.compile(f"[{LATIN_LETTERS}]")
 RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
 #: A line that ends with one of these broke inside a word, not at a space.
 NO_SPACE_AFTER = "-\u2010\u2011\u2013\u2014/\u200b"
@@ -393,10 +393,11 @@ def _split_by_language(
 
 
 def language_runs(text: str, lang: str) -> list[tuple[str, str]]:
-    """``text`` cut into (text, language) runs: Latin runs isolated in right-to-left text are
-    English; Arabic-script runs in left-to-right text are Persian; the rest is ``lang``."""
+    """``text`` cut into (text, language) runs: Latin runs in right-to-left text (accented names
+    included, see ``i18n.LATIN_RUN_RE``) are English, Arabic-script runs in left-to-right text
+    are Persian, the rest is ``lang``. Joined, the runs give back ``text`` unchanged."""
     if lang in RTL_LANGUAGES:
-        found = [m for m in ISOLATED_RUN_RE.finditer(text) if LATIN_LETTER_RE.search(m[0])]
+        found = [m for m in LATIN_RUN_RE.finditer(text) if LATIN_LETTER_RE.search(m[0])]
         other = "en"
     else:
         found = list(ARABIC_RUN_RE.finditer(text))
@@ -410,10 +411,13 @@ def language_runs(text: str, lang: str) -> list[tuple[str, str]]:
         position = match.end()
     if position < len(text) or not runs:
         runs.append((text[position:], lang))
-    # A run of only spaces and punctuation joins the run before it: nothing to pronounce.
+    # A run of only spaces, isolates and punctuation has nothing to pronounce: it joins the
+    # run before it (or, at the start, the one after it).
     merged: list[tuple[str, str]] = []
     for run_text, run_lang in runs:
-        if merged and not any(char.isalnum() for char in run_text):
+        if merged and not any(char.isalnum() for char in merged[-1][0]):
+            merged[-1] = (merged[-1][0] + run_text, run_lang)
+        elif merged and not any(char.isalnum() for char in run_text):
             merged[-1] = (merged[-1][0] + run_text, merged[-1][1])
         else:
             merged.append((run_text, run_lang))
