@@ -111,6 +111,13 @@ def test_ligatures_of_arabic_letters_are_mapped_in_reverse_for_extractors():
     assert textlayer._extractor_order("ی") == "ی"
 
 
+def test_the_zwnj_glyph_is_the_fonts_own_zero_width_one():
+    vazirmatn = (REPO / "fonts" / "vazirmatn" / "Vazirmatn-Regular.ttf").read_bytes()
+    source_sans = (REPO / "fonts" / "source-sans-3" / "SourceSans3-Regular.ttf").read_bytes()
+    assert isinstance(textlayer._find_zwnj_glyph(vazirmatn, 0), int)
+    assert textlayer._find_zwnj_glyph(source_sans, 0) is None  # no ZWNJ glyph: left as it is
+
+
 def test_an_island_is_a_text_box_holding_one_isolated_run():
     assert textlayer._is_island("\u2066(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷\u2069")
     assert textlayer._is_island(" \u2066iomtehran@iom.int\u2069 ")

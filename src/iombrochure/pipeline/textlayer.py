@@ -302,24 +302,33 @@ def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
                 info.glyph = glyph
 
 
-_zwnj_glyphs: dict[str, int | None] = {}
+#: The ZWNJ glyph of each font file seen in this process (by its content's digest).
+_zwnj_glyphs: dict[bytes, int | None] = {}
 
 
 def _zwnj_glyph(stream: Any, pango_font: Any) -> int | None:
     """The glyph a font has for ZWNJ, if it has one with no advance."""
     font, _ = stream.add_font(pango_font)
-    if font.hash not in _zwnj_glyphs:
-        import io
+    if not hasattr(font, "iombrochure_zwnj_glyph"):
+        import hashlib
 
-        from fontTools.ttLib import TTFont
+        digest = hashlib.sha1(font.file_content, usedforsecurity=False).digest()
+        if digest not in _zwnj_glyphs:
+            _zwnj_glyphs[digest] = _find_zwnj_glyph(font.file_content, font.index)
+        font.iombrochure_zwnj_glyph = _zwnj_glyphs[digest]
+    return font.iombrochure_zwnj_glyph
 
-        glyph = None
-        with TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True) as ttfont:
-            name = (ttfont.getBestCmap() or {}).get(ord(ZWNJ))
-            if name is not None and ttfont["hmtx"][name][0] == 0:
-                glyph = ttfont.getGlyphID(name)
-        _zwnj_glyphs[font.hash] = glyph
-    return _zwnj_glyphs[font.hash]
+
+def _find_zwnj_glyph(font_file: bytes, index: int) -> int | None:
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    with TTFont(io.BytesIO(font_file), fontNumber=index, lazy=True) as ttfont:
+        name = (ttfont.getBestCmap() or {}).get(ord(ZWNJ))
+        if name is None or ttfont["hmtx"][name][0] != 0:
+            return None
+        return ttfont.getGlyphID(name)
 
 
 def _build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
