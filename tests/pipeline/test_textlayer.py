@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, copy_project, run_cli
 from iombrochure.errors import RenderError
 from iombrochure.pipeline import textlayer
 from textcompare import (
@@ -22,6 +22,7 @@ from textcompare import (
     pdftotext,
     persian,
     score,
+    structure_elements,
     structure_text,
     with_lam_alef,
     with_zwnj,
@@ -241,3 +242,42 @@ def test_pages_are_pixel_identical_with_and_without_the_text_layer(built_project
     assert len(with_hook) == len(without_hook) == 2
     for number, (page_with, page_without) in enumerate(zip(with_hook, without_hook, strict=True)):
         assert page_with == page_without, f"page {number + 1} differs"
+
+
+# -- accented Latin names inside Persian, in a PDF --------------------------------------------
+
+NAMES = ("Renée Lefèvre", "Médecins Sans Frontières", "Müller & Co.", "Türkiye Göç İdaresi")
+#: How each name reads back: a final full stop is sentence punctuation, outside the isolate.
+WHOLE = [name.rstrip(".") for name in NAMES]
+
+
+@pytest.fixture(scope="module")
+def names_edition(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Persian fact sheet, its lede naming partners with accented Latin names."""
+    root = copy_project(REPO, tmp_path_factory.mktemp("names") / "project")
+    lede = root / "content" / "fa" / "factsheet.yaml"
+    partners = "، ".join(NAMES[:-1]) + " و " + NAMES[-1]
+    lede.write_text(
+        lede.read_text(encoding="utf-8").replace("قاچاق\n  انسان.", f"قاچاق انسان با {partners}."),
+        encoding="utf-8",
+    )
+    args = ("--doc", "factsheet", "--lang", "fa", "--variant", "screen", "--no-preview")
+    result = run_cli("build", "--project", str(root), *args)
+    assert result.returncode == 0, result.stderr
+    return root / "dist" / "factsheet-fa.pdf"
+
+
+def test_accented_names_in_persian_are_whole_english_spans_in_the_tag_tree(names_edition: Path):
+    english = [
+        element.text.strip(" ،.")
+        for element in structure_elements(names_edition)
+        if element.lang == "en" and element.text
+    ]
+    for name in WHOLE:
+        assert name in english, (name, english)
+
+
+def test_accented_names_in_persian_copy_whole_from_pdftotext(names_edition: Path):
+    text = textlayer.logical_text(pdftotext(names_edition))
+    for name in WHOLE:
+        assert name in " ".join(text.split()), name
