@@ -155,6 +155,23 @@ def test_a_changed_signature_fails_loudly_and_names_it(monkeypatch: pytest.Monke
         textlayer.check_internals()
 
 
+def test_a_build_with_a_changed_internal_stops_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    from weasyprint.pdf import stream
+
+    from iombrochure.pipeline.render import Renderer
+
+    monkeypatch.setattr(textlayer, "_originals", {})  # as in a fresh process
+    monkeypatch.delattr(stream.Stream, "marked")
+    html = "<html lang='en'><body><p>Text</p></body></html>"
+    with pytest.raises(RenderError) as raised:
+        Renderer(tmp_path).render(html, base_url=tmp_path, label="note (en)")
+    assert raised.value.message.startswith("note (en): WeasyPrint 70")
+    assert "weasyprint.pdf.stream.Stream.marked" in raised.value.message
+    assert "pyproject.toml" in raised.value.hint
+
+
 # -- what the built editions give back ------------------------------------------------------
 
 

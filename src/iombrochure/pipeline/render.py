@@ -11,6 +11,9 @@ files inside the project and ``data:`` URIs, and stops the render on anything el
 Fixed boxes marked ``data-panel`` (the brochure's panels) are measured after layout: text that
 does not fit stops the render with the panel's name and the overflow in mm, never a clip. The
 walk over the layout uses ``Page._page_box``, WeasyPrint 70's box tree.
+
+While the PDF is written, pipeline/textlayer.py corrects its text layer and tag tree (what
+screen readers, copy and search get back; see docs/accessibility.md); pages do not change.
 """
 
 from __future__ import annotations
@@ -311,6 +314,8 @@ class Renderer:
                 ) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            if isinstance(exc, RenderError):  # the text layer's hook no longer fits WeasyPrint
+                raise RenderError(f"{label}: {exc.message}", hint=exc.hint) from exc
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
             logger.removeHandler(collector)

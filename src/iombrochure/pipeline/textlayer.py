@@ -355,6 +355,12 @@ def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]
     numbers = _resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
         references = numbers[2 * page_number + 1]
+        if len(references) != len(page_marked):  # add_tags no longer maps MCID n to entry n
+            raise RenderError(
+                f"the tag tree of page {page_number + 1} does not map its marked content one to "
+                "one, which the PDF text layer relies on (pipeline/textlayer.py)",
+                hint="install the WeasyPrint version pyproject.toml pins, or update the hook",
+            )
         by_element: dict[bytes, list[tuple[int, Any]]] = {}
         for box, kid in sorted(page_marked.items(), key=lambda item: item[1]["mcid"]):
             if hasattr(box, "text"):  # a figure's Alt says what it shows
