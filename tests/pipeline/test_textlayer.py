@@ -298,3 +298,22 @@ def test_accented_names_in_persian_copy_whole_from_pdftotext(names_edition: Path
     text = textlayer.logical_text(pdftotext(names_edition))
     for name in WHOLE:
         assert name in " ".join(text.split()), name
+
+
+def test_persian_words_in_an_english_edition_are_tagged_persian(tmp_path: Path):
+    root = copy_project(REPO, tmp_path / "project")
+    lede = root / "content" / "en" / "factsheet.yaml"
+    lede.write_text(
+        lede.read_text(encoding="utf-8").replace(
+            "Since {months.iran_start}, IOM",
+            "Since {months.iran_start}, IOM (سازمان بین‌المللی مهاجرت)",
+        ),
+        encoding="utf-8",
+    )
+    args = ("--doc", "factsheet", "--lang", "en", "--variant", "screen", "--no-preview")
+    result = run_cli("build", "--project", str(root), *args)
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "factsheet-en.pdf"
+    persian_spans = [e.text for e in structure_elements(pdf) if e.lang == "fa"]
+    assert any("سازمان بین‌المللی مهاجرت" in text for text in persian_spans), persian_spans
+    assert "IOM (سازمان بین‌المللی مهاجرت)" in " ".join(structure_text(pdf).split())
