@@ -10,8 +10,8 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    a ``/Link``) gets ``/ActualText``: the box's logical text as typed (ZWNJ and lam-alef
    included, bidi isolates removed, a space at the end of each line). A screen reader walks
    this tree, so it announces exactly the words of the HTML.
-2. **Languages.** Latin runs inside right-to-left text (the runs ``i18n.isolate_latin_runs``
-   isolates, accented names included), and Arabic-script runs inside left-to-right text, become child
+2. **Languages.** Latin runs inside right-to-left text (as ``i18n.LATIN_RUN_RE`` finds them,
+   accented names included), and Arabic-script runs inside left-to-right text, become child
    ``/Span`` elements with their own ``/Lang`` and ``/ActualText``. The marked content stays
    whole (one text box is drawn as one sequence, and splitting it would change the layout), and
    belongs to the first child. The document's ``/Lang`` stays the edition's.
@@ -20,6 +20,13 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
 4. **Ligatures for copy and search.** A glyph standing for several Arabic-script characters (the
    lam-alef) gets its characters in reverse order in the font's ``/ToUnicode``: extractors
    reverse right-to-left runs character by character, which puts them back in typed order.
+5. **ZWNJ for copy and search.** Pango gives a ZWNJ an empty glyph, which leaves no character;
+   it is drawn as the font's own ZWNJ glyph instead (no outline, no advance), mapped to U+200C.
+6. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
+   phone number, an e-mail address, a URL) gets marked-content ``/ActualText``: LRM, the run as
+   typed, LRM. PDFium then keeps it in typed order beside its Persian label.
+
+docs/accessibility.md has what each part gained, measured with poppler and PDFium.
 
 Hooked WeasyPrint 70 internals (``check_internals`` names the one that changed, and
 ``pyproject.toml`` pins ``weasyprint>=70,<71``):
@@ -29,7 +36,9 @@ Hooked WeasyPrint 70 internals (``check_internals`` names the one that changed, 
   ``stream._tags`` (box -> MCID) and ``pdf.catalog['StructTreeRoot']['ParentTree']``;
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, ...)``: walks boxes, margin boxes included;
 - ``weasyprint.pdf.build_fonts_dictionary(pdf, fonts, ...)``: writes each font's ``to_unicode``;
-- ``weasyprint.HTML.etree_element`` / ``wrapper_element``: the parsed document before layout.
+- ``weasyprint.draw.text.draw_first_line(stream, textbox, ...)``: draws the glyphs Pango shaped
+  (``PangoGlyphString``; an empty glyph is ``PANGO_GLYPH_EMPTY``), fonts from
+  ``Stream.add_font`` (``Font.file_content``, ``Font.index``).
 
 The patches are installed once per process and do nothing outside :func:`text_layer`.
 """
