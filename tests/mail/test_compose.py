@@ -106,7 +106,7 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         # run of letters as obfuscation (HTML_OBFUSCATE_05_10)
         lri, pdi = ("\u2066", "\u2069") if lang == "fa" else ("", "")
         assert f'<a href="mailto:iomtehran@iom.int">{lri}iomtehran@iom.int{pdi}</a>' in html
-        shown = f"{lri}(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷{pdi}" if lang == "fa" else "(98-21) 8804 3377"
+        shown = f"{lri}+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷{pdi}" if lang == "fa" else "+98 21 8804 3377"
         assert f'<a href="tel:+982188043377">{shown}</a>' in html
         assert "<a" not in text and "mailto:" not in text
 
