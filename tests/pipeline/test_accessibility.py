@@ -44,7 +44,7 @@ def test_running_footer_and_page_counter_are_pagination_artifacts(built_project:
 
 
 def test_the_hidden_key_figures_heading_is_in_the_tag_tree(built_project: Path):
-    for lang, heading in (("en", "Key figures"), ("fa", "ارقام کلیدی")):
+    for lang, heading in (("en", "Key figures"), ("fa", "در یک نگاه")):
         elements = structure_elements(built_project / "dist" / f"factsheet-{lang}.pdf")
         kinds = [element.kind for element in elements]
         texts = [element.text for element in elements]

@@ -276,8 +276,9 @@ class Localizer:
     def year(self, value: int) -> str:
         """A Gregorian year: '1951', or '۱۹۵۱ میلادی' in an edition with another calendar."""
         digits = self.digits(str(value))
-        # A no-break space: a year and its calendar mark are never split across lines.
-        return f"{digits}{NBSP}{self.gregorian_era}" if self.marks_gregorian else digits
+        # A plain space, not a no-break one: PDF readers (PDFium) drop a no-break space between
+        # digits and a word from the text layer, and «۲۰۰۰میلادی» is then one word.
+        return f"{digits} {self.gregorian_era}" if self.marks_gregorian else digits
 
     def month(self, value: str | dt.date) -> str:
         """A month and its year.
@@ -430,7 +431,7 @@ class Localizer:
             numeral, unit = self.data_value(ref), ""
         if not unit:
             return Markup(escape(numeral))
-        return Markup("{}{}").format(numeral, _figure_unit(f"{NBSP}{unit}"))
+        return Markup("{}{}").format(numeral, _figure_unit(f" {unit}"))
 
     # -- prose ----------------------------------------------------------------------------
 
