@@ -145,6 +145,28 @@ def rgb_to_cmyk(
     return tuple(round(v / 255, 4) for v in (cyan, magenta, yellow, black))  # type: ignore[return-value]
 
 
+@cache
+def _proof_transform(profile_path: Path) -> Any:
+    from PIL import ImageCms
+
+    return ImageCms.buildTransform(
+        str(profile_path),
+        ImageCms.createProfile("sRGB"),
+        "CMYK",
+        "RGB",
+        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+    )
+
+
+def soft_proof(page: Any, profile: Path) -> Any:
+    """A CMYK page image in screen colours, as the press will print it: through the press
+    profile, relative colorimetric without black point compensation, so that the paper shows
+    white and the ink as dark as it prints (K100 on coated paper is a deep grey, not #000)."""
+    from PIL import ImageCms
+
+    return ImageCms.applyTransform(page.convert("CMYK"), _proof_transform(profile))
+
+
 def color_profiles(press: PrintSettings) -> dict[str, Any]:
     """WeasyPrint's colour profiles for a print render: the press profile as ``device-cmyk``,
     which makes it the PDF's output intent."""
