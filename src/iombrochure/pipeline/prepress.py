@@ -42,6 +42,8 @@ BUNDLED_PRESS_CONDITION = "FOGRA39"
 CUSTOM_PRESS_CONDITION = "Custom"
 ICC_REGISTRY = "http://www.color.org"
 PRINT_PDF_VARIANT = "pdf/x-4"
+#: Registration colour: every ink at 100 %, for marks that must show on every plate.
+REGISTRATION = (1.0, 1.0, 1.0, 1.0)
 #: The print variant's pictures: JPEG, at a quality a press shows no artefacts at.
 PRINT_JPEG_QUALITY = 95
 
@@ -172,11 +174,21 @@ def color_profiles(press: PrintSettings) -> dict[str, Any]:
     which makes it the PDF's output intent."""
     from weasyprint.css import ColorProfile
 
-    with press.profile.open("rb") as stream:
-        profile = ColorProfile(
-            stream, press.profile.name, "relative-colorimetric", (["c"], ["m"], ["y"], ["k"])
-        )
-    return {"device-cmyk": profile}
+    class PressColorProfile(ColorProfile):
+        """Embeds the profile file as it is: WeasyPrint's own re-serialises it through
+        littlecms, which made the bundled profile 608 KB instead of 354 and changed its bytes."""
+
+        def __init__(self, data: bytes, src: str) -> None:
+            super().__init__(
+                io.BytesIO(data), src, "relative-colorimetric", (["c"], ["m"], ["y"], ["k"])
+            )
+            self.data = data
+
+        @property
+        def content(self) -> bytes:
+            return self.data
+
+    return {"device-cmyk": PressColorProfile(press.profile.read_bytes(), press.profile.name)}
 
 
 def image_stylesheet() -> str:
@@ -245,7 +257,12 @@ class PressFinisher:
                 match = _RGB_OPERATOR.match(operation)
                 if match:
                     rgb = tuple(float(match.group(key)) for key in ("r", "g", "b"))
-                    cmyk = rgb_to_cmyk(rgb, self.press.profile)  # type: ignore[arg-type]
+                    if match.group("op") == b"RG" and rgb == (0.0, 0.0, 0.0):
+                        # WeasyPrint strokes its crop marks and crosses in RGB black; printers
+                        # want marks in registration colour, on every plate.
+                        cmyk = REGISTRATION
+                    else:
+                        cmyk = rgb_to_cmyk(rgb, self.press.profile)  # type: ignore[arg-type]
                     name = "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
                     self.converted[name] = cmyk
                     if len(set(rgb)) > 1:
