@@ -47,6 +47,12 @@ REGISTRATION = (1.0, 1.0, 1.0, 1.0)
 #: The print variant's pictures: JPEG, at a quality a press shows no artefacts at.
 PRINT_JPEG_QUALITY = 95
 
+#: ICC rendering intents and littlecms's black point compensation flag, by number: the same
+#: in every Pillow version (Pillow's named enums are recent).
+PERCEPTUAL = 0
+RELATIVE_COLORIMETRIC = 1
+BLACK_POINT_COMPENSATION = 0x2000
+
 _XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 _RGB_OPERATOR = re.compile(rb"^(?P<r>[-+0-9.]+) (?P<g>[-+0-9.]+) (?P<b>[-+0-9.]+) (?P<op>rg|RG)$")
 
@@ -102,19 +108,28 @@ def _transforms(profile_path: Path, source_icc: bytes | None, intent: int) -> An
         if source_icc
         else ImageCms.createProfile("sRGB")
     )
-    flags = ImageCms.Flags.BLACKPOINTCOMPENSATION
     return ImageCms.buildTransform(
-        source, str(profile_path), "RGB", "CMYK", renderingIntent=intent, flags=flags
+        source,
+        str(profile_path),
+        "RGB",
+        "CMYK",
+        renderingIntent=intent,
+        flags=BLACK_POINT_COMPENSATION,
     )
 
 
 def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
     """A picture converted to a CMYK JPEG through the press profile (perceptual intent, as
     for photographs). Its embedded ICC profile is honoured, else it is taken as sRGB. Grey
-    and CMYK pictures are returned unchanged."""
-    from PIL import Image, ImageCms
+    and CMYK pictures, and drawings (SVG: their colours are converted with the page's), are
+    returned unchanged."""
+    from PIL import Image, ImageCms, UnidentifiedImageError
 
-    with Image.open(io.BytesIO(data)) as image:
+    try:
+        opened = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        return data
+    with opened as image:
         if image.mode in ("L", "1", "CMYK"):
             return data
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -124,7 +139,7 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
             )
         source_icc = image.info.get("icc_profile") or None
         rgb = image.convert("RGB")
-    transform = _transforms(profile, source_icc, int(ImageCms.Intent.PERCEPTUAL))
+    transform = _transforms(profile, source_icc, PERCEPTUAL)
     cmyk = ImageCms.applyTransform(rgb, transform)
     buffer = io.BytesIO()
     cmyk.save(buffer, "JPEG", quality=PRINT_JPEG_QUALITY, optimize=True)
@@ -141,7 +156,7 @@ def rgb_to_cmyk(
     red, green, blue = (min(1.0, max(0.0, value)) for value in rgb)
     if red == green == blue:
         return (0.0, 0.0, 0.0, round(1 - red, 4))
-    transform = _transforms(profile, None, int(ImageCms.Intent.RELATIVE_COLORIMETRIC))
+    transform = _transforms(profile, None, RELATIVE_COLORIMETRIC)
     pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (red, green, blue)))
     cyan, magenta, yellow, black = ImageCms.applyTransform(pixel, transform).getpixel((0, 0))
     return tuple(round(v / 255, 4) for v in (cyan, magenta, yellow, black))  # type: ignore[return-value]
@@ -156,7 +171,7 @@ def _proof_transform(profile_path: Path) -> Any:
         ImageCms.createProfile("sRGB"),
         "CMYK",
         "RGB",
-        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+        renderingIntent=RELATIVE_COLORIMETRIC,
     )
 
 
@@ -308,7 +323,10 @@ class PressFinisher:
             obj.stream = [xmp]
 
 
-def picture_for_print(data: bytes, profile: Path, *, name: str) -> str:
-    """A picture as a CMYK JPEG ``data:`` URI, for the print variant's HTML."""
+def picture_for_print(data: bytes, profile: Path, *, name: str, mime_type: str) -> str:
+    """A picture as a ``data:`` URI for the print variant's HTML: a CMYK JPEG, or the picture
+    as it is when it is grey or CMYK already."""
     converted = cmyk_picture(data, profile, name=name)
-    return "data:image/jpeg;base64," + base64.b64encode(converted).decode("ascii")
+    if converted is not data:
+        mime_type = "image/jpeg"
+    return f"data:{mime_type};base64," + base64.b64encode(converted).decode("ascii")

@@ -107,11 +107,13 @@ def picture_data_uri(project: Project, relative: str, *, variant: str = "screen"
         ) from None
     if not path.is_file():
         raise TemplateError(f"picture {relative!r} not found", path=path)
+    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if variant == "print":
         from iombrochure.pipeline.prepress import picture_for_print
 
-        return picture_for_print(path.read_bytes(), project.print.profile, name=relative)
-    mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return picture_for_print(
+            path.read_bytes(), project.print.profile, name=relative, mime_type=mime_type
+        )
     return f"data:{mime_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
