@@ -345,7 +345,9 @@ def test_a_missing_profile_is_one_clear_line(scratch_project: Path):
     )
     result = run_cli("check", "--project", str(scratch_project))
     assert result.returncode == 1
-    assert "iombrochure.toml: [print] profile profiles/press.icc does not exist" in result.stdout
+    assert "iombrochure.toml: error: [print] profile profiles/press.icc does not exist" in (
+        result.stdout
+    )
 
 
 def test_a_custom_profile_is_named_custom_unless_told(tmp_path: Path):
