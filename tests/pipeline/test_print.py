@@ -394,6 +394,20 @@ def test_a_link_in_the_print_variant_stops_the_build(scratch_project: Path):
     assert not (scratch_project / "dist" / "print").exists()
 
 
+def test_an_rgb_picture_in_the_print_variant_stops_the_build(scratch_project: Path):
+    sheet = scratch_project / "styles" / "brochure-print.css"
+    sheet.write_text(
+        sheet.read_text()
+        + '\n.panel-flap .panel-ground { background: url("../images/cover.jpg"); }\n'
+    )
+    result = run_cli("build", *PRINT_ONE, "--project", str(scratch_project))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "1 RGB picture(s) in the print PDF" in lines[0] and "picture_uri" in lines[0]
+    assert not (scratch_project / "dist" / "print").exists()
+
+
 # ---- veraPDF ----------------------------------------------------------------------------------
 
 

@@ -227,6 +227,7 @@ class PressFinisher:
 
     def __call__(self, document: Any, pdf: Any) -> None:
         self._refuse_annotations(pdf)
+        self._refuse_rgb_pictures(pdf)
         content = self._convert_rgb_operators(pdf)
         self._name_output_intent(pdf)
         self._fix_metadata(pdf, seed=content)
@@ -255,6 +256,23 @@ class PressFinisher:
                 f"{self.label}: {count} link(s) in the print PDF; PDF/X for the press takes none",
                 hint="in the template, write href only when `links` is true, "
                 'e.g. <a{% if links %} href="..."{% endif %}>',
+            )
+
+    def _refuse_rgb_pictures(self, pdf: Any) -> None:
+        """A picture that did not come through picture_uri (a CSS background, say) is still
+        RGB: PDF/X takes no DeviceRGB, and the press would convert it on its own."""
+        count = sum(
+            1
+            for obj in pdf.objects
+            if isinstance(getattr(obj, "extra", None), dict)
+            and obj.extra.get("Subtype") == "/Image"
+            and obj.extra.get("ColorSpace") == "/DeviceRGB"
+        )
+        if count:
+            raise PrepressError(
+                f"{self.label}: {count} RGB picture(s) in the print PDF; the press needs CMYK",
+                hint="place pictures with picture_uri('images/...') in the templates, which "
+                "converts them for print, not as CSS backgrounds",
             )
 
     def _convert_rgb_operators(self, pdf: Any) -> bytes:
