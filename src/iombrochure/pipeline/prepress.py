@@ -27,7 +27,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +118,12 @@ def _transforms(profile_path: Path, source_icc: bytes | None, intent: int) -> An
     )
 
 
+@lru_cache(maxsize=16)
 def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
     """A picture converted to a CMYK JPEG through the press profile (perceptual intent, as
     for photographs). Its embedded ICC profile is honoured, else it is taken as sRGB. Grey
     and CMYK pictures, and drawings (SVG: their colours are converted with the page's), are
-    returned unchanged."""
+    returned unchanged. Kept for the build: every language's edition shows the same cover."""
     from PIL import Image, ImageCms, UnidentifiedImageError
 
     try:
