@@ -133,6 +133,7 @@ def test_print_pages_have_trim_and_bleed_and_no_annotations(built_project: Path)
         for number, page in enumerate(pypdf.PdfReader(pdf).pages, start=1):
             where = f"{pdf.name} page {number}"
             assert "/Annots" not in page, where
+            assert "/ArtBox" not in page, where  # PDF/X: a TrimBox or an ArtBox, not both
             media, bleed, trim = (
                 [float(v) for v in page[key]] for key in ("/MediaBox", "/BleedBox", "/TrimBox")
             )
@@ -149,6 +150,10 @@ def test_print_pages_have_trim_and_bleed_and_no_annotations(built_project: Path)
             assert all(m >= 3 * PT_PER_MM for m in margins), (where, margins)
             assert media[0] <= bleed[0] and media[1] <= bleed[1], where
             assert bleed[2] <= media[2] and bleed[3] <= media[3], where
+            if "/CropBox" in page:
+                crop = [float(v) for v in page["/CropBox"]]
+                assert crop[0] <= trim[0] and crop[1] <= trim[1], where
+                assert trim[2] <= crop[2] and trim[3] <= crop[3], where
 
 
 def test_print_content_has_no_rgb_and_only_documented_colours(built_project: Path):
