@@ -13,7 +13,8 @@ the press's colours from the start:
   profile (hence an OutputIntent ``/GTS_PDFX``), and :class:`PressFinisher`, run just before
   the PDF is written, names the press condition in the OutputIntent, makes the XMP document id
   a function of the content (WeasyPrint draws a random one) so that the file is
-  byte-reproducible, still says PDF/UA-1 in the XMP, and refuses link annotations.
+  byte-reproducible, and still says PDF/UA-1 in the XMP. It stops the build, in one line, on
+  what the press cannot take: a link annotation, or a picture left in RGB.
 
 The profile is bundled (``iombrochure/profiles/``, with its licence and provenance) and can be
 replaced by the print shop's own in ``[print]`` of iombrochure.toml; see docs/print.md.
