@@ -220,6 +220,10 @@ def test_the_print_html_links_nothing_and_inlines_a_cmyk_cover(built_project: Pa
         with Image.open(io.BytesIO(base64.b64decode(encoded.group(1)))) as picture:
             assert picture.mode == "CMYK"
             assert picture.size == (1500, 1400)  # full resolution for the press
+            data = picture.tobytes()
+        # Total ink within the 330 % that coated offset takes (the profile's ink limit).
+        most_ink = max(map(sum, zip(*[iter(data)] * 4, strict=True)))
+        assert most_ink * 100 / 255 <= 330, lang
 
 
 # ---- Colour conversions ---------------------------------------------------------------------
