@@ -250,7 +250,13 @@ def test_a_transparent_picture_is_refused_for_print():
 def test_greys_become_black_ink_alone_and_colours_go_through_the_profile():
     assert rgb_to_cmyk((0.0, 0.0, 0.0), BUNDLED_PROFILE) == (0.0, 0.0, 0.0, 1.0)
     assert rgb_to_cmyk((1.0, 1.0, 1.0), BUNDLED_PROFILE) == (0.0, 0.0, 0.0, 0.0)
-    assert rgb_to_cmyk((0.5, 0.5, 0.5), BUNDLED_PROFILE) == (0.0, 0.0, 0.0, 0.5)
+    # Greys: black ink alone, at the tint that prints as light as the grey looks on screen
+    # (ink spreads on paper: #808080, halfway in RGB, needs about 64 % black, not 50 %).
+    greys = [rgb_to_cmyk((level / 255,) * 3, BUNDLED_PROFILE) for level in range(0, 256, 17)]
+    assert all(grey[:3] == (0.0, 0.0, 0.0) for grey in greys)
+    blacks = [grey[3] for grey in greys]
+    assert blacks == sorted(blacks, reverse=True) and len(set(blacks)) > 10
+    assert 0.58 <= rgb_to_cmyk((128 / 255,) * 3, BUNDLED_PROFILE)[3] <= 0.70
     cyan, magenta, yellow, black = rgb_to_cmyk((226 / 255, 117 / 255, 27 / 255), BUNDLED_PROFILE)
     assert cyan < 0.05 and 0.5 < magenta < 0.7 and yellow > 0.9  # the orange accent
 

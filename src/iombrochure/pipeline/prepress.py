@@ -151,17 +151,49 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
 def rgb_to_cmyk(
     rgb: tuple[float, float, float], profile: Path
 ) -> tuple[float, float, float, float]:
-    """One RGB colour (0-1) in the press's CMYK: a neutral grey as black ink alone (so that it
-    prints in one ink, sharp), any other through the profile (relative colorimetric)."""
+    """One RGB colour (0-1) in the press's CMYK: a neutral grey as black ink alone, at the
+    tint that prints as light as the grey looks on screen (one ink: sharp, no colour cast);
+    any other colour through the profile (relative colorimetric)."""
     from PIL import Image, ImageCms
 
     red, green, blue = (min(1.0, max(0.0, value)) for value in rgb)
     if red == green == blue:
-        return (0.0, 0.0, 0.0, round(1 - red, 4))
+        return (0.0, 0.0, 0.0, _black_for_grey(round(red * 255), profile))
     transform = _transforms(profile, None, RELATIVE_COLORIMETRIC)
     pixel = Image.new("RGB", (1, 1), tuple(round(v * 255) for v in (red, green, blue)))
     cyan, magenta, yellow, black = ImageCms.applyTransform(pixel, transform).getpixel((0, 0))
     return tuple(round(v / 255, 4) for v in (cyan, magenta, yellow, black))  # type: ignore[return-value]
+
+
+@cache
+def _black_for_grey(level: int, profile: Path) -> float:
+    """The black ink tint (0-1, in whole percent) whose printed lightness (L*) is nearest that
+    of the sRGB grey ``level`` (0-255): white is no ink, black (darker than any ink on paper)
+    black ink at 100 %."""
+    from PIL import Image, ImageCms
+
+    to_lab = ImageCms.buildTransform(
+        ImageCms.createProfile("sRGB"), ImageCms.createProfile("LAB"), "RGB", "LAB"
+    )
+    grey = ImageCms.applyTransform(Image.new("RGB", (1, 1), (level,) * 3), to_lab)
+    target = grey.getpixel((0, 0))[0] * 100 / 255
+    ramp = _black_ramp(profile)
+    return min(range(101), key=lambda k: abs(ramp[k] - target)) / 100
+
+
+@cache
+def _black_ramp(profile: Path) -> tuple[float, ...]:
+    """L* of black ink alone at 0, 1, ... 100 %, as the press prints it."""
+    from PIL import Image, ImageCms
+
+    ramp = Image.new("CMYK", (101, 1))
+    for k in range(101):
+        ramp.putpixel((k, 0), (0, 0, 0, round(k * 2.55)))
+    to_lab = ImageCms.buildTransform(
+        str(profile), ImageCms.createProfile("LAB"), "CMYK", "LAB", RELATIVE_COLORIMETRIC
+    )
+    lab = ImageCms.applyTransform(ramp, to_lab)
+    return tuple(lab.getpixel((k, 0))[0] * 100 / 255 for k in range(101))
 
 
 @cache
