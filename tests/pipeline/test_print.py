@@ -23,7 +23,7 @@ from pypdf.generic import ContentStream
 from conftest import REPO, copy_project, run_cli
 from iombrochure.errors import ConfigError
 from iombrochure.pipeline.config import load_project
-from iombrochure.pipeline.jobs import ARCHIVE_PDF_VARIANTS
+from iombrochure.pipeline.jobs import ARCHIVE_PDF_VARIANTS, VARIANTS, plan_jobs
 from iombrochure.pipeline.prepress import (
     BUNDLED_PROFILE,
     REGISTRATION,
@@ -32,6 +32,7 @@ from iombrochure.pipeline.prepress import (
     profile_problem,
     rgb_to_cmyk,
 )
+from iombrochure.pipeline.state import Tracker
 from verapdf import assert_compliant
 
 DOCUMENTS = ("factsheet", "brochure")
@@ -376,6 +377,30 @@ def test_a_custom_profile_is_named_custom_unless_told(tmp_path: Path):
     project = load_project(root)
     assert project.print.press_condition == "Custom" and not project.print.bundled
     assert project.print.profile == (root / "profiles" / "press.icc").resolve()
+
+
+def test_a_changed_press_profile_rebuilds_the_print_edition_only(tmp_path: Path):
+    root = copy_project(REPO, tmp_path / "project")
+    (root / "profiles").mkdir()
+    profile = root / "profiles" / "press.icc"
+    profile.write_bytes(BUNDLED_PROFILE.read_bytes())
+    config = root / "iombrochure.toml"
+    config.write_text(
+        config.read_text().replace('press_condition = "FOGRA39"', 'profile = "profiles/press.icc"')
+    )
+    args = ("--doc", "factsheet", "--lang", "en", "--no-preview", "--project", str(root))
+    assert run_cli("build", *args).returncode == 0
+    # The shop's profile, updated: one byte of its copyright text differs.
+    data = profile.read_bytes()
+    profile.write_bytes(data.replace(b"Zlib licence", b"zlib licence", 1))
+    project = load_project(root)
+    tracker = Tracker(project, project.output_dir.resolve())
+    jobs = plan_jobs(
+        project, documents=["factsheet"], languages=["en"], variants=list(VARIANTS[:2])
+    )
+    reasons = {job.variant: tracker.check(job) for job in jobs}
+    assert reasons["screen"] is None
+    assert reasons["print"] is not None and "press.icc" in reasons["print"]
 
 
 # ---- What the press refuses, said in one line ------------------------------------------------
