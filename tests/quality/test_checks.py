@@ -118,7 +118,8 @@ def test_fix_turns_a_paragraph_typed_on_an_arabic_keyboard_into_persian(scratch_
 
     result = run_cli("check", "--fix", "--project", str(scratch_project))
     assert result.returncode == 0, result.stdout
-    assert result.stdout.splitlines()[0] == "fixed 1 value in content/fa/factsheet.yaml"
+    # (other files may be fixed too: the bundled content is not this test's subject)
+    assert "fixed 1 value in content/fa/factsheet.yaml" in result.stdout.splitlines()
     assert result.stdout.splitlines()[-1] == "0 errors, 0 warnings"
     after = lines_of(path)
     assert (

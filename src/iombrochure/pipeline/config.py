@@ -22,8 +22,8 @@ CONFIG_NAME = "iombrochure.toml"
 CALENDARS = ("gregorian", "solar-hijri")
 #: Digit systems; the names are also CSS counter styles, used for page numbers.
 DIGITS = ("decimal", "persian", "arabic-indic")
-#: Typography rules ``check`` applies to a language's content ("persian": see typography.py).
-TYPOGRAPHY = ("persian", "none")
+#: Typography rule sets ``check`` applies to a language's content (quality/typography/).
+TYPOGRAPHY = ("persian", "pashto", "none")
 
 
 @dataclass(frozen=True)

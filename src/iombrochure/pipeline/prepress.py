@@ -287,7 +287,7 @@ class PressFinisher:
         )
         if count:
             raise PrepressError(
-                f"{self.label}: {count} link(s) in the print PDF; PDF/X for the press takes none",
+                f"{count} link(s) in the print PDF; PDF/X for the press takes none",
                 hint="in the template, write href only when `links` is true, "
                 'e.g. <a{% if links %} href="..."{% endif %}>',
             )
@@ -304,7 +304,7 @@ class PressFinisher:
         )
         if count:
             raise PrepressError(
-                f"{self.label}: {count} RGB picture(s) in the print PDF; the press needs CMYK",
+                f"{count} RGB picture(s) in the print PDF; the press needs CMYK",
                 hint="place pictures with picture_uri('images/...') in the templates, which "
                 "converts them for print, not as CSS backgrounds",
             )
@@ -345,7 +345,7 @@ class PressFinisher:
 
         intents = pdf.catalog.get("OutputIntents")
         if not intents:
-            raise PrepressError(f"{self.label}: WeasyPrint wrote no output intent")
+            raise PrepressError("WeasyPrint wrote no output intent")
         description = profile_description(self.press.profile)
         for intent in intents:
             intent["S"] = "/GTS_PDFX"

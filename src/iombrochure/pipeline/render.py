@@ -11,6 +11,9 @@ files inside the project and ``data:`` URIs, and stops the render on anything el
 Fixed boxes marked ``data-panel`` (the brochure's panels) are measured after layout: text that
 does not fit stops the render with the panel's name and the overflow in mm, never a clip. The
 walk over the layout uses ``Page._page_box``, WeasyPrint 70's box tree.
+
+While the PDF is written, pipeline/textlayer.py corrects its text layer and tag tree (what
+screen readers, copy and search get back; see docs/accessibility.md); pages do not change.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
+from iombrochure.pipeline import textlayer
 from iombrochure.pipeline.safety import DEFAULT_MAX_IMAGE_PIXELS, inspect_image
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
@@ -252,8 +256,12 @@ class Renderer:
         *,
         fonts_dir: Path | None = None,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+        text_layer: bool = True,
     ) -> None:
         from weasyprint.text.fonts import FontConfiguration
+
+        #: Correct the PDF's text layer and tag tree (pipeline/textlayer.py); off only to compare.
+        self.text_layer = text_layer
 
         self.root = root.resolve()
         self.max_image_pixels = max_image_pixels
@@ -302,9 +310,8 @@ class Renderer:
             overflows = panel_overflows(document)
             buffer = io.BytesIO()
             if not overflows:
-                document.write_pdf(buffer, finisher=finisher, **(pdf_options or {}))
-        except prepress.PrepressError:
-            raise
+                with textlayer.text_layer(document, enabled=self.text_layer):
+                    document.write_pdf(buffer, finisher=finisher, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]
@@ -313,6 +320,10 @@ class Renderer:
                 ) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            # The text layer's hook no longer fits WeasyPrint, or the print PDF breaks a rule of
+            # the press (prepress.PrepressError).
+            if isinstance(exc, RenderError):
+                raise RenderError(f"{label}: {exc.message}", hint=exc.hint) from exc
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
             logger.removeHandler(collector)
