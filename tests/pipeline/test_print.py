@@ -5,7 +5,8 @@ print PDF of the session's built project: an output intent with a four-component
 profile, no DeviceRGB anywhere in a content stream, only CMYK or grey pictures, a trailer
 /ID, /Trapped /False, no annotations, page boxes with bleed. Every colour must be one of the
 documented print colours (styles/print-colours.css) or a single-ink grey. veraPDF validates
-every archive PDF in each PDF/A flavour offered, and PDF/UA-1 on every screen and print PDF.
+every archive PDF in each PDF/A flavour offered (PDF/UA-1 on the screen and print PDFs is
+tests/pipeline/test_accessibility.py's).
 """
 
 from __future__ import annotations
@@ -480,9 +481,3 @@ def test_the_other_pdf_a_flavours_pass_verapdf(archived: dict[str, Path], flavou
     files = sorted(archived[flavour].glob("*.pdf"))
     assert files
     assert_compliant(flavour.removeprefix("pdf/a-"), files)
-
-
-def test_screen_and_print_pdfs_pass_verapdf_pdf_ua1(built_project: Path):
-    dist = built_project / "dist"
-    screen = [dist / f"{doc}-{lang}.pdf" for doc in DOCUMENTS for lang in LANGUAGES]
-    assert_compliant("ua1", screen + print_pdfs(built_project))
