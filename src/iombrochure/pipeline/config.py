@@ -61,6 +61,17 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class PrintSettings:
+    """``[print]``: the press the print variant is made for. ``profile`` is its CMYK output
+    profile (default: the bundled FOGRA39 profile), ``press_condition`` the characterization it
+    stands for, named in the PDF's OutputIntent (a registered name such as FOGRA39, or Custom)."""
+
+    profile: Path
+    press_condition: str
+    bundled: bool = True
+
+
+@dataclass(frozen=True)
 class Project:
     """The validated project: paths, languages, documents and publication metadata."""
 
@@ -72,6 +83,7 @@ class Project:
     publication: Publication
     output_dir: Path
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    print: PrintSettings = field(default_factory=lambda: _bundled_print_settings())
 
     @property
     def content_dir(self) -> Path:
@@ -145,7 +157,16 @@ def _toml_error_line(message: str) -> int | None:
 class _ConfigReader:
     """Validates the raw TOML tables, collecting every problem before raising."""
 
-    TOP_LEVEL = ("project", "publication", "languages", "documents", "mail", "build", "check")
+    TOP_LEVEL = (
+        "project",
+        "publication",
+        "languages",
+        "documents",
+        "print",
+        "mail",
+        "build",
+        "check",
+    )
 
     def __init__(self, root: Path, config_path: Path, raw: dict[str, Any]) -> None:
         self.root = root
@@ -169,6 +190,7 @@ class _ConfigReader:
             self.problem(f"[project] source_language {source!r} is not one of [languages]")
         documents = self._documents(self._table("documents"))
         publication = self._publication(self._table("publication"))
+        print_settings = self._print(self.raw.get("print", {}))
         output_dir = project.get("output_dir", "dist")
         if not isinstance(output_dir, str):
             self.problem('[project] output_dir must be a folder name, e.g. "dist"')
@@ -189,6 +211,7 @@ class _ConfigReader:
             publication=publication,
             output_dir=(self.root / output_dir),
             raw=self.raw,
+            print=print_settings,
         )
 
     def _table(self, name: str) -> dict[str, Any]:
@@ -304,6 +327,34 @@ class _ConfigReader:
             self.problem("[documents] needs at least one document, e.g. [documents.factsheet]")
         return documents
 
+    def _print(self, table: Any) -> PrintSettings:
+        from iombrochure.pipeline.prepress import CUSTOM_PRESS_CONDITION, profile_problem
+
+        default = _bundled_print_settings()
+        if not isinstance(table, dict):
+            self.problem("[print] must be a table")
+            return default
+        known = ("profile", "press_condition")
+        for key in table:
+            if key not in known:
+                self.problem(f"[print] unknown key {key!r}{_did_you_mean(key, known)}")
+        condition = table.get("press_condition")
+        if condition is not None and (not isinstance(condition, str) or not condition.strip()):
+            self.problem('[print] press_condition must be a name, e.g. press_condition = "FOGRA39"')
+            condition = None
+        profile = table.get("profile")
+        if profile is None:
+            return PrintSettings(default.profile, condition or default.press_condition)
+        if not isinstance(profile, str) or not profile:
+            self.problem('[print] profile must be a path, e.g. profile = "profiles/press.icc"')
+            return default
+        path = (self.root / profile).resolve()
+        problem = profile_problem(path)
+        if problem:
+            self.problem(f"[print] profile {profile} {problem}")
+            return default
+        return PrintSettings(path, condition or CUSTOM_PRESS_CONDITION, bundled=False)
+
     def _publication(self, table: dict[str, Any]) -> Publication | None:
         publisher = table.get("publisher")
         if not isinstance(publisher, str) or not publisher:
@@ -325,6 +376,12 @@ class _ConfigReader:
             created_date=created if not isinstance(created, dt.datetime) else created.date(),
             website=website if isinstance(website, str) else "",
         )
+
+
+def _bundled_print_settings() -> PrintSettings:
+    from iombrochure.pipeline.prepress import BUNDLED_PRESS_CONDITION, BUNDLED_PROFILE
+
+    return PrintSettings(BUNDLED_PROFILE, BUNDLED_PRESS_CONDITION, bundled=True)
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:

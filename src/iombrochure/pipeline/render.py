@@ -276,9 +276,13 @@ class Renderer:
         label: str,
         pdf_options: dict[str, Any] | None = None,
         stylesheets: list[str] | None = None,
+        press: Any = None,
     ) -> RenderedPdf:
-        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)")."""
+        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)").
+        ``press`` (a config.PrintSettings) makes a print-shop PDF/X file: see prepress.py."""
         from weasyprint import CSS, HTML
+
+        from iombrochure.pipeline import prepress
 
         refused: list[FetchRefused] = []
         fetcher = make_url_fetcher(self.root, refused, max_image_pixels=self.max_image_pixels)
@@ -288,11 +292,13 @@ class Renderer:
         # A fresh image cache for every document: WeasyPrint keeps a picture as first optimized,
         # so a shared cache made a PDF's bytes depend on which edition was rendered before it.
         image_cache: dict[str, Any] = {}
+        finisher = prepress.PressFinisher(press, label) if press is not None else None
         collector = _WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
             document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
+                color_profiles=prepress.color_profiles(press) if press is not None else None,
                 font_config=self.font_config,
                 stylesheets=[
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
@@ -305,7 +311,7 @@ class Renderer:
             buffer = io.BytesIO()
             if not overflows:
                 with textlayer.text_layer(document, enabled=self.text_layer):
-                    document.write_pdf(buffer, **(pdf_options or {}))
+                    document.write_pdf(buffer, finisher=finisher, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]
@@ -314,7 +320,9 @@ class Renderer:
                 ) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
-            if isinstance(exc, RenderError):  # the text layer's hook no longer fits WeasyPrint
+            # The text layer's hook no longer fits WeasyPrint, or the print PDF breaks a rule of
+            # the press (prepress.PrepressError).
+            if isinstance(exc, RenderError):
                 raise RenderError(f"{label}: {exc.message}", hint=exc.hint) from exc
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
@@ -328,6 +336,7 @@ class Renderer:
                 hint="shorten the text of that panel, or break a long word; text is never cut off",
             )
         warnings = [f"{label}: {message}" for message in collector.messages]
+        warnings.extend(finisher.warnings() if finisher is not None else [])
         missing = uncovered_characters(html_text, self.fonts_dir)
         if missing:
             shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:8])
