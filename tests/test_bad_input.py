@@ -211,6 +211,20 @@ CASES = [
         'months.iran_start: must be a month written "YYYY-MM"',
     ),
     Case(
+        "data-phone-old-style",
+        replace(DATA, 'fax: "+98 21 8804 7504"', 'fax: "(98-21) 8804 7504"'),
+        DATA,
+        "fax:",
+        'phones.fax: must be a phone number in international form, e.g. "+98 21 8804 3377"',
+    ),
+    Case(
+        "data-phone-digit-too-many",
+        replace(DATA, 'tel_2: "+98 21 8806 0443"', 'tel_2: "+98 21 8806 04430"'),
+        DATA,
+        "tel_2:",
+        "phones.tel_2: must be a phone number in international form",
+    ),
+    Case(
         "config-misspelt-key",
         replace(CONFIG, 'calendar = "solar-hijri"', 'calender = "solar-hijri"'),
         CONFIG,
@@ -227,14 +241,14 @@ CASES = [
     # --- translation ------------------------------------------------------------------------
     Case(
         "field-not-translated",
-        replace(FA_IOM, "  office: دفتر IOM در تهران\n", ""),
+        replace(FA_IOM, "  office: دفتر تهران\n", ""),
         FA_IOM,
         "contact:",
         "untranslated: field 'contact.office' is missing",
     ),
     Case(
         "extra-field-in-translation",
-        replace(FA_SHEET, "title: IOM", "subtitle: برگه\ntitle: IOM"),
+        replace(FA_SHEET, "title: سازمان", "subtitle: برگه\ntitle: سازمان"),
         FA_SHEET,
         "subtitle:",
         "extra field 'subtitle'",
@@ -255,7 +269,7 @@ CASES = [
     ),
     Case(
         "catalog-untranslated",
-        replace(CATALOG, 'msgstr "تماس"', 'msgstr ""'),
+        replace(CATALOG, 'msgstr "تماس با ما"', 'msgstr ""'),
         CATALOG,
         'msgid "Contact"',
         "'Contact' is not translated",
@@ -428,7 +442,7 @@ CASES = [
     ),
     Case(
         "chinese-in-persian-edition",
-        replace(FA_IOM, "  office: دفتر IOM در تهران", "  office: دفتر IOM در تهران 德黑兰"),
+        replace(FA_IOM, "  office: دفتر تهران", "  office: دفتر تهران 德黑兰"),
         FA_IOM,
         "德黑兰",
         "the fa edition would print it with a system font",

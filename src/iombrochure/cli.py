@@ -315,22 +315,34 @@ def mail_compose(
     )
     for problem in result.problems:
         click.secho(f"{problem.format(relative_to=Path.cwd())}; skipped", fg="yellow", err=True)
+    for note in result.notes:
+        settings.info(note.format(relative_to=Path.cwd()))
+    for recipient, where in result.opted_out:
+        settings.info(
+            f"{_shown(recipients_path)}:{recipient.line}: {recipient.email} "
+            f"opted out ({where}); not composed"
+        )
     for reason in result.rebuilt:
         settings.info(f"rebuilt {reason}")
-    if result.removed:
-        settings.info(
-            f"removed {len(result.removed)} message(s) of an earlier compose whose recipient "
-            "is no longer in the list"
-        )
+    for path, address, why in result.removed:
+        settings.info(f"removed {path.name} of an earlier compose: {address} ({why})")
+    earlier = bool(result.changed("unchanged") or result.changed("changed") or result.removed)
+    for kind in ("new", "changed") if earlier else ():
+        for message in result.changed(kind):
+            settings.info(f"{kind}: {message.recipient.email} ({message.path.name})")
     limit_mb = result.max_message_bytes / 1024 / 1024
     for message in result.oversized:
         settings.warn(
             f"{_shown(message.path)} is {_size(message.size)}, over the {limit_mb:.3g} MB "
             "limit ([mail] max_message_mb); many servers refuse messages that large"
         )
+    counts = ", ".join(
+        f"{len(result.changed(kind))} {kind}" for kind in ("new", "changed", "unchanged")
+    )
     settings.info(
-        f"composed {len(result.messages)} message(s) in {_shown(result.out_dir)}, "
-        f"skipped {len(result.problems)}; attachments {_size(result.attachment_bytes)} in total"
+        f"composed {len(result.messages)} message(s) in {_shown(result.out_dir)} ({counts}), "
+        f"skipped {len(result.problems)}, opted out {len(result.opted_out)}, removed "
+        f"{len(result.removed)}; attachments {_size(result.attachment_bytes)} in total"
     )
     if result.problems:
         sys.exit(1)
@@ -362,6 +374,12 @@ def mail_compose(
     help="Send at most N messages per minute.",
 )
 @click.option("--retry-failed", is_flag=True, help="Try again messages the server refused.")
+@click.option(
+    "--test-to",
+    metavar="ADDRESS",
+    default=None,
+    help="Send one message of each language to ADDRESS, marked as a test, and nothing else.",
+)
 @click.pass_obj
 @reports_errors
 def mail_send(
@@ -374,13 +392,21 @@ def mail_send(
     really_send: bool,
     rate: float | None,
     retry_failed: bool,
+    test_to: str | None,
 ) -> None:
     """Send an outbox; messages the journal lists as sent are never sent again."""
+    import datetime as dt
     import os
 
-    from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
+    from iombrochure.mail.send import SendEvent, SendOptions, send_outbox, send_test
     from iombrochure.mail.settings import PASSWORD_VARIABLE, mail_settings
+    from iombrochure.mail.suppression import read_suppression_list
 
+    if test_to and (really_send or retry_failed):
+        raise click.UsageError(
+            "--test-to sends only the test messages: leave out --send and --retry-failed, "
+            "and send the campaign afterwards"
+        )
     config = mail_settings(settings.load_project())
     options = SendOptions(
         host=smtp_host,
@@ -394,7 +420,22 @@ def mail_send(
         attempts=config.attempts,
         backoff_seconds=config.backoff_seconds,
         timeout_seconds=config.timeout_seconds,
+        bcc=config.bcc.addr_spec if config.bcc else None,
+        suppressed=read_suppression_list(config.suppression_list),
     )
+    if test_to:
+        options.send = True
+        tested = send_test(outbox, options, test_to)
+        for message, reply in tested.sent:
+            settings.info(
+                f"test sent to {test_to}: the {message.lang or 'en'} message of {message.to} "
+                f"({message.path.name}): {reply}"
+            )
+        settings.info(
+            f"sent {len(tested.sent)} test message(s) to {test_to}; nothing was sent to partners "
+            "and the journal is unchanged"
+        )
+        return
 
     def show(event: SendEvent) -> None:
         message = event.message
@@ -419,7 +460,16 @@ def mail_send(
         )
         sys.exit(130)
     journal = _shown(result.journal) if result.journal else "sent.jsonl"
+    for message, where in result.opted_out:
+        settings.info(f"skipped {message.to}: opted out ({where})")
     if not really_send:
+        dates = [m.composed_at for m in result.would_send if m.composed_at is not None]
+        if dates:
+            now = dt.datetime.now().astimezone()
+            settings.info(
+                f"composed {_age(now - min(dates))} ago ({min(dates):%Y-%m-%d %H:%M}); "
+                "each message is dated when it is sent"
+            )
         server = f" via {smtp_host}:{options.effective_port}" if smtp_host else ""
         total = sum(message.size for message in result.would_send)
         settings.info(
@@ -442,6 +492,47 @@ def mail_send(
         )
     if not result.complete:
         sys.exit(1)
+
+
+def _age(delta: Any) -> str:
+    """'3 days', '5 hours', '12 minutes': how long ago messages were composed."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' * (count != 1)}"
+    return "less than a minute"
+
+
+@mail.command("unsubscribe")
+@project_options
+@click.argument("addresses", nargs=-1, required=True)
+@click.option("--note", default="", help="A comment kept beside the addresses (who asked, how).")
+@click.pass_obj
+@reports_errors
+def mail_unsubscribe(settings: Settings, addresses: tuple[str, ...], note: str) -> None:
+    """Add partners to the suppression list: they get no more messages."""
+    from iombrochure.errors import ConfigError
+    from iombrochure.mail.settings import mail_settings
+    from iombrochure.mail.suppression import add_to_suppression_list
+
+    project = settings.load_project()
+    config = mail_settings(project)
+    if config.suppression_list is None:
+        raise ConfigError(
+            "[mail] suppression_list is not set",
+            path=project.config_path,
+            hint='add e.g. suppression_list = "opted-out.txt" under [mail]',
+        )
+    added, already = add_to_suppression_list(config.suppression_list, list(addresses), note=note)
+    where = _shown(config.suppression_list)
+    for address in added:
+        settings.info(f"added {address} to {where}")
+    for address in already:
+        settings.info(f"{address} is already in {where}")
+    settings.info(
+        f"{len(added)} added, {len(already)} already listed; compose and send leave them out"
+    )
 
 
 def _size(count: int) -> str:

@@ -40,6 +40,7 @@ def diagnose(project_dir: Path | None = None) -> list[Finding]:
         findings.append(Finding("project", f"none here ({project.message})", ok=True))
     else:
         findings.append(_fonts(project))
+        findings.append(_press(project))
         findings.append(_outputs(project))
     missing = [finding for finding in findings if not finding.ok]
     findings.append(
@@ -153,6 +154,23 @@ def _fonts(project: Any) -> Finding:
         f"{family} ({count} file{'s' * (count != 1)})" for family, count in families.items()
     )
     return Finding("fonts", f"fonts/: {listed}")
+
+
+def _press(project: Any) -> Finding:
+    """The press the print variant is made for, and whether its previews can be soft-proofed."""
+    import shutil
+
+    from iombrochure.pipeline.prepress import describe_press
+
+    text = f"print variant for {describe_press(project.print)}"
+    if shutil.which("pdftoppm") is None:
+        return Finding(
+            "press",
+            f"{text}; no soft proof: print previews show uncorrected colours "
+            "(install it: apt-get install poppler-utils)",
+            ok=False,
+        )
+    return Finding("press", f"{text}; print previews soft-proofed through it")
 
 
 def _outputs(project: Any) -> Finding:

@@ -9,6 +9,7 @@ accepted is not delivered, exactly as a real server that crashed or timed out wo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import email
 import email.policy
 import os
@@ -97,6 +98,7 @@ def parse(data: bytes) -> EmailMessage:
 class Delivered:
     rcpt_tos: list[str]
     data: bytes
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def message(self) -> EmailMessage:

@@ -21,15 +21,21 @@ from iombrochure.errors import ConfigError, ContentError
 from iombrochure.mail.compose import compose_campaign, make_message_id
 from iombrochure.mail.settings import MailError
 from iombrochure.pipeline.config import load_project
-from iombrochure.pipeline.i18n import strip_bidi_controls
+from iombrochure.pipeline.i18n import isolate_latin_runs, strip_bidi_controls
 from iombrochure.quality.typography import check_persian_yaml_file
 
 PERSIAN_DIGITS = re.compile("[۰-۹]")
+PERSIAN_SUBJECT = "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
 
 
 @pytest.fixture
 def project(tmp_path: Path, built_project: Path) -> Path:
     return make_mail_project(tmp_path / "project", built_project)
+
+
+def words(text: str) -> str:
+    """Single spaces: Python's parser adds one between encoded words of a name (see set_address)."""
+    return " ".join(text.split())
 
 
 def compose(project: Path, rows=RECIPIENTS, **kwargs):
@@ -50,8 +56,13 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         assert message["Content-Language"] == lang
         assert message["To"].addresses[0].addr_spec == address
         assert message["To"].addresses[0].display_name == composed.recipient.name
-        assert str(message["From"]) == "IOM Tehran <iomtehran@iom.int>"
-        assert str(message["Reply-To"]) == "IOM Tehran <iomtehran@iom.int>"
+        office = "سازمان بین‌المللی مهاجرت، دفتر تهران" if lang == "fa" else "IOM Tehran"
+        for header in ("From", "Reply-To"):
+            (sender,) = message[header].addresses
+            assert sender.addr_spec == "iomtehran@iom.int"
+            assert words(sender.display_name) == office
+        assert message["List-Unsubscribe"] == "<mailto:iomtehran@iom.int?subject=unsubscribe>"
+        assert message["List-Unsubscribe-Post"] is None  # no https endpoint configured
         assert message["Message-ID"] == make_message_id("introduction", address, "iom.int")
         assert message["Date"].datetime is not None
         text = message.get_body(("plain",)).get_content()
@@ -61,14 +72,17 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         plain = strip_bidi_controls(text)
         if lang == "fa":
-            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert str(message["Subject"]) == PERSIAN_SUBJECT
             assert '<html lang="fa" dir="rtl">' in html
             assert '<div lang="fa" dir="rtl"' in html
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
-            assert attachment.get_param("name") == "factsheet-fa.pdf"  # ASCII fallback
+            assert attachment.get_param("name") == "برگه-اطلاعات-IOM-ایران.pdf"
+            assert "پیامی با عنوان «لغو اشتراک» بفرستید." in plain  # the opt-out line
             # data.yaml's facts in Persian digits and the Solar Hijri calendar
-            assert "۳۷۰٬۰۰۰ نفر" in plain and "از تیر ۱۳۶۹" in plain
-            assert "(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷" in plain
+            # A month-only fact keeps its Gregorian month, and Gregorian years are marked.
+            assert "۳۷۰٬۰۰۰ نفر" in plain and "از ژوئیهٔ ۱۹۹۰ میلادی" in plain
+            assert "تا سال ۲۰۰۰ میلادی به وطن" in plain
+            assert "+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷" in plain
             assert not re.search("[0-9]", re.sub(r"https?://\S+|\S+@\S+", "", plain))
         else:
             assert str(message["Subject"]) == (
@@ -77,6 +91,7 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert '<html lang="en" dir="ltr">' in html
             assert attachment.get_filename() == "IOM-Iran-fact-sheet.pdf"
             assert "Since July 1990" in plain and "370,000 Afghan nationals" in plain
+            assert 'write to iomtehran@iom.int with the subject "unsubscribe".' in plain
             assert not PERSIAN_DIGITS.search(plain)
         name, organization = composed.recipient.name, composed.recipient.organization
         if name:
@@ -86,6 +101,14 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
         if organization:
             assert organization in plain and organization in html
         assert '<a href="https://www.iom.int">' in html
+        # Contacts can be tapped: mailto: and tel: (Latin digits behind Persian-digit text)
+        # in Persian, the isolate is inside the link: SpamAssassin counts a tag that splits a
+        # run of letters as obfuscation (HTML_OBFUSCATE_05_10)
+        lri, pdi = ("\u2066", "\u2069") if lang == "fa" else ("", "")
+        assert f'<a href="mailto:iomtehran@iom.int">{lri}iomtehran@iom.int{pdi}</a>' in html
+        shown = f"{lri}+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷{pdi}" if lang == "fa" else "+98 21 8804 3377"
+        assert f'<a href="tel:+982188043377">{shown}</a>' in html
+        assert "<a" not in text and "mailto:" not in text
 
 
 def test_the_persian_message_as_raw_bytes_is_standard(project: Path):
@@ -95,6 +118,9 @@ def test_the_persian_message_as_raw_bytes_is_standard(project: Path):
     assert "To: =?utf-8?b?" in head and "<ali.rezaei@example.org>" in head
     assert "Subject: =?utf-8?b?" in head
     assert "filename*" in raw.decode("ascii")  # RFC 2231 for the Persian file name
+    # ... and RFC 2047 in Content-Type's name=, for programs that read only that one
+    assert 'Content-Type: application/pdf;\r\n name="=?utf-8?b?' in raw.decode("ascii")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
     assert raw.isascii()  # nothing 8-bit: any server can carry it
     assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends (policy SMTP)
 
@@ -189,7 +215,7 @@ def test_a_missing_column_or_a_non_utf8_file_is_one_line(project: Path):
     ("edit", "expected"),
     [
         (
-            ("{{ organization }}{% endif %} our", "{{ organisation }}{% endif %} our"),
+            ("{{ organization }},{% endif %} our", "{{ organisation }},{% endif %} our"),
             "introduction.yaml:15: en.body: 'organisation' is undefined",
         ),
         (("احترام،{% endif %}", "احترام،{% endfor %}"), "introduction.yaml:31: fa.body: template"),
@@ -242,7 +268,8 @@ def test_a_campaign_without_a_persian_message_skips_persian_rows(project: Path):
 def test_stale_pdfs_are_rebuilt_before_they_are_attached(project: Path):
     factsheet = project / "content" / "fa" / "factsheet.yaml"
     text = factsheet.read_text(encoding="utf-8")
-    factsheet.write_text(text.replace("IOM در جمهوری", "IOM در ایران و جمهوری"), encoding="utf-8")
+    assert "مهاجرت در جمهوری" in text
+    factsheet.write_text(text.replace("مهاجرت در جمهوری", "مهاجرت در ایران و جمهوری"), encoding="utf-8")
     before = {o["lang"]: o["sha256"] for o in _manifest(project)}
     result = compose(project)
     # The rule is simple on purpose: any newer source makes every attached PDF stale.
@@ -344,3 +371,185 @@ def test_mail_help_is_fast_and_does_not_load_the_renderer():
         [sys.executable, "-c", code], capture_output=True, text=True, env=cli_env()
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+LRI, PDI = "\u2066", "\u2069"
+#: Partners with accented and non-English Latin names: French, German, Turkish, Spanish.
+ACCENTED = [
+    ("renee@example.fr", "Renée Lefèvre", "Médecins Sans Frontières", "fa"),
+    ("juergen@example.de", "Jürgen Groß", "Diakonie Katastrophenhilfe", "fa"),
+    ("isik@example.com.tr", "Işık Yılmaz", "Türk Kızılay", "fa"),
+    ("francois@example.org", "François Côté", "Médecins du Monde", "en"),
+    ("nunez@example.es", "José Núñez", "", "fa"),
+]
+
+
+@pytest.mark.parametrize("name", [row[1] for row in ACCENTED] + [row[2] for row in ACCENTED[:3]])
+def test_isolation_keeps_an_accented_name_whole(name: str):
+    assert isolate_latin_runs(f"{name} گرامی،") == f"{LRI}{name}{PDI} گرامی،"
+
+
+def test_accented_names_and_organizations_read_whole_in_persian_messages(project: Path):
+    result = compose(project, ACCENTED)
+    assert not result.problems
+    for composed in result.messages:
+        message = parse(composed.path.read_bytes())
+        text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        html = message.get_body(("html",)).get_content()
+        _, name, organization, lang = next(r for r in ACCENTED if r[0] == composed.recipient.email)
+        assert message["To"].addresses[0].display_name == name
+        if lang == "en":
+            assert text.startswith(f"Dear {name},") and LRI not in text.split("\n")[0]
+            assert f"and your organization, {organization}, our new" in text
+            continue
+        # One isolated run per name, in the plain text and in the HTML alike
+        assert text.startswith(f"{LRI}{name}{PDI} گرامی،\n")
+        assert f"<p>{LRI}{name}{PDI} گرامی،</p>" in html
+        if organization:
+            assert f"و همکارانتان در {LRI}{organization}{PDI} می‌فرستیم" in text
+            assert f"و همکارانتان در {LRI}{organization}{PDI} می‌فرستیم" in html
+        # what a reader's mail program shows once the isolates are dropped: the name as written
+        assert strip_bidi_controls(text).startswith(f"{name} گرامی،")
+
+
+def test_arabic_letters_in_persian_names_are_written_persian_with_a_note(project: Path):
+    rows = [
+        ("hossein@example.ir", "حسين كريمي", "شركت ملي نفت", "fa"),
+        ("zahra@example.ir", "زهرا موسوی", "وزارت کشور", "fa"),
+        ("ali@example.org", "علي", "UNDP", "en"),  # an English message: left as written
+    ]
+    result = compose(project, rows)
+    first = parse(result.messages[0].path.read_bytes())
+    text = first.get_body(("plain",)).get_content()
+    assert first["To"].addresses[0].display_name == "حسین کریمی"
+    assert text.startswith("حسین کریمی گرامی،")
+    assert "همکارانتان در شرکت ملی نفت می‌فرستیم" in text
+    assert not re.search("[يكى]", text + first.get_body(("html",)).get_content())
+    (note,) = result.notes
+    assert note.line == 2
+    assert note.message == (
+        "Arabic letters ي/ك in name, organization of hossein@example.ir written as Persian ی/ک "
+        "in the Persian message"
+    )
+    english = parse(result.messages[2].path.read_bytes())
+    assert english.get_body(("plain",)).get_content().startswith("Dear علي,")
+
+
+def test_compose_says_exactly_what_changed_by_partner(project: Path):
+    write_recipients(project / "recipients.csv")
+    command = ("compose", "--recipients", "recipients.csv", "--campaign", "introduction")
+    first = run_mail(*command, cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert "(6 new, 0 changed, 0 unchanged)" in first.stdout
+    # A partner added at the top (every file renumbered), one dropped, one opted out.
+    newcomer = ("sara.bianchi@example.it", "Sara Bianchi", "WFP", "en")
+    write_recipients(project / "recipients.csv", [newcomer, *RECIPIENTS[:5]])
+    (project / "opted-out.txt").write_text(
+        "# asked on 2 December\njane.doe@EXAMPLE.org\n", encoding="utf-8"
+    )
+    second = run_mail(*command, cwd=project)
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout.splitlines()
+    assert (
+        "recipients.csv:4: jane.doe@example.org opted out (opted-out.txt:2); not composed" in lines
+    )
+    assert (
+        "removed 0002-jane.doe_at_example.org.eml of an earlier compose: jane.doe@example.org "
+        "(opted out)" in lines
+    )
+    assert (
+        "removed 0006-reza.karimi_at_example.org.eml of an earlier compose: "
+        "reza.karimi@example.org (no longer in the list)" in lines
+    )
+    assert "new: sara.bianchi@example.it (0001-sara.bianchi_at_example.it.eml)" in lines
+    assert not [line for line in lines if line.startswith("changed:")]
+    assert "(1 new, 0 changed, 4 unchanged), skipped 0, opted out 1, removed 2;" in lines[-1]
+    files = sorted(p.name for p in (project / "outbox" / "introduction").glob("*.eml"))
+    assert files == [
+        "0001-sara.bianchi_at_example.it.eml",
+        "0002-ali.rezaei_at_example.org.eml",
+        "0003-maryam.ahmadi_at_example.ir.eml",
+        "0004-kenji.sato_at_example.jp.eml",
+        "0005-info_at_example.net.eml",
+    ]
+    # Changing the campaign's text changes every message, and compose says so per partner.
+    path = project / "content" / "campaigns" / "introduction.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("With kind regards", "Best regards"))
+    third = run_mail(*command, cwd=project)
+    assert "(0 new, 3 changed, 2 unchanged)" in third.stdout  # the English messages only
+    assert "changed: sara.bianchi@example.it (0001-sara.bianchi_at_example.it.eml)" in third.stdout
+
+
+def test_list_unsubscribe_offers_one_click_when_an_https_page_is_configured(
+    tmp_path: Path, built_project: Path
+):
+    project = make_mail_project(
+        tmp_path / "project",
+        built_project,
+        unsubscribe="optout@iom.int",
+        unsubscribe_url="https://www.example.org/unsubscribe",
+    )
+    (composed, persian) = compose(project, RECIPIENTS[1::-1]).messages
+    message = parse(composed.path.read_bytes())
+    assert message["List-Unsubscribe"] == (
+        "<mailto:optout@iom.int?subject=unsubscribe>, "
+        "<https://www.example.org/unsubscribe?email=jane.doe@example.org>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content()
+    assert text.endswith(
+        'write to optout@iom.int with the subject "unsubscribe" or open '
+        "https://www.example.org/unsubscribe?email=jane.doe@example.org.\n"
+    )
+    assert '<a href="mailto:optout@iom.int?subject=unsubscribe">optout@iom.int</a>' in html
+    farsi = parse(persian.path.read_bytes()).get_body(("plain",)).get_content()
+    assert f"به نشانی {LRI}optout@iom.int{PDI} پیامی با عنوان «لغو اشتراک» بفرستید" in farsi
+
+
+def test_unsubscribe_adds_to_the_suppression_list_and_compose_skips_them(project: Path):
+    bad = run_mail("unsubscribe", "jane.doe@example.org", "not-an-address", cwd=project)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (
+        "error: not an e-mail address: 'not-an-address' is not an e-mail address (one @ "
+        "expected) (nothing was added)"
+    )
+    assert not (project / "opted-out.txt").exists()
+    good = run_mail("unsubscribe", "Jane.Doe@EXAMPLE.org", "info@example.net", cwd=project)
+    assert good.returncode == 0, good.stderr
+    again = run_mail("unsubscribe", "jane.doe@example.org", cwd=project)
+    assert "jane.doe@example.org is already in opted-out.txt" in again.stdout
+    lines = (project / "opted-out.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("#") and len(lines) == 4
+    assert lines[2].startswith("Jane.Doe@example.org  # ")
+    result = compose(project)
+    assert sorted(r.email for r, _ in result.opted_out) == [
+        "info@example.net",
+        "jane.doe@example.org",
+    ]
+    assert len(result.messages) == 4
+
+
+def test_a_broken_suppression_list_stops_compose_with_its_line(project: Path):
+    (project / "opted-out.txt").write_text("ok@example.org\nnot an address\n", encoding="utf-8")
+    write_recipients(project / "recipients.csv")
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction", cwd=project
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: opted-out.txt:2: not an e-mail address")
+    assert not (project / "outbox").exists()
+
+
+def test_mail_settings_mistakes_name_the_key(tmp_path: Path, built_project: Path):
+    project = make_mail_project(
+        tmp_path / "project", built_project, unsubscribe_url="http://example.org/x"
+    )
+    config = project / "iombrochure.toml"
+    config.write_text(config.read_text(encoding="utf-8") + 'de = "IOM Teheran"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        compose(project)
+    assert "[mail] unsubscribe_url must be an https:// address" in raised.value.message
+    assert "[mail.from_name] 'de' is not a language of this project (en, fa)" in (
+        raised.value.message
+    )

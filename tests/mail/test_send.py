@@ -6,11 +6,13 @@ killed; after the run (and a rerun where one is needed) every recipient has exac
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,20 @@ def journal_lines(outbox: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def without_date(data: bytes) -> bytes:
+    """A message's bytes without its Date line, which send sets to the moment of sending."""
+    data = data.replace(b"\r\n", b"\n")
+    head, _, body = data.partition(b"\n\n")
+    lines = [line for line in head.split(b"\n") if not line.startswith(b"Date: ")]
+    return b"\n".join(lines) + b"\n\n" + body
+
+
+def assert_dated_now(message, started: dt.datetime) -> None:
+    """The Date header is the moment the message was handed over, not when it was composed."""
+    date = message["Date"].datetime
+    assert started - dt.timedelta(seconds=2) <= date <= dt.datetime.now(dt.UTC), (date, started)
+
+
 def assert_exactly_once(recorder: Recorder, addresses=ADDRESSES) -> None:
     received = recorder.by_recipient()
     assert sorted(received) == sorted(addresses)
@@ -83,6 +99,7 @@ def assert_exactly_once(recorder: Recorder, addresses=ADDRESSES) -> None:
 def test_send_delivers_one_message_per_partner_in_their_language(
     project: Path, outbox: Path, recorder: Recorder
 ):
+    started = dt.datetime.now(dt.UTC)
     result = run_mail(
         "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
         "--send", cwd=project,
@@ -103,7 +120,9 @@ def test_send_delivers_one_message_per_partner_in_their_language(
         assert attachment.get_content_type() == "application/pdf"
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         if lang == "fa":
-            assert str(message["Subject"]) == "برگه اطلاعات جدید IOM در جمهوری اسلامی ایران"
+            assert str(message["Subject"]) == (
+                "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
+            )
             assert re.search(r'<div lang="fa" dir="rtl"', html)
             assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
         else:
@@ -112,9 +131,10 @@ def test_send_delivers_one_message_per_partner_in_their_language(
             )
             assert re.search(r'<div lang="en" dir="ltr"', html)
             assert attachment.get_filename() == "IOM-Iran-fact-sheet.pdf"
-        # What arrived is, byte for byte, the .eml that was composed and checked.
+        # What arrived is, byte for byte, the .eml that was composed and checked, dated now.
         composed = next(outbox.glob(f"*-{address.replace('@', '_at_')}.eml")).read_bytes()
-        assert delivered.data.replace(b"\r\n", b"\n") == composed.replace(b"\r\n", b"\n")
+        assert without_date(delivered.data) == without_date(composed)
+        assert_dated_now(message, started)
     journal = journal_lines(outbox)
     assert [entry["status"] for entry in journal] == ["sent"] * 6
     assert [entry["to"] for entry in journal] == [[address] for address in ADDRESSES]
@@ -141,10 +161,12 @@ def test_a_dry_run_says_what_would_go_and_does_not_connect(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 7
+    assert len(lines) == 8
     assert lines[0].startswith(
-        "[1/6] would send to ali.rezaei@example.org: برگه اطلاعات جدید IOM در جمهوری اسلامی ایران ("
+        "[1/6] would send to ali.rezaei@example.org: برگه اطلاعات جدید سازمان بین‌المللی مهاجرت"
     )
+    assert lines[-2].startswith("composed less than a minute ago (")
+    assert lines[-2].endswith("); each message is dated when it is sent")
     assert lines[1].startswith(
         "[2/6] would send to jane.doe@example.org: IOM in the Islamic Republic of Iran: our new"
     )
@@ -417,3 +439,179 @@ def test_a_journal_torn_by_a_kill_is_repaired_and_a_damaged_one_reported(tmp_pat
 
 def _eml(outbox: Path, address: str) -> bytes:
     return next(outbox.glob(f"*-{address.replace('@', '_at_')}.eml")).read_bytes()
+
+
+def test_a_message_composed_days_ago_is_dated_when_it_is_sent(project: Path, recorder: Recorder):
+    """Compose, look, send five days later: Date is the sending time, Message-ID unchanged."""
+    csv = write_recipients(project / "recipients.csv")
+    five_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=5, minutes=3)
+    composed = compose_campaign(load_project(project), csv, "introduction", now=five_days_ago)
+    outbox = composed.out_dir
+    assert parse(composed.messages[0].path.read_bytes())["Date"].datetime < five_days_ago + (
+        dt.timedelta(seconds=1)
+    )
+    dry = run_mail("send", str(outbox), cwd=project)
+    assert dry.returncode == 0, dry.stderr
+    assert "composed 5 days ago (" in dry.stdout
+
+    started = dt.datetime.now(dt.UTC)
+    result = send_outbox(outbox, options(recorder))
+    assert len(result.sent) == 6
+    assert_exactly_once(recorder)
+    ids = {m.recipient.email: m.message_id for m in composed.messages}
+    for address, (delivered,) in recorder.by_recipient().items():
+        assert_dated_now(delivered.message, started)
+        assert delivered.message["Message-ID"] == ids[address]
+    assert [line["message_id"] for line in journal_lines(outbox)] == list(ids.values())
+
+
+def test_an_opt_out_after_compose_is_honoured_when_sending(
+    project: Path, outbox: Path, recorder: Recorder
+):
+    added = run_mail(
+        "unsubscribe", "Kenji.Sato@EXAMPLE.jp", "--note", "asked by phone", cwd=project
+    )
+    assert added.returncode == 0, added.stderr
+    assert "added Kenji.Sato@example.jp to opted-out.txt" in added.stdout
+    result = run_mail(
+        "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
+        "--send", cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "skipped kenji.sato@example.jp: opted out (opted-out.txt:3)" in result.stdout
+    assert "sent 5, refused 0" in result.stdout
+    assert_exactly_once(recorder, [a for a in ADDRESSES if a != "kenji.sato@example.jp"])
+    assert "kenji.sato@example.jp" not in json.dumps(journal_lines(outbox))
+
+
+def test_a_test_send_goes_to_the_officer_only_and_is_not_journaled(
+    project: Path, outbox: Path, recorder: Recorder
+):
+    args = ["send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port)]
+    result = run_mail(*args, "--test-to", "officer@iom.int", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "sent 2 test message(s) to officer@iom.int" in result.stdout
+    assert [d.rcpt_tos for d in recorder.delivered] == [["officer@iom.int"]] * 2
+    tests = [d.message for d in recorder.delivered]
+    assert [m["Content-Language"] for m in tests] == ["fa", "en"]  # one of each language
+    partner_ids = {str(parse(p.read_bytes())["Message-ID"]) for p in outbox.glob("*.eml")}
+    for message in tests:
+        assert str(message["Subject"]).startswith("[TEST] ")
+        assert message["To"].addresses[0].addr_spec == "officer@iom.int"
+        assert "a test copy of the message for" in str(message["X-Iombrochure-Test"])
+        assert message["Message-ID"] not in partner_ids
+        assert message["List-Unsubscribe"]  # otherwise as the partner gets it
+        (attachment,) = message.iter_attachments()
+        assert attachment.get_content_type() == "application/pdf"
+    assert str(tests[0]["Subject"]).endswith("مهاجرت در جمهوری اسلامی ایران")
+    assert not (outbox / JOURNAL_NAME).exists()
+
+    both = run_mail(*args, "--test-to", "officer@iom.int", "--send", cwd=project)
+    assert both.returncode == 2 and "--test-to sends only the test messages" in both.stderr
+    recorder.delivered.clear()
+    real = run_mail(*args, "--send", cwd=project)
+    assert real.returncode == 0, real.stderr
+    assert_exactly_once(recorder)  # the test did not count as anybody's message
+
+
+def test_bcc_gets_an_archive_copy_in_the_envelope_only(
+    tmp_path: Path, built_project: Path, recorder: Recorder
+):
+    project = make_mail_project(tmp_path / "project", built_project, bcc="archive@iom.int")
+    csv = write_recipients(project / "recipients.csv", RECIPIENTS[:2])
+    outbox = compose_campaign(load_project(project), csv, "introduction").out_dir
+    result = run_mail(
+        "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
+        "--send", cwd=project,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [d.rcpt_tos for d in recorder.delivered] == [
+        [ADDRESSES[0], "archive@iom.int"],
+        [ADDRESSES[1], "archive@iom.int"],
+    ]
+    for delivered in recorder.delivered:
+        assert delivered.message["Bcc"] is None and b"archive@" not in delivered.data
+    assert [line["bcc"] for line in journal_lines(outbox)] == ["archive@iom.int"] * 2
+
+
+@plain_auth
+def test_a_login_that_times_out_is_not_tried_again(tmp_path: Path, built_project: Path):
+    project = make_mail_project(tmp_path / "project", built_project, timeout_seconds=1)
+    csv = write_recipients(project / "recipients.csv", RECIPIENTS[:2])
+    outbox = compose_campaign(load_project(project), csv, "introduction").out_dir
+    handler = Recorder()
+    auth = SlowAuthenticator("iomtehran", PASSWORD)
+    controller = start_server(
+        handler, authenticator=auth, auth_required=True, auth_require_tls=False
+    )
+    try:
+        result = run_mail(
+            "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(controller.port),
+            "--user", "iomtehran", "--send", cwd=project, IOMBROCHURE_SMTP_PASSWORD=PASSWORD,
+        )  # fmt: skip
+    finally:
+        auth.release.set()
+        controller.stop()
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "no answer from the server (timeout) while logging in as iomtehran" in line, line
+    assert "the password was tried once" in line and PASSWORD not in line
+    assert auth.attempts == 1  # [mail] attempts = 4 does not apply to the login
+    assert handler.delivered == [] and journal_lines(outbox) == []
+
+
+class SlowAuthenticator(Authenticator):
+    """Answers a login only after the client has given up waiting (or the test ends)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        super().__init__(user, password)
+        self.release = threading.Event()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        result = super().__call__(server, session, envelope, mechanism, auth_data)
+        self.release.wait(5)
+        return result
+
+
+def test_a_new_partner_list_end_to_end(project: Path, recorder: Recorder):
+    """A list the tool has never seen: mixed languages, accented and Persian names, Arabic
+    letters, an opted-out partner; composed one day, sent the next."""
+    rows = [
+        ("renee.lefevre@example.fr", "Renée Lefèvre", "Médecins Sans Frontières", "fa"),
+        ("m.hosseini@example.ir", "محمد حسيني", "بانك ملي", "fa-IR"),
+        ("isik@example.com.tr", "Işık Yılmaz", "Türk Kızılay", "EN"),
+        ("optout@example.org", "Someone Else", "Elsewhere", "en"),
+        ("sara@example.ir", "سارا کاظمی", "", "fa"),
+    ]
+    write_recipients(project / "recipients.csv", rows)
+    (project / "opted-out.txt").write_text("OptOut@example.org  # by reply\n", encoding="utf-8")
+    composed = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction", cwd=project
+    )
+    assert composed.returncode == 0, composed.stderr
+    assert "recipients.csv:3: Arabic letters ي/ك in name, organization" in composed.stdout
+    assert "recipients.csv:5: optout@example.org opted out (opted-out.txt:1)" in composed.stdout
+    outbox = project / "outbox" / "introduction"
+    started = dt.datetime.now(dt.UTC)
+    sent = run_mail(
+        "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
+        "--send", cwd=project,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    expected = [row[0] for row in rows if row[0] != "optout@example.org"]
+    assert_exactly_once(recorder, expected)
+    greetings = {}
+    for address, (delivered,) in recorder.by_recipient().items():
+        message = delivered.message
+        assert_dated_now(message, started)
+        assert message["List-Unsubscribe"] == "<mailto:iomtehran@iom.int?subject=unsubscribe>"
+        text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        greetings[address] = text.split("\n", 1)[0]
+        if message["Content-Language"] == "fa":
+            assert not re.search("[يكى]", text)
+    assert greetings == {
+        "renee.lefevre@example.fr": "\u2066Renée Lefèvre\u2069 گرامی،",
+        "m.hosseini@example.ir": "محمد حسینی گرامی،",
+        "isik@example.com.tr": "Dear Işık Yılmaz,",
+        "sara@example.ir": "سارا کاظمی گرامی،",
+    }

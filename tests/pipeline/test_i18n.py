@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from babel.support import NullTranslations
 
+from iombrochure.errors import ContentError
 from iombrochure.pipeline.config import Language
 from iombrochure.pipeline.i18n import (
     LRI,
@@ -14,6 +15,9 @@ from iombrochure.pipeline.i18n import (
     Localizer,
     css_string,
     isolate_latin_runs,
+    parse_phone,
+    strip_bidi_controls,
+    tel_uri,
     text_direction,
     to_digits,
 )
@@ -23,22 +27,24 @@ DATA = {
     "years": {"founded": 1951},
     "months": {"iran_start": "1990-07"},
     "dates": {"edition": dt.date(2026, 11, 28)},
-    "phones": {"tel_1": "(98-21) 8804 3377"},
+    "phones": {"tel_1": "+98 21 8804 3377"},
     "links": {"email": "iomtehran@iom.int"},
     "codes": {"postal_code": "19936"},
 }
 
 
-def localizer(code: str, calendar: str = "gregorian", digits: str = "decimal") -> Localizer:
+def localizer(
+    code: str, calendar: str = "gregorian", digits: str = "decimal", typography: str = "none"
+) -> Localizer:
     return Localizer(
-        language=Language(code=code, calendar=calendar, digits=digits),
+        language=Language(code=code, calendar=calendar, digits=digits, typography=typography),
         translations=NullTranslations(),
         data=DATA,
     )
 
 
 EN = localizer("en")
-FA = localizer("fa", "solar-hijri", "persian")
+FA = localizer("fa", "solar-hijri", "persian", "persian")
 
 
 def test_digits_are_transliterated_because_babel_keeps_latin_ones():
@@ -50,15 +56,55 @@ def test_digits_are_transliterated_because_babel_keeps_latin_ones():
 def test_numbers_use_locale_separators_and_digits():
     assert EN.number(370000) == "370,000"
     assert FA.number(370000) == "۳۷۰٬۰۰۰"
-    assert FA.year(1951) == "۱۹۵۱"  # years are never grouped
+    assert EN.year(1951) == "1951"  # years are never grouped
 
 
-def test_dates_follow_the_edition_calendar():
-    assert EN.month("1990-07") == "July 1990"
-    assert FA.month("1990-07") == "تیر ۱۳۶۹"  # 1 July 1990 is 10 Tir 1369
+def test_full_dates_follow_the_edition_calendar():
     assert EN.date(dt.date(2026, 11, 28)) == "28 November 2026"
     assert FA.date(dt.date(2026, 11, 28)) == "۷ آذر ۱۴۰۵"
+    # The month of a known day (the edition date) is that day's Hijri month.
+    assert FA.month(dt.date(2026, 11, 28)) == "آذر ۱۴۰۵"
     assert FA.month(dt.date(2026, 3, 21)) == "فروردین ۱۴۰۵"  # Nowruz starts the year
+    assert FA.month(dt.date(2026, 3, 20)) == "اسفند ۱۴۰۴"
+    assert EN.month(dt.date(2026, 11, 28)) == "November 2026"
+
+
+def test_gregorian_years_are_marked_in_an_edition_with_another_calendar():
+    assert FA.year(1951) == "۱۹۵۱ میلادی"
+    assert FA.text("در سال {years.founded}") == "در سال ۱۹۵۱ میلادی"
+    assert EN.text("in {years.founded}") == "in 1951"
+
+
+@pytest.mark.parametrize(
+    ("month", "english", "persian", "hijri_span"),
+    [
+        # 1 July 1990 is 10 Tir 1369 and 31 July is 9 Mordad: July is no single Hijri month.
+        ("1990-07", "July 1990", "ژوئیهٔ ۱۹۹۰ میلادی", "تیر–مرداد ۱۳۶۹"),
+        # March runs across Nowruz: two Hijri years.
+        ("1991-03", "March 1991", "مارس ۱۹۹۱ میلادی", "اسفند ۱۳۶۹–فروردین ۱۳۷۰"),
+        ("2000-12", "December 2000", "دسامبر ۲۰۰۰ میلادی", "آذر–دی ۱۳۷۹"),
+        ("2001-05", "May 2001", "مهٔ ۲۰۰۱ میلادی", "اردیبهشت–خرداد ۱۳۸۰"),
+    ],
+)
+def test_a_month_only_fact_is_never_shown_as_one_month_of_another_calendar(
+    month, english, persian, hijri_span
+):
+    assert EN.month(month) == english
+    assert FA.month(month) == persian
+    assert FA.solar_hijri_span(month) == hijri_span
+
+
+def test_a_full_date_in_the_timeline_keeps_the_gregorian_year_and_gives_the_hijri_date():
+    ref = FA.data_ref("dates.edition")
+    assert (ref, ref.year, ref.detail) == ("۷ آذر ۱۴۰۵", "۲۰۲۶", "۲۸ نوامبر (۷ آذر ۱۴۰۵)")
+    ref = EN.data_ref("dates.edition")
+    assert (ref.year, ref.detail) == ("2026", "28 November 2026")
+
+
+def test_a_year_only_fact_spans_two_hijri_years():
+    assert FA.solar_hijri_span(1995) == "۱۳۷۳–۱۳۷۴"  # 1 January is in Dey, 31 December too
+    ref = FA.data_ref("years.founded")
+    assert (ref, ref.year, ref.detail) == ("۱۹۵۱ میلادی", "۱۹۵۱", "میلادی")
 
 
 def test_direction_comes_from_babel():
@@ -100,18 +146,68 @@ def test_isolating_twice_changes_nothing():
 
 def test_placeholders_are_filled_after_isolation_so_values_are_not_wrapped_twice():
     text = FA.text("IOM در سال {years.founded} با {links.email}")
-    assert text == f"{LRI}IOM{PDI} در سال ۱۹۵۱ با {LRI}iomtehran@iom.int{PDI}"
+    assert text == f"{LRI}IOM{PDI} در سال ۱۹۵۱ میلادی با {LRI}iomtehran@iom.int{PDI}"
     assert EN.text("since {years.founded}") == "since 1951"
 
 
-def test_phone_numbers_keep_their_order_and_take_persian_digits():
-    assert FA.data_value("phones.tel_1") == f"{LRI}(۹۸-۲۱) ۸۸۰۴ ۳۳۷۷{PDI}"
-    assert EN.data_value("phones.tel_1") == "(98-21) 8804 3377"
+def test_phone_numbers_are_formatted_per_edition_and_kept_left_to_right():
+    assert FA.data_value("phones.tel_1") == f"{LRI}+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷{PDI}"
+    assert EN.data_value("phones.tel_1") == "+98 21 8804 3377"
+
+
+@pytest.mark.parametrize(
+    ("stored", "english", "persian"),
+    [
+        ("+98 21 8804 3377", "+98 21 8804 3377", "+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷"),
+        ("+982188047504", "+98 21 8804 7504", "+۹۸ ۲۱ ۸۸۰۴ ۷۵۰۴"),  # however it was typed
+        ("+98 912 345 6789", "+98 912 345 6789", "+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹"),  # a mobile
+        ("+41 22 717 9111", "+41 22 717 91 11", "+۴۱ ۲۲ ۷۱۷ ۹۱ ۱۱"),  # Geneva's own grouping
+    ],
+)
+def test_phone_grouping_comes_from_phonenumbers(stored, english, persian):
+    assert EN.phone(stored) == english
+    assert FA.phone(stored) == f"{LRI}{persian}{PDI}"
+
+
+def test_tel_links_keep_latin_digits():
+    assert tel_uri("+98 21 8804 3377") == "tel:+982188043377"
+
+
+@pytest.mark.parametrize("bad", ["(98-21) 8804 3377", "8804 3377", "+98 21 88", "call us"])
+def test_a_phone_not_in_international_form_is_a_content_error(bad):
+    with pytest.raises(ValueError):
+        parse_phone(bad)
+    with pytest.raises(ContentError, match="international form"):
+        FA.phone(bad)
+
+
+def test_headline_figures_are_written_in_words_in_persian():
+    data = {"figures": {"returned": 370000, "exact": 372500, "odd": 372512, "offices": 100}}
+    fa = Localizer(language=FA.language, translations=NullTranslations(), data=data)
+    unit = '<span class="figure-unit">'
+    assert fa.text("{figures.returned}", headline=True) == f"۳۷۰{unit} هزار</span>"
+    assert fa.text("{figures.exact}", headline=True) == f"۳۷۲٫۵{unit} هزار</span>"
+    assert fa.text("{figures.odd}", headline=True) == "۳۷۲٬۵۱۲"  # never rounded
+    assert fa.text("بیش از {figures.offices}", headline=True) == f"{unit}بیش از </span>۱۰۰"
+    assert fa.text("{figures.returned} نفر") == "۳۷۰٬۰۰۰ نفر"  # running text stays grouped
+    assert FA.text("{years.founded}", headline=True) == f"۱۹۵۱{unit} میلادی</span>"
+    en = Localizer(language=EN.language, translations=NullTranslations(), data=data)
+    assert en.text("{figures.returned}", headline=True) == "370,000"
+
+
+def test_fixed_phrases_are_kept_on_one_line_in_persian():
+    text = FA.text("همکاری با جمهوری اسلامی ایران، از جمله", for_print=True)
+    assert text == "همکاری با جمهوری\u00a0اسلامی\u00a0ایران، از\u00a0جمله"
+    assert strip_bidi_controls(text) == "همکاری با جمهوری اسلامی ایران، از جمله"
+    assert "\u00a0" in FA.markdown("جمهوری اسلامی ایران")
+    # E-mail is not laid out by us: its text keeps plain spaces.
+    assert FA.text("جمهوری اسلامی ایران") == "جمهوری اسلامی ایران"
+    assert EN.text("from July", for_print=True) == "from July"
 
 
 def test_timeline_reference_knows_year_and_month_detail():
     ref = FA.data_ref("months.iran_start")
-    assert (ref.year, ref.detail) == ("۱۹۹۰", "تیر ۱۳۶۹")
+    assert (ref.year, ref.detail) == ("۱۹۹۰", "ژوئیه (تیر–مرداد ۱۳۶۹)")
     ref = EN.data_ref("months.iran_start")
     assert (ref.year, ref.detail) == ("1990", "July")
     assert EN.data_ref("years.founded").detail == ""

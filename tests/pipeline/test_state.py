@@ -134,11 +134,11 @@ def test_persian_catalog_edit_rebuilds_the_persian_edition_only(project: Path):
     before = pdf_mtimes(project)
     path = project / "locales" / "fa" / "LC_MESSAGES" / "messages.po"
     text = path.read_text()
-    assert 'msgstr "تماس"' in text
-    path.write_text(text.replace('msgstr "تماس"', 'msgstr "تماس با ما"'))
+    assert 'msgstr "تماس با ما"' in text
+    path.write_text(text.replace('msgstr "تماس با ما"', 'msgstr "ارتباط با ما"'))
     build(project)
     assert rebuilt(before, project) == {"fa"}
-    assert "تماس با ما" in pdf_text(project / "dist" / "factsheet-fa.pdf")
+    assert "ارتباط با ما" in pdf_text(project / "dist" / "factsheet-fa.pdf")
     assert_manifest_complete(project)
 
 

@@ -118,7 +118,8 @@ def test_fix_turns_a_paragraph_typed_on_an_arabic_keyboard_into_persian(scratch_
 
     result = run_cli("check", "--fix", "--project", str(scratch_project))
     assert result.returncode == 0, result.stdout
-    assert result.stdout.splitlines()[0] == "fixed 1 value in content/fa/factsheet.yaml"
+    # (other files may be fixed too: the bundled content is not this test's subject)
+    assert "fixed 1 value in content/fa/factsheet.yaml" in result.stdout.splitlines()
     assert result.stdout.splitlines()[-1] == "0 errors, 0 warnings"
     after = lines_of(path)
     assert (
@@ -146,7 +147,7 @@ def test_fix_leaves_a_file_it_cannot_parse_untouched(scratch_project: Path):
 def test_fix_leaves_aliases_alone_rather_than_expanding_them(scratch_project: Path):
     path = scratch_project / "content" / "fa" / "factsheet.yaml"
     path.write_text(
-        path.read_text().replace("title: IOM", "title: &t IOM كتاب\nsubject2: *t\nx: IOM")
+        path.read_text().replace("title: سازمان", "title: &t IOM كتاب\nsubject2: *t\nx: IOM")
     )
     data = path.read_bytes()
     result = run_cli("check", "--fix", "--project", str(scratch_project))

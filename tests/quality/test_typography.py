@@ -1,4 +1,4 @@
-"""Tests for Persian typography checks and fixes, with real Persian examples for every rule."""
+"""Typography checks and fixes: real Persian (and Pashto) examples for every rule."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES as ALL_FIXTURES
+from conftest import copy_project, run_cli
 from iombrochure.errors import ContentError
 from iombrochure.quality.typography import (
+    RULE_SETS,
     RULE_SEVERITIES,
     TypographyFinding,
     check_persian_text,
     check_persian_yaml_file,
+    check_text,
     fix_persian_text,
     fix_persian_yaml_file,
+    fix_text,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "typography"
@@ -234,7 +239,6 @@ def test_latin_punctuation_message_names_the_mark() -> None:
     [
         f"همکاران: IOM, UNHCR, UNICEF در {URL}",
         "نشانی https://iom.int/a;b?c=1,2 را ببینید",
-        "نرخ ۳,۵ درصد و 1,200 نفر",
         "قالب {a,b} در متن",
     ],
 )
@@ -243,7 +247,7 @@ def test_punctuation_in_latin_fragments_numbers_urls_and_placeholders_is_left_al
 ) -> None:
     assert findings_of(text, "latin-punctuation") == []
     fixed = fix_persian_text(text)
-    for protected in ("IOM, UNHCR, UNICEF", URL, "https://iom.int/a;b?c=1,2", "۳,۵", "{a,b}"):
+    for protected in ("IOM, UNHCR, UNICEF", URL, "https://iom.int/a;b?c=1,2", "{a,b}"):
         if protected in text:
             assert protected in fixed
 
@@ -301,13 +305,13 @@ def test_quotes_that_are_not_around_persian_text_are_left_alone(text: str) -> No
         ("میدهد", f"می{ZWNJ}دهد"),
         ("نمیشود", f"نمی{ZWNJ}شود"),
         ("کتاب ها", f"کتاب{ZWNJ}ها"),
-        ("کشور های عضو", f"کشور{ZWNJ}های عضو"),
         ("آن ها رفتند", f"آن{ZWNJ}ها رفتند"),
         ("بزرگ ترین دفتر", f"بزرگ{ZWNJ}ترین دفتر"),
         ("بزرگ تر از تهران", f"بزرگ{ZWNJ}تر از تهران"),
         ("بین المللی", f"بین{ZWNJ}المللی"),
         ("روابط بینالملل", f"روابط بین{ZWNJ}الملل"),
         ("پیش بینی", f"پیش{ZWNJ}بینی"),
+        ("بزرگترین کشور", f"بزرگ{ZWNJ}ترین کشور"),
     ],
 )
 def test_missing_zwnj_is_found_and_fixed(text: str, fixed: str) -> None:
@@ -334,12 +338,30 @@ def test_missing_zwnj_is_found_and_fixed(text: str, fixed: str) -> None:
         "سالها",
         "می و نان",
         f"می{ZWNJ}شود و کتاب{ZWNJ}ها",
-        "بزرگترین کشور",
+        "بهترین و بیشترین و کمتر",
+        "دختر، کبوتر، دفتر، چتر، اختر، ستر، بستر و دکتر",
     ],
 )
 def test_words_that_merely_look_like_zwnj_cases_are_not_flagged(text: str) -> None:
     assert findings_of(text, "missing-zwnj") == []
     assert fix_persian_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("کشور های عضو", "کشورهای عضو"),
+        ("دانشجو ها", "دانشجوها"),
+        ("دور ترین", "دورترین"),
+        (f"کشور{ZWNJ} ها", "کشورها"),
+    ],
+)
+def test_after_a_letter_that_never_joins_a_suffix_is_joined_without_zwnj(
+    text: str, fixed: str
+) -> None:
+    [finding] = check_persian_text(text)
+    assert ZWNJ not in finding.suggestion and "one word" in finding.message
+    assert fix_persian_text(text) == fixed
 
 
 def test_zwnj_finding_is_reported_on_text_typed_with_arabic_letters() -> None:
@@ -385,13 +407,14 @@ def test_paragraph_typed_on_an_arabic_keyboard_with_latin_digits() -> None:
         "آيا مي توانيد كمك كنيد?"
     )
     expected = (
-        f"سازمان بین{ZWNJ}المللی مهاجرت در سال ۱۹۵۱ تاسیس شد، و ۱۲۰ کشور عضو دارد. "
+        f"سازمان بین{ZWNJ}المللی مهاجرت در سال ۱۹۵۱ تاسیس شد و ۱۲۰ کشور عضو دارد. "
         f"آیا می{ZWNJ}توانید کمک کنید؟"
     )
     assert set(rules(typed)) == {
         "arabic-letter",
         "latin-digit",
         "latin-punctuation",
+        "comma-before-va",
         "missing-zwnj",
     }
     assert fix_persian_text(typed) == expected
@@ -401,6 +424,7 @@ def test_paragraph_typed_on_an_arabic_keyboard_with_latin_digits() -> None:
 def test_findings_point_at_their_text_and_carry_the_rule_severity() -> None:
     text = (
         f'\u202eاين  كتاب ها در سال 1951 و ٢٠٢٤ "چاپ" شد, مي شود؟ {URL} {EMAIL} {PLACEHOLDER} مدرسة'
+        f" ۳,۵ درصد است . تهران، و می{ZWNJ}{ZWNJ}شود"
     )
     findings = check_persian_text(text)
     assert {finding.rule for finding in findings} == set(RULE_SEVERITIES)
@@ -651,3 +675,319 @@ def test_a_symlinked_yaml_file_is_fixed_through_the_link(tmp_path: Path) -> None
     assert fix_persian_yaml_file(link) == 5
     assert link.is_symlink()
     assert "کشورهای عضو" in target.read_text(encoding="utf-8")
+
+
+# --- warnings: spacing around punctuation ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("این سازمان ۱۷۵ کشور عضو دارد .", "این سازمان ۱۷۵ کشور عضو دارد."),
+        ("تهران ، ونک", "تهران، ونک"),
+        ("مهاجرت،توسعه", "مهاجرت، توسعه"),
+        ("آیا آماده‌اید ؟", "آیا آماده‌اید؟"),
+        ("گشایش یافت.امروز", "گشایش یافت. امروز"),
+        ("نشانی:تهران", "نشانی: تهران"),
+        ("بروید:www.iom.int", "بروید: www.iom.int"),
+        ("گزارش « مهاجرت » منتشر شد", "گزارش «مهاجرت» منتشر شد"),
+        ("مهاجرت(IOM)در ایران", "مهاجرت (IOM) در ایران"),
+        ("این طرح ( با حمایت شرکا ) اجرا شد", "این طرح (با حمایت شرکا) اجرا شد"),
+    ],
+)
+def test_spaces_around_punctuation_are_corrected(text: str, fixed: str) -> None:
+    findings = findings_of(text, "punctuation-spacing")
+    assert findings and all(finding.severity == "warning" for finding in findings)
+    assert fix_persian_text(text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ساعت ۸:۳۰ تا ۱۶:۰۰",
+        "سال ۱۳۶۹ ه.ش",
+        "سلامت، آموزش و ...",
+        "«ما برمی‌گردیم.»",
+        "سازمان (IOM)، دولت و شرکا",
+        "به https://www.iom.int/fa?a=1,2;b=3 بروید.",
+        "A sentence in English , with odd spacing .",
+    ],
+)
+def test_spacing_that_is_right_or_not_persian_is_left_alone(text: str) -> None:
+    assert findings_of(text, "punctuation-spacing") == []
+    assert fix_persian_text(text) == text
+
+
+# --- warnings: misplaced ZWNJ ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed", "why"),
+    [
+        (f"می{ZWNJ} شود", f"می{ZWNJ}شود", "one word"),
+        (f"سازمان{ZWNJ} ملل", "سازمان ملل", "remove it"),
+        (f"سازمان{ZWNJ}{ZWNJ}ها", f"سازمان{ZWNJ}ها", "doubled"),
+        (f"کتاب {ZWNJ}ها", f"کتاب{ZWNJ}ها", "one word"),
+        (f"بین {ZWNJ}المللی", f"بین{ZWNJ}المللی", "one word"),
+        (f"{ZWNJ}مهاجران", "مهاجران", "edge of a word"),
+        (f"بازگشته‌اند{ZWNJ}.", "بازگشته‌اند.", "edge of a word"),
+        (f"طرح {ZWNJ} در", "طرح در", "remove it"),
+    ],
+)
+def test_misplaced_zwnj_is_found_and_fixed(text: str, fixed: str, why: str) -> None:
+    [finding] = findings_of(text, "misplaced-zwnj")
+    assert finding.severity == "warning"
+    assert why in finding.message and "U+200C" in finding.message
+    assert fix_persian_text(text) == fixed
+
+
+# --- warnings: more places that need a ZWNJ --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("برنامه ای تازه", f"برنامه{ZWNJ}ای تازه"),
+        ("رسیده اند", f"رسیده{ZWNJ}اند"),
+        ("رسیدهاند", f"رسیده{ZWNJ}اند"),
+        ("خوانده ایم", f"خوانده{ZWNJ}ایم"),
+        ("رایگان اند", f"رایگان{ZWNJ}اند"),
+        ("برنامهها", f"برنامه{ZWNJ}ها"),
+        ("مهمترین", f"مهم{ZWNJ}ترین"),
+        ("موفقترین برنامه", f"موفق{ZWNJ}ترین برنامه"),
+        ("سادهتر است", f"ساده{ZWNJ}تر است"),
+        ("مهم تر است", f"مهم{ZWNJ}تر است"),
+        ("حساستر از", f"حساس{ZWNJ}تر از"),
+        ("میپذیرد", f"می{ZWNJ}پذیرد"),
+        ("بازمیگردند", f"بازمی{ZWNJ}گردند"),
+        ("درمییابند", f"درمی{ZWNJ}یابند"),
+        ("نمیپردازد", f"نمی{ZWNJ}پردازد"),
+        ("میانجامد", f"می{ZWNJ}انجامد"),
+        ("آسیب پذیر", f"آسیب{ZWNJ}پذیر"),
+        ("شرکت کنندگان", f"شرکت{ZWNJ}کنندگان"),
+        ("بی سرپرست", f"بی{ZWNJ}سرپرست"),
+    ],
+)
+def test_more_missing_zwnj_cases_are_found_and_fixed(text: str, fixed: str) -> None:
+    assert findings_of(text, "missing-zwnj")
+    assert fix_persian_text(text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "دختر، کبوتر، دفتر، چتر، اختر، ستر، بستر، شتر، متر، کیلومتر، لیتر، دکتر، فیلتر",
+        "این دفتر از سال ۱۳۷۰ فعال است و دکتر از تهران آمد",
+        "بهتر، بیشتر، کمتر، بهترین، بیشترین، کمترین، دکترین، ویترین، برترین",
+        "دفتری، بستری، مشتری، خاکستری، دختران",
+        "میز، میوه، میلیون، میهن، میان، میراث، میزان، میانه، میدان، میل، میش، میخ",
+        "میلاد، میلادی، میدانی، میلیارد، میزگرد، میزبان، میهمان، مینیمم، میکروسافت",
+        "در ماه می منتشر شد و ۱۵ می ۲۰۲۴",
+        "اندیشه، اندکی، به اندازه",
+        "بی و بی بی سی",
+    ],
+)
+def test_words_that_only_look_like_compounds_are_never_touched(text: str) -> None:
+    assert findings_of(text, "missing-zwnj") == []
+    assert fix_persian_text(text) == text
+
+
+# --- warnings: numbers and the comma before و -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("۳۷۰,۰۰۰ نفر", "۳۷۰٬۰۰۰ نفر"),
+        ("۱،۵۰۰،۰۰۰ مهاجر", "۱٬۵۰۰٬۰۰۰ مهاجر"),
+        ("۴۵۰.۰۰۰.۰۰۰ ریال", "۴۵۰٬۰۰۰٬۰۰۰ ریال"),
+        ("۱۲.۵ درصد", "۱۲٫۵ درصد"),
+        ("۲,۵ میلیون", "۲٫۵ میلیون"),
+        ("۴۵/۵ درصد", "۴۵٫۵ درصد"),
+        ("۱۵% از مهاجران", "۱۵٪ از مهاجران"),
+        ("بیش از 1,200 نفر و 48.5%", "بیش از ۱٬۲۰۰ نفر و ۴۸٫۵٪"),
+    ],
+)
+def test_hand_typed_number_separators_become_persian(text: str, fixed: str) -> None:
+    findings = findings_of(fix_persian_text(text), "number-separator")
+    assert findings == []
+    assert findings_of(
+        text.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")), "number-separator"
+    )
+    assert fix_persian_text(text) == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "۳۷۰٬۰۰۰ نفر و ۳٫۵ درصد",
+        "تاریخ ۱۴۰۲/۰۵/۱۲",
+        "سال‌های ۱۳۹۹، ۱۴۰۰ و ۱۴۰۱",
+        "نسخه v2.5 راهنما",
+    ],
+)
+def test_numbers_already_right_or_not_numbers_are_left_alone(text: str) -> None:
+    assert findings_of(text, "number-separator") == []
+    assert fix_persian_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("تهران، مشهد، و شیراز", "تهران، مشهد و شیراز"),
+        ("فعال است, و کمک می‌کند", "فعال است و کمک می‌کند"),
+        ("آغاز شد ، و ادامه دارد", "آغاز شد و ادامه دارد"),
+    ],
+)
+def test_comma_before_va_is_removed(text: str, fixed: str) -> None:
+    [finding] = findings_of(text, "comma-before-va")
+    assert finding.severity == "warning" and "«و»" in finding.message
+    assert fix_persian_text(text) == fixed
+
+
+# --- protected text ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "protected",
+    [
+        "www.iom.int/fa",
+        "iom.int/fa",
+        "iom.int",
+        "iomtehran@iom.int",
+        "{figures.member_states}",
+        "{{ name }}",
+        "IR-2023-01",
+        "COVID-19",
+        "«Migration for all?»",
+        "«How can we help, today?»",
+    ],
+)
+def test_urls_emails_placeholders_latin_codes_and_quoted_latin_stay_byte_for_byte(
+    protected: str,
+) -> None:
+    text = f"مهاجران ، {protected} را ببینید , و 12 كشور ."
+    fixed = fix_persian_text(text)
+    assert protected in fixed
+    assert fixed == f"مهاجران، {protected} را ببینید و ۱۲ کشور."
+
+
+# --- rule sets: Persian (and Dari), Pashto --------------------------------------------------------
+
+
+def test_rule_sets_are_named_as_in_the_config() -> None:
+    assert set(RULE_SETS) == {"persian", "pashto"}
+    assert check_text("ايران") == check_persian_text("ايران")
+    assert fix_text("مي شود", "persian") == f"می{ZWNJ}شود"
+
+
+PASHTO_SENTENCE = "د کډوالۍ نړیوال سازمان په افغانستان کې کار کوي او هویتي اسناد ورکوي."
+
+
+def test_pashto_letters_and_its_own_yeh_are_left_alone() -> None:
+    assert check_text(PASHTO_SENTENCE, "pashto") == []
+    assert fix_text(PASHTO_SENTENCE, "pashto") == PASHTO_SENTENCE
+    # Persian rules would "correct" Pashto's ي and are never applied to it unless configured.
+    assert "هویتی" in fix_text(PASHTO_SENTENCE, "persian")
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("په 2023 كال كې", "په ۲۰۲۳ کال کې"),
+        ("٢٥ کاله", "۲۵ کاله"),
+        ("کابل, کندهار او هرات", "کابل، کندهار او هرات"),
+        ("ولې راستانه شول?", "ولې راستانه شول؟"),
+        ('"بېرته راستنېدل" پروګرام', "«بېرته راستنېدل» پروګرام"),
+        ("۳۷۰,۰۰۰ کسان", "۳۷۰٬۰۰۰ کسان"),
+        ("سازمان کار کوي .", "سازمان کار کوي."),
+        ("مرسته  کوي", "مرسته کوي"),
+        (f"کابل{ZWNJ}{ZWNJ} ښار", "کابل ښار"),
+    ],
+)
+def test_pashto_gets_the_script_rules_it_shares_with_persian(text: str, fixed: str) -> None:
+    assert check_text(text, "pashto")
+    assert fix_text(text, "pashto") == fixed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "تر ټولو مهم کار",  # تر is a preposition in Pashto
+        "دوی دفتر ته ځي، او بیا کور ته",  # no comma rule for «او»
+        "زه کتاب ها نه لرم",  # no Persian plural rule
+        "میزان او حمل",  # Afghan month names
+    ],
+)
+def test_pashto_never_gets_persian_word_rules(text: str) -> None:
+    assert check_text(text, "pashto") == []
+    assert fix_text(text, "pashto") == text
+
+
+def test_pashto_messages_name_pashto() -> None:
+    [finding] = check_text("كال", "pashto")
+    assert finding.message == 'Arabic letter "ك" (U+0643) in Pashto text: use Pashto "ک" (U+06A9)'
+
+
+# --- the config names each language's rule set --------------------------------------------------
+
+
+def _pashto_project(root: Path) -> Path:
+    """The three-language fixture with a fourth edition in Pashto, typed with mistakes."""
+    project = copy_project(ALL_FIXTURES / "trilingual", root)
+    config = project / "iombrochure.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[documents.note]",
+            '[languages.ps]\ndigits = "persian"\ntypography = "pashto"\n\n[documents.note]',
+        ),
+        encoding="utf-8",
+    )
+    (project / "content" / "ps").mkdir()
+    (project / "content" / "ps" / "note.yaml").write_text(
+        "title: په درې ژبو یادښت\n"
+        "subject: بېلګه\n"
+        "body: IOM په {years.founded} كال كې جوړ شو, او د {figures.people_returned} کسانو "
+        "سره یې مرسته وکړه. هویتي اسناد ورکوي. چاپ {dates.edition}.\n",
+        encoding="utf-8",
+    )
+    catalog = project / "locales" / "ps" / "LC_MESSAGES"
+    catalog.mkdir(parents=True)
+    (catalog / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: ps\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Edition"\nmsgstr "چاپ"\n\n'
+        'msgid "Page {page} of {pages}"\nmsgstr "مخ {page} له {pages}"\n',
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_a_pashto_edition_gets_the_pashto_rules_from_the_config(tmp_path: Path) -> None:
+    project = _pashto_project(tmp_path / "four")
+    persian_before = (project / "content" / "fa" / "note.yaml").read_bytes()
+
+    result = run_cli("check", "--lang", "ps", "--project", str(project))
+    assert 'content/ps/note.yaml:3: error: body: Arabic letter "ك" (U+0643) in Pashto' in (
+        result.stdout
+    )
+    assert "ي" not in "".join(
+        line for line in result.stdout.splitlines() if "arabic-letter" in line or "Arabic" in line
+    )
+
+    result = run_cli("check", "--fix", "--lang", "ps", "--project", str(project))
+    assert "fixed 1 value in content/ps/note.yaml" in result.stdout.splitlines()
+    body = (project / "content" / "ps" / "note.yaml").read_text(encoding="utf-8")
+    assert "په {years.founded} کال کې جوړ شو، او د" in body  # ك fixed, comma Persian, «او» kept
+    assert "هویتي اسناد ورکوي" in body  # Pashto's own ي is never "corrected"
+    assert (project / "content" / "fa" / "note.yaml").read_bytes() == persian_before
+
+
+def test_an_unknown_rule_set_is_refused_with_the_known_ones(tmp_path: Path) -> None:
+    project = _pashto_project(tmp_path / "four")
+    config = project / "iombrochure.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('typography = "pashto"', 'typography = "dari"')
+    )
+    result = run_cli("check", "--project", str(project))
+    assert result.returncode == 1
+    assert "typography 'dari' is not one of persian, pashto, none" in result.stdout + result.stderr

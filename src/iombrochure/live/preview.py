@@ -42,10 +42,13 @@ def proof_path(output_dir: Path, document: str) -> Path:
     return output_dir / PREVIEW_DIR / f"{document}-proof.png"
 
 
-def render_pages(pdf_path: Path, *, dpi: int = THUMBNAIL_DPI) -> list[Any]:
-    """Every page of a PDF as a Pillow image."""
+def render_pages(pdf_path: Path, *, dpi: int = THUMBNAIL_DPI, press: Any = None) -> list[Any]:
+    """Every page of a PDF as a Pillow image; soft-proofed through ``press`` (the project's
+    PrintSettings) for the print variant, where poppler's pdftoppm is there to do it."""
     import pypdfium2 as pdfium
 
+    if press is not None and (proofs := soft_proof_pages(pdf_path, press.profile, dpi=dpi)):
+        return proofs
     try:
         document = pdfium.PdfDocument(pdf_path)
     except (OSError, pdfium.PdfiumError) as exc:
@@ -56,6 +59,43 @@ def render_pages(pdf_path: Path, *, dpi: int = THUMBNAIL_DPI) -> list[Any]:
         return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
     finally:
         document.close()
+
+
+def soft_proof_pages(pdf_path: Path, profile: Path, *, dpi: int) -> list[Any] | None:
+    """The pages of a CMYK (print) PDF as the press will print them, in screen colours.
+
+    pdfium turns CMYK into RGB with a fixed formula that knows nothing of the press; poppler's
+    pdftoppm renders the pages in CMYK itself, and the press profile takes them to screen
+    colours (prepress.soft_proof). None where pdftoppm is missing (doctor says so).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    from iombrochure.pipeline.prepress import soft_proof
+
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="iombrochure-proof-") as folder:
+        done = subprocess.run(
+            [pdftoppm, "-jpegcmyk", "-r", str(dpi), str(pdf_path), str(Path(folder) / "page")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode != 0:
+            raise RenderError(
+                f"cannot soft-proof {pdf_path.name}: {done.stderr.strip()}", path=pdf_path
+            )
+        files = sorted(Path(folder).glob("page-*.jpg"), key=lambda f: int(f.stem.rsplit("-")[-1]))
+        pages = []
+        for file in files:
+            with Image.open(file) as page:
+                pages.append(soft_proof(page, profile))
+        return pages
 
 
 def make_previews(
@@ -69,7 +109,7 @@ def make_previews(
     files: dict[Path, bytes] = {}
     pages: dict[tuple[str, str, str], list[Any]] = {}
     for output in outputs:
-        images = render_pages(output_dir / output.path, dpi=dpi)
+        images = render_pages(output_dir / output.path, dpi=dpi, press=_press(project, output))
         pages[(output.document, output.lang, output.variant)] = images
         for number, image in enumerate(images, start=1):
             files[thumbnail_path(output_dir, output, number)] = png_bytes(image)
@@ -84,13 +124,20 @@ def make_previews(
                 entry = next((o for o in editions if (o.lang, o.variant) == (lang, variant)), None)
                 if entry is None:
                     continue
-                pages[key] = render_pages(output_dir / entry.path, dpi=dpi)
+                pages[key] = render_pages(
+                    output_dir / entry.path, dpi=dpi, press=_press(project, entry)
+                )
             columns.append((lang, pages[key]))
         title = f"{document} · {variant} · edition {project.publication.edition_date.isoformat()}"
         sheet = proof_sheet(title, columns, fonts_dir=project.fonts_dir)
         files[proof_path(output_dir, document)] = png_bytes(sheet)
     commit_files(files, output_dir=output_dir)
     return sorted(files)
+
+
+def _press(project: Project, output: Output) -> Any:
+    """The press to soft-proof an output for: the print variant's, else None."""
+    return project.print if output.variant == "print" else None
 
 
 def proof_sheet(title: str, columns: list[tuple[str, list[Any]]], *, fonts_dir: Path) -> Any:

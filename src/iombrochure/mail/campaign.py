@@ -56,6 +56,8 @@ from iombrochure.pipeline.content import (
 )
 from iombrochure.pipeline.i18n import (
     ALLOWED_LINK_SCHEMES,
+    LRI,
+    PDI,
     Localizer,
     isolate_latin_runs,
     strip_bidi_controls,
@@ -500,12 +502,60 @@ def _runtime_line(exc: Exception, first_line: int | None) -> int | None:
 
 
 def _markdown(text: str, localizer: Localizer) -> str:
-    """Markdown to HTML as a mail reader expects: a line break in the source is one on screen."""
+    """Markdown to HTML as a mail reader expects: a line break in the source is one on screen.
+
+    E-mail addresses and the office's phone numbers (data.yaml's ``phones``) become mailto: and
+    tel: links, so that a partner can tap them; a phone shown in Persian digits gets a tel:
+    address in Latin digits, which is what phones dial.
+    """
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
     md.validateLink = lambda url: url.strip().lower().startswith(ALLOWED_LINK_SCHEMES)
     tokens = md.parse(text)
+    phones = _phone_links(localizer)
     for token in tokens:
+        depth = 0  # inside a link written in the campaign: no link in a link
         for child in token.children or ():
-            if child.type == "text":
+            if child.type == "link_open":
+                depth += 1
+            elif child.type == "link_close":
+                depth -= 1
+            elif child.type == "text":
                 child.content = localizer.text(child.content)
+                if not depth:
+                    child.type = "html_inline"
+                    child.content = link_contacts(child.content, phones)
     return md.renderer.render(tokens, md.options, {}).strip()
+
+
+#: An e-mail address in running text (ASCII, as SMTP carries them).
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def _phone_links(localizer: Localizer) -> dict[str, str]:
+    """Each phone number as this language writes it -> its tel: address in Latin digits."""
+    numbers = localizer.data.get("phones") or {}
+    links: dict[str, str] = {}
+    for key, value in numbers.items() if isinstance(numbers, dict) else ():
+        digits = "".join(ch for ch in str(value) if ch.isascii() and ch.isdigit())
+        if digits:
+            links[localizer.data_value(f"phones.{key}")] = f"tel:+{digits}"
+    return links
+
+
+def link_contacts(text: str, phones: dict[str, str]) -> str:
+    """Escaped HTML of ``text`` with e-mail addresses and known phone numbers as links."""
+    patterns = [EMAIL_RE.pattern]
+    patterns += [re.escape(shown) for shown in sorted(phones, key=len, reverse=True)]
+    pieces: list[str] = []
+    position = 0
+    for match in re.finditer("|".join(f"(?:{p})" for p in patterns), text):
+        found = match.group(0)
+        href = phones.get(found) or f"mailto:{found}"
+        start, end = match.start(), match.end()
+        if text[start - 1 : start] == LRI and text[end : end + 1] == PDI:
+            start, end = start - 1, end + 1  # the isolate inside the link, as for phones
+        pieces.append(str(escape(text[position:start])))
+        pieces.append(f'<a href="{escape(href)}">{escape(text[start:end])}</a>')
+        position = end
+    pieces.append(str(escape(text[position:])))
+    return "".join(pieces)

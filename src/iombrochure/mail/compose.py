@@ -6,17 +6,25 @@ one in a mail client to see exactly what the partner will get, then ``mail send`
 
 The Message-ID is derived from the campaign and the address, not from the clock, so composing
 again gives every recipient the same Message-ID, and the send journal (which is keyed by it)
-still knows who already has the message.
+still knows who already has the message. The Date header says when the message was composed;
+``mail send`` replaces it with the moment the message is handed to the server, since "compose
+today, look, send tomorrow" must not make the message look old (spam filters score that).
+
+Every message carries List-Unsubscribe (RFC 2369, and RFC 8058 one-click when an https endpoint
+is configured) and an opt-out line at the end in the reader's language; partners on the
+suppression list are not composed at all.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import os
 import re
+import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -31,6 +39,7 @@ from iombrochure.errors import ContentError
 from iombrochure.mail.campaign import Campaign, RenderedMessage, load_campaign, render_message
 from iombrochure.mail.recipients import Recipient, read_recipients
 from iombrochure.mail.settings import MailError, MailSettings, mail_settings
+from iombrochure.mail.suppression import read_suppression_list
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.i18n import Localizer, text_direction
 from iombrochure.pipeline.outputs import Output, atomic_write, read_manifest
@@ -45,13 +54,14 @@ _HTML = jinja2.Environment(autoescape=True).from_string(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title>
 </head>
 <body dir="{{ dir }}" style="margin: 0; padding: 0; background: #ffffff;">
 <div lang="{{ lang }}" dir="{{ dir }}" style="direction: {{ dir }}; text-align: {{ start }}; \
 max-width: 40em; padding: 16px; font-family: {{ fonts }}; font-size: 15px; line-height: 1.7; \
 color: #1a1a1a;">
 {{ body }}
+<hr style="border: none; border-top: 1px solid #d0d0d0; margin: 24px 0 8px;">
+<p style="font-size: 12px; line-height: 1.6; color: #555555; margin: 0;">{{ footer }}</p>
 </div>
 </body>
 </html>
@@ -64,6 +74,32 @@ _FONTS = {
 }
 
 
+#: The opt-out line at the end of every message, per language; {address} is the unsubscribe
+#: mailbox and {link} the one-click page when one is configured. English stands in for a
+#: language without its own line.
+FOOTERS = {
+    "en": (
+        "You receive this message as a partner of IOM in the Islamic Republic of Iran. "
+        "To receive no more messages like it, write to {address} with the subject "
+        '"unsubscribe"{link}.'
+    ),
+    "fa": (
+        "این پیام را به‌عنوان یکی از همکاران سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران "
+        "دریافت کرده‌اید. اگر نمی‌خواهید پیام دیگری از ما دریافت کنید، به نشانی {address} "
+        "پیامی با عنوان «لغو اشتراک» بفرستید{link}."
+    ),
+}
+FOOTER_LINKS = {"en": " or open {url}", "fa": " یا به صفحه {url} بروید"}
+#: The subject of the opt-out e-mail the footer's link starts, per language.
+UNSUBSCRIBE_SUBJECTS = {"en": "unsubscribe", "fa": "لغو اشتراک"}
+
+#: Arabic letters that partner lists exported from Iranian systems often hold, and the Persian
+#: letters a Persian reader expects in their own name (persian-style.md: ی and ک, never ي ك).
+PERSIAN_LETTERS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9"})
+#: Languages written with the Persian alphabet.
+PERSIAN_SCRIPT_LANGUAGES = frozenset({"fa", "prs"})
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A built PDF as one language's readers receive it."""
@@ -72,11 +108,6 @@ class Attachment:
     lang: str
     filename: str
     data: bytes
-
-    @property
-    def ascii_filename(self) -> str:
-        """For mail programs that ignore RFC 2231 names: the build's own file name."""
-        return self.filename if self.filename.isascii() else f"{self.document}-{self.lang}.pdf"
 
 
 @dataclass(frozen=True)
@@ -89,6 +120,7 @@ class ComposedMessage:
     subject: str
     size: int
     attachments: tuple[tuple[str, int], ...]  # (file name, bytes)
+    change: str = "new"  # against the folder's earlier compose: new, changed, unchanged
 
 
 @dataclass
@@ -98,8 +130,17 @@ class ComposeResult:
     messages: list[ComposedMessage] = field(default_factory=list)
     problems: list[ContentError] = field(default_factory=list)
     rebuilt: list[str] = field(default_factory=list)  # why each stale PDF was rebuilt
-    removed: list[Path] = field(default_factory=list)  # .eml files of an earlier compose
+    #: Messages of an earlier compose deleted now: (file, address, why).
+    removed: list[tuple[Path, str, str]] = field(default_factory=list)
+    #: Partners on the suppression list: (recipient, where it is listed).
+    opted_out: list[tuple[Recipient, str]] = field(default_factory=list)
+    #: Rows changed for their message, e.g. Arabic letters in a Persian name (not problems).
+    notes: list[ContentError] = field(default_factory=list)
     max_message_bytes: int = 0
+
+    def changed(self, kind: str) -> list[ComposedMessage]:
+        """The messages that are ``new``, ``changed`` or ``unchanged`` since the last compose."""
+        return [m for m in self.messages if m.change == kind]
 
     @property
     def attachment_bytes(self) -> int:
@@ -140,6 +181,16 @@ def compose_campaign(
         problems=problems,
         max_message_bytes=int(settings.max_message_mb * 1024 * 1024),
     )
+    suppressed = read_suppression_list(settings.suppression_list)
+    kept: list[Recipient] = []
+    for recipient in recipients:
+        if recipient.email in suppressed:
+            result.opted_out.append((recipient, suppressed.where(recipient.email)))
+            continue
+        if recipient.lang in PERSIAN_SCRIPT_LANGUAGES:
+            recipient = _with_persian_letters(recipient, recipients_path, result.notes)
+        kept.append(recipient)
+    recipients = kept
     foreign = _foreign_messages(out_dir, campaign.name)
     if foreign:
         raise MailError(
@@ -158,6 +209,7 @@ def compose_campaign(
     languages = sorted({recipient.lang for recipient in recipients})
     pdfs = ensure_built(project, campaign, languages, progress=progress, rebuilt=result.rebuilt)
     date = format_datetime((now or dt.datetime.now()).astimezone())
+    earlier = _earlier_messages(out_dir)
     written: set[Path] = set()
     for index, (recipient, text) in enumerate(zip(recipients, rendered, strict=True), start=1):
         attachments = [
@@ -178,9 +230,17 @@ def compose_campaign(
             attachments,
             message_id=message_id,
             date=date,
+            footer=footer_text(settings, sender, recipient, localizers[recipient.lang]),
         )
         data = message.as_bytes(policy=SMTP)
         path = out_dir / f"{index:04d}-{_file_stem(recipient.email)}.eml"
+        before = earlier.get(message_id)
+        if before is None:
+            change = "new"
+        elif _same_but_date(before[1], data):
+            change = "unchanged"
+        else:
+            change = "changed"
         atomic_write(path, data)
         written.add(path)
         result.messages.append(
@@ -191,15 +251,201 @@ def compose_campaign(
                 subject=text.subject,
                 size=len(data),
                 attachments=tuple((a.filename, len(a.data)) for a in attachments),
+                change=change,
             )
         )
         if progress:
             progress(f"composed {path.name} ({recipient.lang}, {len(data) / 1024:.0f} KB)")
-    for stale in sorted(out_dir.glob("*.eml")):
-        if stale not in written:  # a recipient no longer in the CSV: never send it by mistake
-            stale.unlink()
-            result.removed.append(stale)
+    composed_ids = {m.message_id for m in result.messages}
+    opted_out = {r.email.casefold() for r, _ in result.opted_out}
+    for message_id, (stale, _, address) in sorted(earlier.items(), key=lambda i: i[1][0]):
+        if stale in written:
+            continue
+        stale.unlink()  # renumbered, or its partner is gone: never send it by mistake
+        if message_id not in composed_ids:
+            if address.casefold() in opted_out:
+                why = "opted out"
+            elif problems:
+                why = "no longer in the list, or its row has a problem"
+            else:
+                why = "no longer in the list"
+            result.removed.append((stale, address, why))
     return result
+
+
+def _earlier_messages(out_dir: Path) -> dict[str, tuple[Path, bytes, str]]:
+    """Message-ID -> (file, bytes, address) of the messages an earlier compose wrote here.
+
+    Keyed by Message-ID (one per partner), not by file name: a partner added at the top of the
+    CSV renumbers every file, and that must not read as everybody being removed and added.
+    """
+    from email.parser import BytesHeaderParser
+    from email.policy import default
+
+    parser = BytesHeaderParser(policy=default)
+    found: dict[str, tuple[Path, bytes, str]] = {}
+    for path in sorted(out_dir.glob("*.eml")) if out_dir.is_dir() else ():
+        data = path.read_bytes()
+        headers = parser.parsebytes(data)
+        message_id = str(headers["Message-ID"] or "").strip()
+        try:
+            address = headers["To"].addresses[0].addr_spec if headers["To"] else ""
+        except (AttributeError, IndexError, ValueError):
+            address = ""
+        found[message_id] = (path, data, address)
+    return found
+
+
+def _same_but_date(one: bytes, other: bytes) -> bool:
+    """Whether two composes of a message differ in nothing but their Date (which send sets)."""
+    from iombrochure.mail.send import stamp_date
+
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    return stamp_date(one, epoch) == stamp_date(other, epoch)
+
+
+def _with_persian_letters(recipient: Recipient, path: Path, notes: list[ContentError]) -> Recipient:
+    """The row with Persian ی and ک where it has Arabic ي ى ك, and a note saying which fields."""
+    fixed = {
+        name: value.translate(PERSIAN_LETTERS) if name != "email" else value
+        for name, value in recipient.fields.items()
+    }
+    changed = [name for name, value in recipient.fields.items() if fixed[name] != value]
+    if not changed:
+        return recipient
+    notes.append(
+        ContentError(
+            f"Arabic letters ي/ك in {', '.join(changed)} of {recipient.email} written as "
+            "Persian ی/ک in the Persian message",
+            path=path,
+            line=recipient.line,
+            hint="correct the partner list too",
+        )
+    )
+    return replace(
+        recipient,
+        name=recipient.name.translate(PERSIAN_LETTERS),
+        organization=recipient.organization.translate(PERSIAN_LETTERS),
+        fields=fixed,
+    )
+
+
+def footer_text(
+    settings: MailSettings, sender: Address, recipient: Recipient, localizer: Localizer
+) -> tuple[str, str]:
+    """The opt-out line as (plain text, HTML) in the recipient's language."""
+    from markupsafe import escape
+
+    lang = recipient.lang if recipient.lang in FOOTERS else "en"
+    address = settings.unsubscribe_address(sender).addr_spec
+    subject = UNSUBSCRIBE_SUBJECTS[lang]
+    mailto = f"mailto:{address}?subject={urllib.parse.quote(subject)}"
+    url = unsubscribe_page(settings, recipient.email)
+    template = FOOTERS[lang]
+    link_template = FOOTER_LINKS[lang] if url else ""
+    plain = template.format(
+        address=localizer.isolate(address),
+        link=link_template.format(url=localizer.isolate(url or "")),
+    )
+    html = str(escape(template)).format(
+        address=Markup('<a href="{}">{}</a>').format(mailto, localizer.isolate(address)),
+        link=(
+            str(escape(link_template)).format(
+                url=Markup('<a href="{}">{}</a>').format(url, localizer.isolate(url or ""))
+            )
+            if url
+            else ""
+        ),
+    )
+    return plain, html
+
+
+def unsubscribe_page(settings: MailSettings, address: str) -> str | None:
+    """The one-click unsubscribe URL for one partner, or None when none is configured."""
+    if not settings.unsubscribe_url:
+        return None
+    joiner = "&" if "?" in settings.unsubscribe_url else "?"
+    return f"{settings.unsubscribe_url}{joiner}email={urllib.parse.quote(address, safe='@')}"
+
+
+def list_unsubscribe(settings: MailSettings, sender: Address, address: str) -> str:
+    """The List-Unsubscribe value: the mailto: way always, the https way when configured."""
+    mailbox = settings.unsubscribe_address(sender).addr_spec
+    parts = [f"<mailto:{mailbox}?subject=unsubscribe>"]
+    url = unsubscribe_page(settings, address)
+    if url:
+        parts.append(f"<{url}>")
+    return ", ".join(parts)
+
+
+def set_address(message: EmailMessage, header: str, address: Address) -> None:
+    """Write an address header; a non-ASCII name as encoded words split between words.
+
+    The email package splits a long name's encoded words anywhere, even inside a word, and
+    some readers (Python's own parser among them) then show a space in the middle of the word:
+    "مهاجر ت". Each encoded word here ends after a space, so readers that follow RFC 2047 show
+    the name exactly, and the others show one extra space between two words, never a broken one.
+    """
+    if address.display_name.isascii():
+        message[header] = address
+        return
+    first_room = 78 - len(header) - 2
+    words: list[str] = []
+    pending = ""
+    for token in re.split(r"(?<= )", address.display_name):
+        for piece in _fitting_pieces(token, 75):
+            candidate = pending + piece
+            room = first_room if not words else 76
+            if pending and _encoded_length(candidate) > room:
+                words.append(pending)
+                pending = piece
+            else:
+                pending = candidate
+    words.append(pending)
+    encoded = [f"=?utf-8?b?{base64.b64encode(w.encode()).decode()}?=" for w in words]
+    angle = f"<{address.addr_spec}>"
+    last_line = len(encoded[-1]) + 1 + (len(header) + 2 if len(encoded) == 1 else 1)
+    tail = f" {angle}" if last_line + len(angle) <= 78 else f"\r\n {angle}"
+    message.set_raw(header, "\r\n ".join(encoded) + tail)
+
+
+def _encoded_length(text: str) -> int:
+    return len(base64.b64encode(text.encode())) + 12
+
+
+def _fitting_pieces(text: str, longest: int) -> list[str]:
+    """``text`` cut between characters into pieces whose encoded word fits in ``longest``."""
+    pieces = [""]
+    for ch in text:
+        if pieces[-1] and _encoded_length(pieces[-1] + ch) > longest:
+            pieces.append("")
+        pieces[-1] += ch
+    return pieces
+
+
+def content_type_with_name(filename: str) -> str:
+    """``application/pdf; name="..."`` with the name as RFC 2047 encoded words when not ASCII.
+
+    Each encoded word goes on its own folded line (at most 78 characters); decoders join
+    adjacent encoded words without the folding space, as Thunderbird writes long names.
+    """
+    if filename.isascii():
+        quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
+        return f'application/pdf;\r\n name="{quoted}"'
+    return 'application/pdf;\r\n name="' + "\r\n ".join(encoded_words(filename)) + '"'
+
+
+def encoded_words(text: str, *, longest: int = 60) -> list[str]:
+    """``text`` as RFC 2047 encoded words (UTF-8, base64), split between whole characters."""
+    words: list[str] = []
+    chunk = ""
+    for ch in text:
+        if chunk and len(base64.b64encode((chunk + ch).encode())) + 12 > longest:
+            words.append(chunk)
+            chunk = ""
+        chunk += ch
+    words.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(word.encode()).decode()}?=" for word in words]
 
 
 def _foreign_messages(out_dir: Path, campaign: str) -> list[Path]:
@@ -236,25 +482,34 @@ def build_message(
     *,
     message_id: str,
     date: str,
+    footer: tuple[str, str] = ("", ""),
 ) -> EmailMessage:
     """The message a recipient gets: plain text and HTML alternatives, then the PDFs."""
     direction = text_direction(recipient.lang)
     message = EmailMessage(policy=SMTP)
-    message["From"] = sender
+    set_address(message, "From", settings.sender_for(sender, recipient.lang))
     if settings.reply_to is not None:
-        message["Reply-To"] = settings.reply_to
-    message["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
+        reply_to = settings.reply_to
+        if reply_to.addr_spec == sender.addr_spec:  # the office's name in the reader's language
+            reply_to = settings.sender_for(reply_to, recipient.lang)
+        set_address(message, "Reply-To", reply_to)
+    set_address(message, "To", Address(display_name=recipient.name, addr_spec=recipient.email))
     message["Subject"] = text.subject
     message["Date"] = date
     message["Message-ID"] = message_id
-    message.set_content(text.text, cte=_transfer_encoding(text.text))
+    message["List-Unsubscribe"] = list_unsubscribe(settings, sender, recipient.email)
+    if settings.unsubscribe_url:
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    plain_footer, html_footer = footer
+    plain = text.text + (f"\n-- \n{plain_footer}\n" if plain_footer else "")
+    message.set_content(plain, cte=_transfer_encoding(plain))
     html = _HTML.render(
         lang=recipient.lang,
         dir=direction,
         start="right" if direction == "rtl" else "left",
         fonts=_FONTS[direction],
-        subject=text.subject,
         body=Markup(text.html),
+        footer=Markup(html_footer),
     )
     message.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
     for attachment in attachments:
@@ -263,8 +518,12 @@ def build_message(
             maintype="application",
             subtype="pdf",
             filename=attachment.filename,  # RFC 2231 (filename*=utf-8''...) when not ASCII
-            params={"name": attachment.ascii_filename},
         )
+        part = message.get_payload()[-1]
+        # name= for programs that read it rather than filename*: RFC 2047 words, set raw since
+        # the email package would write RFC 2231 there too, which those programs do not read.
+        del part["Content-Type"]
+        part.set_raw("Content-Type", content_type_with_name(attachment.filename))
     message["Content-Language"] = recipient.lang  # last: set_content moves Content-* headers
     _tidy_parts(message, message_id)
     return message

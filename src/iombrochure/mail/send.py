@@ -1,10 +1,12 @@
 """Send: deliver an outbox over SMTP, each message once, resuming where the last run stopped.
 
 The .eml files are sent byte for byte as composed (what was checked in a mail client is what
-leaves). Every message the server accepts is written to the journal before the next one starts;
-a rerun skips them. Temporary trouble (4xx replies, a dropped or refused connection) is retried
-with exponential backoff, reconnecting as needed; a permanent refusal (5xx) is journaled as
-failed and not retried unless asked; a refused login stops the run at once.
+leaves), except the Date header, which is set to the moment the message is handed to the server
+on each attempt: a message composed yesterday must not arrive dated yesterday. Every message the
+server accepts is written to the journal before the next one starts; a rerun skips them.
+Temporary trouble (4xx replies, a dropped or refused connection) is retried with exponential
+backoff, reconnecting as needed; a permanent refusal (5xx) is journaled as failed and not
+retried unless asked; a refused login, or a login that gets no answer, stops the run at once.
 
 SMTP has no way to make delivery exactly-once: if the connection drops after the server has
 accepted a message but before its "250" reaches us, or the process is killed between the "250"
@@ -14,19 +16,25 @@ moment the reply arrives, so the window is as small as it can be; docs/mail.md s
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import ipaddress
+import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
+from email.parser import BytesHeaderParser, BytesParser
+from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
+from email.utils import format_datetime
 from pathlib import Path
 
 from iombrochure.mail.journal import FAILED, SENT, Journal, OutboxLock
 from iombrochure.mail.settings import MailError
+from iombrochure.mail.suppression import SuppressionList
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -43,6 +51,8 @@ class OutgoingMessage:
     recipients: tuple[str, ...]
     subject: str
     size: int
+    composed_at: dt.datetime | None = None  # the Date compose wrote; replaced when sending
+    lang: str = ""
 
     @property
     def to(self) -> str:
@@ -64,6 +74,8 @@ class SendOptions:
     attempts: int = 4
     backoff_seconds: float = 2.0
     timeout_seconds: float = 60.0
+    bcc: str | None = None  # an archive address added to every envelope (never a header)
+    suppressed: SuppressionList | None = None  # partners who opted out since compose
 
     @property
     def effective_port(self) -> int:
@@ -74,7 +86,7 @@ class SendOptions:
 class SendEvent:
     """One thing worth telling the user; the CLI decides how to show it."""
 
-    kind: str  # "would-send", "sent", "failed", "retry", "deferred"
+    kind: str  # "would-send", "sent", "failed", "retry", "deferred", "test"
     index: int
     total: int
     message: OutgoingMessage
@@ -91,6 +103,7 @@ class SendResult:
     failed: list[tuple[OutgoingMessage, str]] = field(default_factory=list)
     deferred: list[tuple[OutgoingMessage, str]] = field(default_factory=list)
     not_attempted: list[OutgoingMessage] = field(default_factory=list)
+    opted_out: list[tuple[OutgoingMessage, str]] = field(default_factory=list)  # (message, where)
     stopped: str | None = None  # why the run ended early
     journal: Path | None = None
 
@@ -167,6 +180,8 @@ def read_outbox(folder: Path) -> list[OutgoingMessage]:
                 recipients=recipients,
                 subject=str(headers["Subject"] or ""),
                 size=path.stat().st_size,
+                composed_at=_header_date(headers),
+                lang=str(headers["Content-Language"] or ""),
             )
         )
     return messages
@@ -235,10 +250,14 @@ def _run(
 ) -> SendResult:
     result = SendResult(total=len(messages), journal=journal.path)
     pending: list[OutgoingMessage] = []
+    suppressed = options.suppressed
     for message in messages:
         status = journal.status(message.message_id)
+        listed = [a for a in message.recipients if suppressed is not None and a in suppressed]
         if status == SENT:
             result.already_sent += 1
+        elif listed and suppressed is not None:  # opted out after compose: honour it now
+            result.opted_out.append((message, suppressed.where(listed[0])))
         elif status == FAILED and not options.retry_failed:
             result.skipped_failed += 1
         else:
@@ -302,6 +321,7 @@ def _send_one(
                 file=message.path.name,
                 reply=refusal.reply,
                 attempts=attempt,
+                **({"bcc": options.bcc} if options.bcc else {}),
             )
             tell("failed", index, message, refusal.reply)
             return refusal
@@ -321,6 +341,7 @@ def _send_one(
                 file=message.path.name,
                 reply=reply,
                 attempts=attempt,
+                **({"bcc": options.bcc} if options.bcc else {}),
             )
             tell("sent", index, message, reply)
             return SENT
@@ -334,21 +355,40 @@ class _Session:
         self.options = options
         self.connection: smtplib.SMTP | None = None
 
-    def deliver(self, message: OutgoingMessage, raw: bytes) -> str:
-        """Send one message; the server's final reply on success."""
+    def deliver(
+        self, message: OutgoingMessage, raw: bytes, *, envelope: tuple[str, ...] | None = None
+    ) -> str:
+        """Send one message, dated now; the server's final reply on success.
+
+        ``envelope`` replaces the recipients (a test copy); otherwise the message's own
+        recipients and the archive address ([mail] bcc) get it.
+        """
         if self.connection is None:
             self.connection = self._connect()
         connection = self.connection
+        archive = self.options.bcc if envelope is None else None
         try:
-            mail_options = [f"SIZE={len(raw)}"] if connection.has_extn("size") else []
+            data = stamp_date(raw, dt.datetime.now().astimezone())
+            mail_options = [f"SIZE={len(data)}"] if connection.has_extn("size") else []
             code, reply = connection.mail(message.sender, mail_options)
             if code != 250:
                 self._refused("MAIL FROM", code, reply, sender=message.sender)
-            for recipient in message.recipients:
+            for recipient in envelope or message.recipients:
                 code, reply = connection.rcpt(recipient)
                 if code not in (250, 251):
                     self._refused(f"RCPT TO {recipient}", code, reply)
-            code, reply = connection.data(raw)
+            if archive:
+                code, reply = connection.rcpt(archive)
+                if 500 <= code < 600:
+                    self._reset()
+                    raise MailError(
+                        f"the server refuses the archive address {archive}: "
+                        f"{_reply_text(code, reply)}",
+                        hint="check [mail] bcc in iombrochure.toml",
+                    )
+                if code not in (250, 251):
+                    self._refused(f"RCPT TO {archive}", code, reply)
+            code, reply = connection.data(data)
             if code != 250:
                 self._refused("DATA", code, reply)
             return _reply_text(code, reply)
@@ -398,7 +438,18 @@ class _Session:
                     connection.starttls(context=ssl.create_default_context())
                     connection.ehlo()
                 if options.user:
-                    _login(connection, options.user, options.password or "")
+                    try:
+                        _login(connection, options.user, options.password or "")
+                    except smtplib.SMTPResponseException:
+                        raise  # the server answered (535 and the like): reported below
+                    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                        # Not retried: a login that timed out may have counted as a failed one,
+                        # and servers lock an account after a few.
+                        raise MailError(
+                            f"{host}: {_describe(exc)} while logging in as {options.user}; "
+                            "the password was tried once and not again",
+                            hint="check the server and the account, then run the same command",
+                        ) from exc
             except BaseException:
                 _close_quietly(connection)
                 raise
@@ -472,6 +523,103 @@ def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
     connection.auth(mechanism, authenticate)
 
 
+_DATE_HEADER = re.compile(rb"^Date:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*", re.M | re.I)
+
+
+def stamp_date(raw: bytes, when: dt.datetime) -> bytes:
+    """The message with its Date header set to ``when`` (added first when it has none).
+
+    Only the header block is touched: the rest stays byte for byte as composed.
+    """
+    head, separator, body = raw.partition(b"\r\n\r\n")
+    if not separator:
+        head, separator, body = raw.partition(b"\n\n")
+    newline = b"\r\n" if separator == b"\r\n\r\n" else b"\n"
+    line = b"Date: " + format_datetime(when).encode("ascii") + newline
+    head += newline
+    head, found = _DATE_HEADER.subn(line, head, count=1)
+    if not found:
+        head = line + head
+    return head[: -len(newline)] + separator + body
+
+
+def _header_date(headers: object) -> dt.datetime | None:
+    try:
+        value = headers["Date"]  # type: ignore[index]
+        return value.datetime if value is not None else None
+    except (AttributeError, ValueError, TypeError, IndexError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# A test send: one message of each language to the officer before the campaign goes out
+
+TEST_SUBJECT_PREFIX = "[TEST] "
+
+
+@dataclass(frozen=True)
+class SentTests:
+    sent: list[tuple[OutgoingMessage, str]]  # (the partner's message it copies, server reply)
+
+
+def send_test(
+    folder: Path,
+    options: SendOptions,
+    test_to: str,
+    *,
+    progress: Callable[[SendEvent], None] | None = None,
+) -> SentTests:
+    """Send the first message of each language to ``test_to``, marked as a test.
+
+    The copies get their own Message-ID and nothing is written to the journal: the partners'
+    messages are still to be sent, and none of them counts as sent because of a test.
+    """
+    from iombrochure.mail.settings import check_addr_spec
+
+    try:
+        address = check_addr_spec(test_to).addr_spec
+    except ValueError as exc:
+        raise MailError(f"--test-to: {exc}") from exc
+    _check_options(options)
+    firsts: dict[str, OutgoingMessage] = {}
+    for message in read_outbox(folder.resolve()):
+        firsts.setdefault(message.lang, message)
+    session = _Session(options)
+    sent: list[tuple[OutgoingMessage, str]] = []
+    try:
+        for index, message in enumerate(firsts.values(), start=1):
+            copy = copy_for_test(message, address)
+            try:
+                reply = session.deliver(message, copy, envelope=(address,))
+            except (_Temporary, _Permanent) as exc:
+                raise MailError(f"the test message to {address} was not sent: {exc}") from exc
+            sent.append((message, reply))
+            if progress:
+                progress(SendEvent("test", index, len(firsts), message, reply))
+    finally:
+        session.close()
+    return SentTests(sent=sent)
+
+
+def copy_for_test(message: OutgoingMessage, address: str) -> bytes:
+    """The partner's message addressed to ``address``: subject marked, own Message-ID."""
+    parsed = BytesParser(policy=SMTP_POLICY).parsebytes(message.path.read_bytes())
+    original_id = message.message_id.strip("<>")
+    local, _, domain = original_id.rpartition("@")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    digest = hashlib.sha256(f"{local}{stamp}".encode()).hexdigest()[:12]
+    del parsed["To"], parsed["Cc"], parsed["Message-ID"]
+    subject = str(parsed["Subject"] or "")
+    del parsed["Subject"]
+    parsed["To"] = address
+    parsed["Subject"] = TEST_SUBJECT_PREFIX + subject
+    parsed["Message-ID"] = f"<test.{stamp}.{digest}@{domain}>"
+    parsed["X-Iombrochure-Test"] = (
+        f"a test copy of the message for {message.to} ({message.path.name})"
+    )
+    return parsed.as_bytes(policy=SMTP_POLICY)
+
+
 def _close_quietly(connection: smtplib.SMTP) -> None:
     try:
         connection.close()
@@ -485,6 +633,8 @@ def _reply_text(code: int, reply: bytes | str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and str(exc).endswith("timed out"):
+        return "no answer from the server (timeout)"  # smtplib's words for a read timeout
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"connection lost ({exc})" if str(exc) else "connection lost"
     if isinstance(exc, TimeoutError | socket.timeout):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.errors import HeaderDefect, HeaderParseError
 from email.headerregistry import Address
+from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import ConfigError, IombrochureError
@@ -24,6 +25,11 @@ KNOWN_KEYS = (
     "attempts",
     "backoff_seconds",
     "timeout_seconds",
+    "unsubscribe",
+    "unsubscribe_url",
+    "suppression_list",
+    "bcc",
+    "from_name",
 )
 
 
@@ -43,6 +49,26 @@ class MailSettings:
     attempts: int = 4  # tries per message for temporary failures (4xx, dropped connection)
     backoff_seconds: float = 2.0  # first wait; doubled after every failed try, at most 60 s
     timeout_seconds: float = 60.0
+    #: The mailto: address of List-Unsubscribe and of the footer's opt-out line (default: the
+    #: Reply-To or From address, which the office reads).
+    unsubscribe: Address | None = None
+    #: An https endpoint for one-click unsubscribe (RFC 8058); the recipient's address is added
+    #: as ``?email=``. Without it, only the mailto: way is offered.
+    unsubscribe_url: str | None = None
+    #: Partners who asked for no more mail: one address per line, ``#`` comments.
+    suppression_list: Path | None = None
+    #: An archive address that gets a copy of every message sent (never a header: envelope only).
+    bcc: Address | None = None
+    #: The From display name per language, e.g. the office's name in Persian for ``fa``.
+    from_names: dict[str, str] = field(default_factory=dict)
+
+    def sender_for(self, sender: Address, lang: str) -> Address:
+        """The From address as a reader of ``lang`` sees it: the name in their language."""
+        name = self.from_names.get(lang)
+        return Address(display_name=name, addr_spec=sender.addr_spec) if name else sender
+
+    def unsubscribe_address(self, sender: Address) -> Address:
+        return self.unsubscribe or self.reply_to or sender
 
     def require_sender(self, project: Project) -> Address:
         if self.sender is None:
@@ -137,6 +163,37 @@ def mail_settings(project: Project) -> MailSettings:
     if not isinstance(outbox, str) or not outbox:
         problems.append('[mail] outbox must be a folder name, e.g. "outbox"')
         outbox = "outbox"
+    unsubscribe = address("unsubscribe")
+    bcc = address("bcc")
+    unsubscribe_url = table.get("unsubscribe_url")
+    if unsubscribe_url is not None and not (
+        isinstance(unsubscribe_url, str)
+        and unsubscribe_url.startswith("https://")
+        and unsubscribe_url.isascii()
+        and not any(ch.isspace() or ch in "<>," for ch in unsubscribe_url)
+    ):
+        problems.append(
+            '[mail] unsubscribe_url must be an https:// address, e.g. "https://example.org/unsubscribe"'
+        )
+        unsubscribe_url = None
+    suppression = table.get("suppression_list")
+    if suppression is not None and (not isinstance(suppression, str) or not suppression.strip()):
+        problems.append('[mail] suppression_list must be a file name, e.g. "opted-out.txt"')
+        suppression = None
+    from_names = table.get("from_name", {})
+    if not isinstance(from_names, dict):
+        problems.append(
+            '[mail] from_name must be a table of names per language: [mail.from_name] fa = "..."'
+        )
+        from_names = {}
+    for lang, name in from_names.items():
+        if lang not in project.languages:
+            problems.append(
+                f"[mail.from_name] {lang!r} is not a language of this project "
+                f"({', '.join(project.languages)})"
+            )
+        elif not isinstance(name, str) or not name.strip() or any(ch in name for ch in "<>\r\n"):
+            problems.append(f"[mail.from_name] {lang} must be a name without < > or line breaks")
     settings = MailSettings(
         sender=sender,
         reply_to=reply_to,
@@ -146,6 +203,11 @@ def mail_settings(project: Project) -> MailSettings:
         attempts=int(number("attempts", 4, minimum=1, whole=True)),
         backoff_seconds=number("backoff_seconds", 2.0, minimum=0),
         timeout_seconds=number("timeout_seconds", 60.0, minimum=1),
+        unsubscribe=unsubscribe,
+        unsubscribe_url=unsubscribe_url,
+        suppression_list=project.root / suppression if suppression else None,
+        bcc=bcc,
+        from_names={str(k): " ".join(str(v).split()) for k, v in from_names.items()},
     )
     if problems:
         raise ConfigError(

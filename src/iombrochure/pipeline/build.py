@@ -33,6 +33,7 @@ from iombrochure.pipeline.outputs import (
     read_manifest,
     recover,
 )
+from iombrochure.pipeline.prepress import PRINT_PDF_VARIANT, image_stylesheet
 
 if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
     from iombrochure.pipeline.content import Content
@@ -52,7 +53,8 @@ def pdf_options(project: Project, job: Job, edition: Edition) -> dict:
     """WeasyPrint's write_pdf options for a job. Dates come from the HTML (config), not now.
 
     Every variant is tagged (structure, /Lang, alt text, the title shown in the title bar).
-    Screen and print are PDF/UA-1; the archive is PDF/A. Only screen downsamples images.
+    Screen is PDF/UA-1; print is PDF/X-4 in CMYK (tagged, and PDF/UA-1 in its metadata, see
+    prepress.py); the archive is PDF/A. Only screen downsamples images.
     """
     options: dict[str, Any] = {
         "pdf_tags": True,
@@ -61,6 +63,8 @@ def pdf_options(project: Project, job: Job, edition: Edition) -> dict:
     }
     if job.variant == "screen":
         options.update(optimize_images=True, jpeg_quality=SCREEN_JPEG_QUALITY, dpi=SCREEN_IMAGE_DPI)
+    elif job.variant == "print":
+        options["pdf_variant"] = PRINT_PDF_VARIANT
     elif job.variant == "archive":
         options["pdf_variant"] = job.pdf_variant or ARCHIVE_PDF_VARIANTS[0]
     return options
@@ -147,6 +151,10 @@ def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
         "label": job.label,
         "pdf_options": pdf_options(project, job, edition),
     }
+    if job.variant in ("print", "archive"):  # PDF/X and PDF/A forbid /Interpolate true
+        render_args["stylesheets"] = [image_stylesheet()]
+    if job.variant == "print":
+        render_args["press"] = project.print
     return PreparedJob(job=job, edition=edition, html_path=html_path, render_args=render_args)
 
 

@@ -25,8 +25,8 @@ CONTENT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 CALENDARS = ("gregorian", "solar-hijri")
 #: Digit systems; the names are also CSS counter styles, used for page numbers.
 DIGITS = ("decimal", "persian", "arabic-indic")
-#: Typography rules ``check`` applies to a language's content ("persian": see typography.py).
-TYPOGRAPHY = ("persian", "none")
+#: Typography rule sets ``check`` applies to a language's content (quality/typography/).
+TYPOGRAPHY = ("persian", "pashto", "none")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,17 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class PrintSettings:
+    """``[print]``: the press the print variant is made for. ``profile`` is its CMYK output
+    profile (default: the bundled FOGRA39 profile), ``press_condition`` the characterization it
+    stands for, named in the PDF's OutputIntent (a registered name such as FOGRA39, or Custom)."""
+
+    profile: Path
+    press_condition: str
+    bundled: bool = True
+
+
+@dataclass(frozen=True)
 class Project:
     """The validated project: paths, languages, documents and publication metadata."""
 
@@ -75,6 +86,7 @@ class Project:
     publication: Publication
     output_dir: Path
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    print: PrintSettings = field(default_factory=lambda: _bundled_print_settings())
 
     @property
     def content_dir(self) -> Path:
@@ -158,9 +170,18 @@ def _toml_error_line(message: str) -> int | None:
 class _ConfigReader:
     """Validates the raw TOML tables, collecting every problem before raising."""
 
-    TOP_LEVEL = ("project", "publication", "languages", "documents", "mail", "build", "check")
-    #: The keys of each plain table; [mail] is checked by mail/settings.py, [languages.*] and
-    #: [documents.*] below. A key not listed is reported with the closest known one.
+    TOP_LEVEL = (
+        "project",
+        "publication",
+        "languages",
+        "documents",
+        "print",
+        "mail",
+        "build",
+        "check",
+    )
+    #: The keys of each plain table; [mail] is checked by mail/settings.py, [print],
+    #: [languages.*] and [documents.*] below. A key not listed is reported with the closest one.
     TABLE_KEYS: dict[str, tuple[str, ...]] = {
         "project": ("source_language", "output_dir"),
         "publication": ("publisher", "edition_date", "created_date", "website"),
@@ -196,6 +217,7 @@ class _ConfigReader:
             self.problem(f"[project] source_language {source!r} is not one of [languages]")
         documents = self._documents(self._table("documents"))
         publication = self._publication(self._table("publication"))
+        print_settings = self._print(self.raw.get("print", {}))
         output_dir = self._output_dir(project.get("output_dir", "dist"))
         if self.problems:
             raise ConfigError(
@@ -213,6 +235,7 @@ class _ConfigReader:
             publication=publication,
             output_dir=(self.root / output_dir),
             raw=self.raw,
+            print=print_settings,
         )
 
     def _output_dir(self, value: Any) -> str:
@@ -385,6 +408,36 @@ class _ConfigReader:
             self.problem("[documents] needs at least one document, e.g. [documents.factsheet]")
         return documents
 
+    def _print(self, table: Any) -> PrintSettings:
+        from iombrochure.pipeline.prepress import CUSTOM_PRESS_CONDITION, profile_problem
+
+        default = _bundled_print_settings()
+        if not isinstance(table, dict):
+            self.problem("[print] must be a table")
+            return default
+        known = ("profile", "press_condition")
+        for key in table:
+            if key not in known:
+                self.problem(f"[print] unknown key {key!r}{_did_you_mean(key, known)}")
+        condition = table.get("press_condition")
+        if condition is not None and (not isinstance(condition, str) or not condition.strip()):
+            self.problem('[print] press_condition must be a name, e.g. press_condition = "FOGRA39"')
+            condition = None
+        profile = table.get("profile")
+        if profile is None:
+            return PrintSettings(default.profile, condition or default.press_condition)
+        if not isinstance(profile, str) or not profile:
+            self.problem('[print] profile must be a path, e.g. profile = "profiles/press.icc"')
+            return default
+        if not self._project_file("[print] profile", profile):
+            return default
+        path = (self.root / profile).resolve()
+        problem = profile_problem(path)
+        if problem:
+            self.problem(f"[print] profile {profile} {problem}")
+            return default
+        return PrintSettings(path, condition or CUSTOM_PRESS_CONDITION, bundled=False)
+
     def _publication(self, table: dict[str, Any]) -> Publication | None:
         publisher = table.get("publisher")
         if not isinstance(publisher, str) or not publisher:
@@ -423,6 +476,12 @@ def calendar_problem(day: dt.date) -> str | None:
     except (ValueError, OverflowError):
         return "the Solar Hijri calendar cannot show this date; is the year right?"
     return None
+
+
+def _bundled_print_settings() -> PrintSettings:
+    from iombrochure.pipeline.prepress import BUNDLED_PRESS_CONDITION, BUNDLED_PROFILE
+
+    return PrintSettings(BUNDLED_PROFILE, BUNDLED_PRESS_CONDITION, bundled=True)
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:

@@ -44,9 +44,9 @@ MAX_DEPTH = 20
 DATA_SECTIONS = {
     "figures": "number",  # counts: 370000 -> 370,000 / ۳۷۰٬۰۰۰
     "years": "year",  # 1951 -> 1951 / ۱۹۵۱ (no grouping)
-    "months": "month",  # 1990-07 -> July 1990 / تیر ۱۳۶۹
+    "months": "month",  # 1990-07 -> July 1990 / ژوئیهٔ ۱۹۹۰ میلادی (never one Hijri month)
     "dates": "date",  # 2026-11-28 -> 28 November 2026 / ۷ آذر ۱۴۰۵
-    "phones": "phone",  # digits localized, kept left-to-right
+    "phones": "phone",  # "+98 21 8804 3377": international form, written per edition, LTR
     "links": "link",  # e-mail addresses and web sites, never translated
     "codes": "code",  # house numbers, postal codes: digits localized, no grouping
 }
@@ -546,9 +546,17 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
         if isinstance(value, dt.date):
             return calendar_problem(value)
         return "must be a date, e.g. 2026-11-28"
-    if kind in ("phone", "code"):
+    if kind == "phone":
+        from iombrochure.pipeline.i18n import parse_phone
+
+        try:
+            parse_phone(str(value))
+        except ValueError:
+            return 'must be a phone number in international form, e.g. "+98 21 8804 3377"'
+        return None
+    if kind == "code":
         ok = isinstance(value, str | int) and not isinstance(value, bool)
-        return None if ok else 'must be text, e.g. "(98-21) 8804 3377"'
+        return None if ok else 'must be text, e.g. "19936"'
     if kind == "link":
         if not isinstance(value, str) or not value.strip():
             return "must be an address"

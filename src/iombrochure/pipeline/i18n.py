@@ -1,10 +1,14 @@
-"""Stage 3: localize. Digits, numbers, calendars, text direction, bidi isolation and catalogs.
+"""Stage 3: localize. Digits, numbers, calendars, phones, text direction, bidi isolation, catalogs.
 
 Babel formats numbers but never changes digits (``370٬000`` for Persian), and its dates are
-Gregorian only; jdatetime converts to the Solar Hijri calendar. WeasyPrint ignores
-``unicode-bidi``, so left-to-right fragments in right-to-left text (e-mail addresses, URLs,
-phone numbers, Latin acronyms) are wrapped in Unicode isolates (U+2066 LRI ... U+2069 PDI),
-which Pango's bidi algorithm honours inside each run of text.
+Gregorian only; jdatetime converts to the Solar Hijri calendar. A date is never shown more
+precisely than it is known: a month-only or year-only fact spans two months or years of the
+Solar Hijri calendar, so it keeps its Gregorian month or year (marked «میلادی») and the Hijri
+equivalent is given as a span («تیر–مرداد ۱۳۶۹»). Phone numbers are stored once in
+international form and formatted with ``phonenumbers``. WeasyPrint ignores ``unicode-bidi``,
+so left-to-right fragments in right-to-left text (e-mail addresses, URLs, phone numbers, Latin
+acronyms) are wrapped in Unicode isolates (U+2066 LRI ... U+2069 PDI), which Pango's bidi
+algorithm honours inside each run of text.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from babel.support import NullTranslations, Translations
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -66,6 +71,24 @@ PERSIAN_MONTHS = (
     "اسفند",
 )
 
+#: How a Gregorian year is marked in an edition whose own calendar is not the Gregorian one
+#: ("one convention everywhere": «سال ۱۹۵۱ میلادی», never a bare ۱۹۵۱ next to Hijri dates).
+GREGORIAN_ERA = {"fa": "میلادی", "prs": "میلادی", "ps": "میلادي"}
+#: Between the two ends of a span of months or years: «تیر–مرداد ۱۳۶۹».
+SPAN_DASH = "\u2013"
+#: The ezafe after a word ending in a silent «ه» before what it governs: «ژوئیهٔ ۱۹۹۰».
+EZAFE_HAMZA = "\u0654"
+NBSP = "\u00a0"
+#: Names and fixed phrases that a line never splits in Persian editions (house style): their
+#: spaces become no-break spaces when the text is localized.
+KEEP_TOGETHER_FA = (
+    "جمهوری اسلامی ایران",
+    "سازمان ملل متحد",
+    "از جمله",
+    "قاچاق انسان",
+    "قاچاق مهاجران",
+)
+
 #: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
 #: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
 LATIN_LETTERS = (
@@ -80,6 +103,7 @@ LATIN_RUN_RE = re.compile(f"{_LATIN_WORD}(?:[ \u00a0]+(?:&[ \u00a0]+)?{_LATIN_WO
 _TRAILING_PUNCT = ".,:;?!"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
+_HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
 
 #: Link schemes that prose may use. Links are written into the PDF, never fetched.
 ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
@@ -111,13 +135,41 @@ def isolate_latin_runs(text: str) -> str:
 
 
 def strip_bidi_controls(text: str) -> str:
-    """Text for PDF metadata (title, keywords): viewers show isolates there as stray marks."""
+    """Text for PDF metadata (title, keywords): viewers show isolates there as stray marks,
+    and a no-break space (kept for the line breaker) is a plain space there."""
     return str(text).translate(_BIDI_CONTROLS)
 
 
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-)
+_BIDI_CONTROLS: dict[int, str | None] = {
+    **dict.fromkeys(
+        map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    ),
+    ord(NBSP): " ",
+}
+
+
+def parse_phone(value: str) -> phonenumbers.PhoneNumber:
+    """A phone number stored in international form ("+98 21 8804 3377"); ValueError if not."""
+    try:
+        number = phonenumbers.parse(str(value), None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid phone number")
+    return number
+
+
+def tel_uri(value: str) -> str:
+    """The ``tel:`` link of a stored number, always with Latin digits: 'tel:+982188043377'."""
+    number = parse_phone(value)
+    return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def keep_phrases_together(text: str, phrases: tuple[str, ...] = KEEP_TOGETHER_FA) -> str:
+    """Join the words of fixed phrases with no-break spaces so no line splits them."""
+    for phrase in phrases:
+        text = text.replace(phrase, phrase.replace(" ", NBSP))
+    return text
 
 
 _DECLARED_CHARSET = re.compile(rb"charset\s*=\s*([A-Za-z0-9_.:-]+)", re.I)
@@ -245,8 +297,9 @@ def load_translations(project: Project, lang: str) -> NullTranslations:
 class DataRef(str):
     """A localized data value that also knows its (Gregorian) year and a finer detail.
 
-    Timelines show the year large and, where a month is known, the month in the edition's own
-    calendar underneath: "1990 / July 1990" in English, "۱۹۹۰ / تیر ۱۳۶۹" in Persian.
+    Timelines show the Gregorian year large and a detail beside it: the month where one is known
+    ("1990 July"), and in a Solar Hijri edition the calendar mark or the Hijri span the month
+    covers ("۱۹۹۵ میلادی", "۱۹۹۰ ژوئیه (تیر–مرداد ۱۳۶۹)"): never a single Hijri month or year.
     """
 
     year: str
@@ -293,35 +346,112 @@ class Localizer:
             text = format_decimal(value, locale=self.code)
         return self.digits(text)
 
+    @property
+    def marks_gregorian(self) -> bool:
+        """Whether Gregorian years need a mark: the edition's own calendar is another one."""
+        return self.language.calendar != "gregorian"
+
+    @property
+    def gregorian_era(self) -> str:
+        return GREGORIAN_ERA.get(Locale.parse(self.code).language, GREGORIAN_ERA["fa"])
+
+    @property
+    def persian_typography(self) -> bool:
+        return self.language.typography == "persian"
+
     def year(self, value: int) -> str:
-        return self.digits(str(value))
+        """A Gregorian year: '1951', or '۱۹۵۱ میلادی' in an edition with another calendar."""
+        digits = self.digits(str(value))
+        # A plain space, not a no-break one: PDF readers (PDFium) drop a no-break space between
+        # digits and a word from the text layer, and «۲۰۰۰میلادی» is then one word.
+        return f"{digits} {self.gregorian_era}" if self.marks_gregorian else digits
 
     def month(self, value: str | dt.date) -> str:
-        """A month and year in the edition's calendar: 'July 1990' or 'تیر ۱۳۶۹'."""
-        day = dt.date.fromisoformat(value + "-01") if isinstance(value, str) else value
-        if self.language.calendar == "solar-hijri":
-            import jdatetime
+        """A month and its year.
 
-            jday = jdatetime.date.fromgregorian(date=day)
-            return f"{PERSIAN_MONTHS[jday.month - 1]} {self.digits(str(jday.year))}"
-        return self.digits(format_date(day, "LLLL y", locale=self.code))
+        A month-only fact ("1990-07") keeps its Gregorian month: 'July 1990', or
+        'ژوئیهٔ ۱۹۹۰ میلادی' in a Solar Hijri edition, because July 1990 is no single Hijri month
+        (10 Tir to 9 Mordad 1369). The month of a known day (a ``date``, e.g. the edition date)
+        is given in the edition's calendar: 28 November 2026 is 'آذر ۱۴۰۵'.
+        """
+        if isinstance(value, dt.date):
+            if self.language.calendar == "solar-hijri":
+                jday = _solar_hijri(value)
+                return f"{PERSIAN_MONTHS[jday.month - 1]} {self.digits(str(jday.year))}"
+            return self.digits(format_date(value, "LLLL y", locale=self.code))
+        first = _first_of_month(value)
+        if not self.marks_gregorian:
+            return self.digits(format_date(first, "LLLL y", locale=self.code))
+        return f"{self._gregorian_month_name(first)} {self.year(first.year)}"
+
+    def _gregorian_month_name(self, day: dt.date, *, ezafe: bool = True) -> str:
+        """The Gregorian month in the edition's language, with the ezafe before a year."""
+        name = get_month_names("wide", "format", locale=self.code)[day.month]
+        if ezafe and self.persian_typography and name.endswith("ه"):
+            name += EZAFE_HAMZA
+        return name
+
+    def solar_hijri_span(self, value: str | int) -> str:
+        """The Solar Hijri months (or years) a Gregorian month "YYYY-MM" (or year) runs across:
+        'تیر–مرداد ۱۳۶۹', 'اسفند ۱۳۶۸–فروردین ۱۳۶۹', '۱۳۷۳–۱۳۷۴'."""
+        if isinstance(value, int):
+            first = _solar_hijri(dt.date(value, 1, 1))
+            last = _solar_hijri(dt.date(value, 12, 31))
+            return self.digits(f"{first.year}{SPAN_DASH}{last.year}")
+        start = _first_of_month(value)
+        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        first, last = _solar_hijri(start), _solar_hijri(end)
+        first_name, last_name = PERSIAN_MONTHS[first.month - 1], PERSIAN_MONTHS[last.month - 1]
+        if first.year == last.year:
+            return self.digits(f"{first_name}{SPAN_DASH}{last_name} {last.year}")
+        return self.digits(f"{first_name} {first.year}{SPAN_DASH}{last_name} {last.year}")
 
     def date(self, value: dt.date) -> str:
         """A full date in the edition's calendar: '28 November 2026' or '۷ آذر ۱۴۰۵'."""
         if self.language.calendar == "solar-hijri":
-            import jdatetime
-
-            jday = jdatetime.date.fromgregorian(date=value)
+            jday = _solar_hijri(value)
             month = PERSIAN_MONTHS[jday.month - 1]
             return self.digits(f"{jday.day} {month} {jday.year}")
         return self.digits(format_date(value, "d MMMM y", locale=self.code))
+
+    def headline_number(self, value: float) -> tuple[str, str]:
+        """A headline figure as (numeral, unit word): ('۳۷۰', 'هزار') in Persian editions, whose
+        house style writes headline thousands in words; ('370,000', '') elsewhere. Only exact
+        values are shortened: 372,500 stays a grouped number, never a rounded one."""
+        if self.persian_typography and isinstance(value, int) and value >= 1000:
+            for power in (9, 6, 3):
+                if value >= 10**power and value % 10 ** (power - 2) == 0:
+                    system = NUMBERING_SYSTEMS[self.language.digits]
+                    text = format_compact_decimal(
+                        value,
+                        format_type="long",
+                        locale=self.code,
+                        fraction_digits=2,
+                        numbering_system=system,
+                    )
+                    numeral, _, unit = self.digits(text).partition(" ")
+                    return numeral, unit
+                if value >= 10**power:
+                    break
+        return self.number(value), ""
 
     def isolate(self, text: str) -> str:
         """Keep a left-to-right fragment in reading order inside right-to-left text."""
         return f"{LRI}{text}{PDI}" if self.is_rtl else text
 
     def phone(self, value: str) -> str:
-        return self.isolate(self.digits(str(value)))
+        """A stored international number as this edition writes it, kept left to right:
+        '+98 21 8804 3377', '+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷'."""
+        try:
+            number = parse_phone(value)
+        except ValueError as exc:
+            raise ContentError(
+                f"phone number {value!r} cannot be read: {exc}",
+                path=self.data_path,
+                hint='write it in international form, e.g. "+98 21 8804 3377"',
+            ) from exc
+        text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return self.isolate(self.digits(text))
 
     def link(self, value: str) -> str:
         return self.isolate(str(value))
@@ -351,31 +481,74 @@ class Localizer:
         value = self.data[section][key]
         text = self.data_value(ref)
         if section == "months":
-            year = self.year(int(str(value)[:4]))
-            if self.language.calendar == "gregorian":  # "1990" is shown already: add "July"
-                day = dt.date.fromisoformat(str(value) + "-01")
-                return DataRef(text, year=year, detail=format_date(day, "LLLL", locale=self.code))
-            return DataRef(text, year=year, detail=text)
+            first = _first_of_month(str(value))
+            year = self.digits(str(first.year))
+            if not self.marks_gregorian:  # "1990" is shown already: add "July"
+                return DataRef(text, year=year, detail=format_date(first, "LLLL", locale=self.code))
+            month = self._gregorian_month_name(first, ezafe=False)
+            return DataRef(text, year=year, detail=f"{month} ({self.solar_hijri_span(value)})")
+        if section == "years" and self.marks_gregorian:
+            return DataRef(text, year=self.digits(str(value)), detail=self.gregorian_era)
         if section == "dates":
-            return DataRef(text, year=self.year(value.year), detail=text)
+            year = self.digits(str(value.year))
+            if not self.marks_gregorian:
+                return DataRef(text, year=year, detail=text)
+            # The timeline's large years are Gregorian: the day and month beside it likewise,
+            # with the exact Hijri date (a day is known, so it converts): «۲۸ نوامبر (۷ آذر ۱۴۰۵)».
+            month = self._gregorian_month_name(value, ezafe=False)
+            return DataRef(text, year=year, detail=f"{self.digits(str(value.day))} {month} ({text})")
         return DataRef(text, year=text, detail="")
+
+    def headline(self, ref: str) -> Markup:
+        """A fact as a headline figure: the numeral, then its unit word or calendar mark in a
+        ``figure-unit`` span the style sheet sets smaller: «۳۷۰ هزار», «۱۹۵۱ میلادی»."""
+        section, _, key = ref.partition(".")
+        value = self.data[section][key]
+        kind = DATA_SECTIONS[section]
+        if kind == "number":
+            numeral, unit = self.headline_number(value)
+        elif kind == "year" and self.marks_gregorian:
+            numeral, unit = self.digits(str(value)), self.gregorian_era
+        elif kind == "month" and self.marks_gregorian:
+            first = _first_of_month(str(value))
+            numeral = f"{self._gregorian_month_name(first)} {self.digits(str(first.year))}"
+            unit = self.gregorian_era
+        else:
+            numeral, unit = self.data_value(ref), ""
+        if not unit:
+            return Markup(escape(numeral))
+        return Markup("{}{}").format(numeral, _figure_unit(f" {unit}"))
 
     # -- prose ----------------------------------------------------------------------------
 
-    def text(self, value: str) -> str:
-        """Plain text: placeholders filled, Latin runs isolated in right-to-left editions."""
+    def text(self, value: str, *, headline: bool = False, for_print: bool = False) -> str:
+        """Plain text: placeholders filled, Latin runs isolated in right-to-left editions.
+
+        ``for_print`` (the publications, not e-mail) keeps fixed phrases on one line in Persian
+        editions; ``headline`` fills facts as headline figures (see :meth:`headline`) and
+        returns markup."""
         values: list[str] = []
 
         def hold(match: re.Match[str]) -> str:
             # A private-use character stands in for the value while Latin runs are isolated,
             # so that neither the placeholder's name nor its value is wrapped twice.
-            values.append(self.data_value(f"{match[1]}.{match[2]}"))
+            ref = f"{match[1]}.{match[2]}"
+            values.append(self.headline(ref) if headline else self.data_value(ref))
             return chr(_HOLD_BASE + len(values) - 1)
 
         held = PLACEHOLDER_RE.sub(hold, value)
         if self.is_rtl:
             held = isolate_latin_runs(held)
-        return _HOLD_RE.sub(lambda m: values[ord(m.group(0)) - _HOLD_BASE], held)
+        if for_print and self.persian_typography:
+            held = keep_phrases_together(held)
+        if headline:
+            # Words typed around the fact («بیش از ۱۰۰») are set like its unit word.
+            held = "".join(
+                part if _HOLD_RE.fullmatch(part) or not part.strip() else _figure_unit(part)
+                for part in _HOLD_SPLIT_RE.split(held)
+            )
+        filled = _HOLD_RE.sub(lambda m: values[ord(m.group(0)) - _HOLD_BASE], held)
+        return Markup(filled) if headline else filled
 
     @cached_property
     def _markdown(self) -> MarkdownIt:
@@ -390,7 +563,7 @@ class Localizer:
         for token in tokens:
             for child in token.children or ():
                 if child.type == "text":
-                    child.content = self.text(child.content)
+                    child.content = self.text(child.content, for_print=True)
         html = md.renderer.render(tokens, md.options, {})
         if inline:
             return Markup(html)
@@ -420,6 +593,21 @@ def css_string(value: str) -> str:
         for ch in str(value)
     )
     return f'"{escaped}"'
+
+
+def _figure_unit(words: str) -> Markup:
+    """Words beside a headline figure, in the span the right-to-left style sheet sets smaller."""
+    return Markup('<span class="figure-unit">{}</span>').format(words)
+
+
+def _first_of_month(value: str) -> dt.date:
+    return dt.date.fromisoformat(str(value) + "-01")
+
+
+def _solar_hijri(day: dt.date) -> Any:
+    import jdatetime
+
+    return jdatetime.date.fromgregorian(date=day)
 
 
 def _is_allowed_link(url: str) -> bool:
@@ -454,7 +642,10 @@ def _localize(file: ContentFile, value: Any, schema: Any, key_path: tuple, loc: 
                 return loc.data_ref(value)
             if schema == PATH:
                 return value
-            return loc.text(value)
+            # The value of a key figure (fact sheet) or of the flap's glance (brochure) is a
+            # headline figure: «۳۷۰ هزار», not «۳۷۰٬۰۰۰».
+            headline = bool(key_path) and key_path[-1] == "value"
+            return loc.text(value, headline=headline, for_print=True)
         except KeyError as exc:
             raise ContentError(
                 f"{dotted(key_path)}: unknown data reference {exc}",

@@ -12,13 +12,12 @@ from iombrochure.errors import ConfigError
 from iombrochure.pipeline.config import Project
 
 #: Output variants. screen: dist/<doc>-<lang>.pdf, tagged PDF/UA-1 with downsampled images;
-#: print: dist/print/..., bleed and crop marks, images at full resolution; archive:
-#: dist/archive/..., PDF/A (tagged), made only on request with --pdf-variant.
+#: print: dist/print/..., PDF/X-4 in CMYK for the press (prepress.py), bleed and crop marks,
+#: images at full resolution; archive: dist/archive/..., PDF/A (tagged), only on request.
 VARIANTS = ("screen", "print", "archive")
 #: What ``--variant all`` (and no --variant at all) builds.
 DEFAULT_VARIANTS = ("screen", "print")
-#: PDF/A flavours the archive variant can be made in; PDF/X is not offered: WeasyPrint stamps
-#: it with the current time and a random id, and our outputs are byte-reproducible.
+#: PDF/A flavours the archive variant can be made in (the print variant is PDF/X-4).
 ARCHIVE_PDF_VARIANTS = ("pdf/a-3b", "pdf/a-3u", "pdf/a-2b", "pdf/a-2u")
 #: Screen images: enough for a monitor or an office printer, a fraction of the print size.
 SCREEN_IMAGE_DPI = 150

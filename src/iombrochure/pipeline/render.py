@@ -11,6 +11,9 @@ files inside the project and ``data:`` URIs, and stops the render on anything el
 Fixed boxes marked ``data-panel`` (the brochure's panels) are measured after layout: text that
 does not fit stops the render with the panel's name and the overflow in mm, never a clip. The
 walk over the layout uses ``Page._page_box``, WeasyPrint 70's box tree.
+
+While the PDF is written, pipeline/textlayer.py corrects its text layer and tag tree (what
+screen readers, copy and search get back; see docs/accessibility.md); pages do not change.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from iombrochure.errors import FetchRefused, RenderError
+from iombrochure.pipeline import textlayer
 from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     MAX_BINARY_FILE_BYTES,
@@ -304,8 +308,12 @@ class Renderer:
         *,
         fonts_dir: Path | None = None,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+        text_layer: bool = True,
     ) -> None:
         from weasyprint.text.fonts import FontConfiguration
+
+        #: Correct the PDF's text layer and tag tree (pipeline/textlayer.py); off only to compare.
+        self.text_layer = text_layer
 
         self.root = root.resolve()
         self.max_image_pixels = max_image_pixels
@@ -329,9 +337,13 @@ class Renderer:
         label: str,
         pdf_options: dict[str, Any] | None = None,
         stylesheets: list[str] | None = None,
+        press: Any = None,
     ) -> RenderedPdf:
-        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)")."""
+        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)").
+        ``press`` (a config.PrintSettings) makes a print-shop PDF/X file: see prepress.py."""
         from weasyprint import CSS, HTML
+
+        from iombrochure.pipeline import prepress
 
         refused: list[FetchRefused] = []
         fetcher = make_url_fetcher(self.root, refused, max_image_pixels=self.max_image_pixels)
@@ -341,11 +353,13 @@ class Renderer:
         # A fresh image cache for every document: WeasyPrint keeps a picture as first optimized,
         # so a shared cache made a PDF's bytes depend on which edition was rendered before it.
         image_cache: dict[str, Any] = {}
+        finisher = prepress.PressFinisher(press, label) if press is not None else None
         collector = _WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
             document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
+                color_profiles=prepress.color_profiles(press) if press is not None else None,
                 font_config=self.font_config,
                 stylesheets=[
                     CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
@@ -357,7 +371,8 @@ class Renderer:
             overflows = panel_overflows(document)
             buffer = io.BytesIO()
             if not overflows:
-                document.write_pdf(buffer, **(pdf_options or {}))
+                with textlayer.text_layer(document, enabled=self.text_layer):
+                    document.write_pdf(buffer, finisher=finisher, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
                 error = refused[0]
@@ -366,6 +381,10 @@ class Renderer:
                 ) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
+            # The text layer's hook no longer fits WeasyPrint, or the print PDF breaks a rule of
+            # the press (prepress.PrepressError).
+            if isinstance(exc, RenderError):
+                raise RenderError(f"{label}: {exc.message}", hint=exc.hint) from exc
             raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
         finally:
             logger.removeHandler(collector)
@@ -378,6 +397,7 @@ class Renderer:
                 hint="shorten the text of that panel, or break a long word; text is never cut off",
             )
         warnings = [f"{label}: {message}" for message in collector.messages]
+        warnings.extend(finisher.warnings() if finisher is not None else [])
         missing = uncovered_characters(html_text, self.fonts_dir)
         if missing:
             shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:8])

@@ -303,6 +303,9 @@ def base_inputs(project: Project, job: Job) -> dict[str, str]:
         *tree_files(root / "images"),
         *tree_files(project.locales_dir / job.lang),
     ]
+    if job.variant == "print":  # the press profile: colours, pictures and the output intent
+        paths.append(project.print.profile)
+        inputs["@press-condition"] = project.print.press_condition
     for path in paths:
         inputs[_relative(path, root)] = project_digest(path, root)
     return inputs

@@ -25,6 +25,7 @@ from iombrochure.pipeline.i18n import (
     load_translations,
     localize_file,
     strip_bidi_controls,
+    tel_uri,
 )
 
 FONT_STYLESHEET = "styles/fonts.css"
@@ -137,12 +138,13 @@ def make_environment(project: Project) -> jinja2.Environment:
     return env
 
 
-def picture_data_uri(project: Project, relative: str) -> str:
+def picture_data_uri(project: Project, relative: str, *, variant: str = "screen") -> str:
     """A picture of the project (e.g. images/cover.jpg) as a data: URI.
 
     WeasyPrint names each raster image in the PDF after a hash of its URL, and a file URL
     holds the project's absolute path: inlined, the same project gives the same PDF bytes
-    wherever it is checked out. Only files inside the project are read.
+    wherever it is checked out. Only files inside the project are read. For the print
+    variant the picture is converted to CMYK through the press profile (prepress.py).
     """
     import base64
     import mimetypes
@@ -181,6 +183,10 @@ def picture_data_uri(project: Project, relative: str) -> str:
                     rule="resource-outside",
                 )
     mime_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
+    if variant == "print":
+        from iombrochure.pipeline.prepress import picture_for_print
+
+        return picture_for_print(data, project.print.profile, name=relative, mime_type=mime_type)
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -259,6 +265,8 @@ def render_edition(
         "base_href": base_href,
         "stylesheets": stylesheets_for(project, document, localizer.direction, lang, variant),
         "variant": variant,
+        # The print variant is for the press: PDF/X takes no link annotations.
+        "links": variant != "print",
         "document_name": document.name,
         "publication": {
             "publisher": publication.publisher,
@@ -270,6 +278,13 @@ def render_edition(
         "page_counter_css": lambda pattern: Markup(localizer.page_counter_css(pattern)),
         **(extra_context or {}),
     }
+    env.globals["picture_uri"] = lambda path: picture_data_uri(project, path, variant=variant)
+    # For the press a QR code prints in black ink alone: one plate, sharp, the best scan.
+    env.globals["qr_code"] = (
+        (lambda text, colour="#000": qr_code_data_uri(text, colour="#000"))
+        if variant == "print"
+        else qr_code_data_uri
+    )
     env.filters["ltr"] = localizer.isolate
     env.filters["digits"] = localizer.digits
     env.filters["number"] = localizer.number
@@ -322,9 +337,8 @@ def render_edition(
 
 
 def _tel_href(number: str) -> str:
-    """'(98-21) 8804 3377' -> 'tel:+982188043377' for a clickable link."""
-    digits = "".join(ch for ch in str(number) if ch.isdigit() and ch.isascii())
-    return f"tel:+{digits}"
+    """'+98 21 8804 3377' -> 'tel:+982188043377' for a clickable link (Latin digits always)."""
+    return tel_uri(number)
 
 
 def _template_location(exc: Exception, project: Project) -> tuple[Path | None, int | None]:

@@ -11,7 +11,7 @@ The checks, in order (rule ids in brackets; docs/checks.md has an example and th
    (content.py's validation, collected instead of raised);
 3. every template compiles (``template-syntax``);
 4. gettext catalogs: untranslated, fuzzy and missing entries (``catalog-*``);
-5. Persian typography in languages with ``typography = "persian"`` (typography.py's rules);
+5. Typography in languages with a rule set (``typography = "persian"`` or ``"pashto"``);
 6. stale translations: fingerprints of the source text (translations.py);
 7. prose: links (``link``), pictures in prose (``prose-image``), raw HTML (``raw-html``);
 8. file fields (PATH kind): inside the project, present, a sane image, alt text (``image-*``);
@@ -241,10 +241,10 @@ def run_checks(
         if lang != source
     }
     for lang in languages:
-        persian = project.languages[lang].typography == "persian"
+        typography = project.languages[lang].typography
         for file in content.files.get(lang, {}).values():
-            if persian:
-                _check_typography(file, report)
+            if typography != "none":
+                _check_typography(file, typography, report)
             _check_prose(file, report)
             _check_file_fields(project, file, report, pixel_limit)
     for lang in languages:
@@ -296,10 +296,10 @@ def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
     return lambda key_path: is_translatable(stem, key_path)
 
 
-def _check_typography(file: ContentFile, report: CheckReport) -> None:
-    from iombrochure.quality.typography import check_persian_yaml_document
+def _check_typography(file: ContentFile, typography: str, report: CheckReport) -> None:
+    from iombrochure.quality.typography import check_yaml_document, rule_set
 
-    results = check_persian_yaml_document(file.data, is_prose=_is_prose(file))
+    results = check_yaml_document(file.data, rule_set(typography), is_prose=_is_prose(file))
     for line, key_path, finding in results:
         report.add(
             Finding(
@@ -314,23 +314,26 @@ def _check_typography(file: ContentFile, report: CheckReport) -> None:
 
 
 def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, int]]:
-    """Apply the safe Persian fixes to every content file of Persian languages.
+    """Apply the safe typography fixes to the content files of languages that have a rule set.
 
     A file that cannot be read safely (bad YAML, aliases, not UTF-8) is left untouched; ``check``
     reports why. Translations' fingerprints are never touched.
     """
-    from iombrochure.quality.typography import fix_persian_yaml_file
+    from iombrochure.quality.typography import fix_yaml_file, rule_set
 
     fixed = []
     for lang in languages:
-        if project.languages[lang].typography != "persian":
+        typography = project.languages[lang].typography
+        if typography == "none":
             continue
         for name in content_names(project):
             path = project.content_dir / lang / f"{name}.yaml"
             try:
                 read_yaml(path)  # refuse what content validation refuses, before touching it
-                count = fix_persian_yaml_file(
-                    path, is_prose=lambda key_path, stem=name: is_translatable(stem, key_path)
+                count = fix_yaml_file(
+                    path,
+                    rule_set(typography),
+                    is_prose=lambda key_path, stem=name: is_translatable(stem, key_path),
                 )
             except ContentError:
                 continue
@@ -568,7 +571,7 @@ def _check_catalog(
                 "copy each {name} from the msgid as it is",
             )
         )
-    persian = project.languages[lang].typography == "persian"
+    typography = project.languages[lang].typography
     for message in catalog:
         if not message.id:
             continue
@@ -598,11 +601,11 @@ def _check_catalog(
                     "check the msgstr, then delete the '#, fuzzy' line above it",
                 )
             )
-        if persian:
-            from iombrochure.quality.typography import check_persian_text
+        if typography != "none":
+            from iombrochure.quality.typography import check_text
 
             for text in strings:
-                for problem in check_persian_text(text or ""):
+                for problem in check_text(text or "", typography):
                     report.add(
                         Finding(
                             path,

@@ -1,0 +1,112 @@
+"""The suppression list: partners who asked to receive no more messages from the office.
+
+A plain text file named by ``[mail] suppression_list``: one address per line, ``#`` starts a
+comment (a date, who asked, how). Compose leaves these partners out, send skips any message
+addressed to one of them (an opt-out that arrives between compose and send is honoured), and
+``iombrochure mail unsubscribe ADDRESS...`` adds to it. Addresses are compared without regard
+to case, as partners and spreadsheets write them in any case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iombrochure.errors import ContentError
+
+HEADER = (
+    "# Partners who asked to receive no more e-mail from the office: one address per line.\n"
+    "# compose leaves them out and send skips them. Add with: iombrochure mail unsubscribe ADDRESS\n"
+)
+
+
+@dataclass
+class SuppressionList:
+    """The opted-out addresses of one file, each with the line it is on."""
+
+    path: Path | None
+    lines: dict[str, int] = field(default_factory=dict)  # casefolded address -> line
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str) and address.casefold() in self.lines
+
+    def line_of(self, address: str) -> int | None:
+        return self.lines.get(address.casefold())
+
+    def where(self, address: str) -> str:
+        """``opted-out.txt:3`` for messages that say why a partner was left out."""
+        name = self.path.name if self.path else "suppression list"
+        line = self.line_of(address)
+        return f"{name}:{line}" if line else name
+
+
+def read_suppression_list(path: Path | None) -> SuppressionList:
+    """The list in ``path``; an empty list when no list is configured or the file is missing."""
+    result = SuppressionList(path=path)
+    if path is None:
+        return result
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return result
+    except UnicodeDecodeError as exc:
+        raise ContentError(
+            "the suppression list is not UTF-8 text", path=path, hint="save it as UTF-8"
+        ) from exc
+    from iombrochure.mail.recipients import normalize_address
+
+    for number, raw in enumerate(text.splitlines(), start=1):
+        entry = raw.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        try:
+            address = normalize_address(entry)
+        except ValueError as exc:
+            raise ContentError(
+                f"not an e-mail address: {exc}",
+                path=path,
+                line=number,
+                hint="one address per line; a comment starts with #",
+            ) from exc
+        result.lines.setdefault(address.casefold(), number)
+    return result
+
+
+def add_to_suppression_list(
+    path: Path, addresses: list[str], *, note: str = ""
+) -> tuple[list[str], list[str]]:
+    """Append the addresses not yet listed; returns (added, already listed).
+
+    Every address is checked first, so a typo adds nothing. The file is appended to, never
+    rewritten, so the office's own comments and order are kept.
+    """
+    from iombrochure.mail.recipients import normalize_address
+
+    checked: list[str] = []
+    for text in addresses:
+        try:
+            checked.append(normalize_address(text))
+        except ValueError as exc:
+            raise ContentError(f"not an e-mail address: {exc}", hint="nothing was added") from exc
+    current = read_suppression_list(path)
+    added: list[str] = []
+    already: list[str] = []
+    for address in checked:
+        if address in current or address.casefold() in {a.casefold() for a in added}:
+            already.append(address)
+        else:
+            added.append(address)
+    if added:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = path.read_bytes() if path.exists() else b""
+        today = dt.date.today().isoformat()
+        comment = f"  # {today}{' ' + note if note else ''}"
+        lines = "".join(f"{address}{comment}\n" for address in added)
+        prefix = HEADER if not existing else ("\n" if not existing.endswith(b"\n") else "")
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write(prefix + lines)
+            stream.flush()
+            os.fsync(stream.fileno())
+    return added, already

@@ -1,0 +1,1 @@
+"""The bundled CMYK press profile (see README.md here)."""
