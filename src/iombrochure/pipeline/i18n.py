@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from iombrochure.errors import ContentError
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS
 from iombrochure.pipeline.config import Language, Project
 from iombrochure.pipeline.content import (
     DATA_SECTIONS,
@@ -51,20 +52,8 @@ DIGIT_SETS = {
 #: Babel's numbering system for each digit set: it chooses the group and decimal separators.
 NUMBERING_SYSTEMS = {"decimal": "latn", "persian": "arabext", "arabic-indic": "arab"}
 
-PERSIAN_MONTHS = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
+#: Iran's month names; a language's own set is ``Language.month_names`` (calendars.py).
+PERSIAN_MONTHS = SOLAR_HIJRI_MONTHS["iranian"]
 
 #: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
 #: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
@@ -217,7 +206,8 @@ class Localizer:
             import jdatetime
 
             jday = jdatetime.date.fromgregorian(date=day)
-            return f"{PERSIAN_MONTHS[jday.month - 1]} {self.digits(str(jday.year))}"
+            month = self.language.month_names[jday.month - 1]
+            return f"{month} {self.digits(str(jday.year))}"
         return self.digits(format_date(day, "LLLL y", locale=self.code))
 
     def date(self, value: dt.date) -> str:
@@ -226,7 +216,7 @@ class Localizer:
             import jdatetime
 
             jday = jdatetime.date.fromgregorian(date=value)
-            month = PERSIAN_MONTHS[jday.month - 1]
+            month = self.language.month_names[jday.month - 1]
             return self.digits(f"{jday.day} {month} {jday.year}")
         return self.digits(format_date(value, "d MMMM y", locale=self.code))
 
