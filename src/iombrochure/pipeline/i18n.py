@@ -32,12 +32,12 @@ from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS
 from iombrochure.pipeline.config import Language, Project
 from iombrochure.pipeline.content import (
     DATA_SECTIONS,
+    DATE,
     MARKDOWN,
     META,
     PATH,
     PLACEHOLDER_RE,
     REF,
-    SCHEMAS,
     ContentFile,
     dotted,
 )
@@ -332,7 +332,7 @@ def _is_allowed_link(url: str) -> bool:
 
 def localize_file(file: ContentFile, localizer: Localizer) -> Any:
     """A content file's tree as template-ready values (text, Markup, lists, dicts)."""
-    schema = SCHEMAS.get(file.path.stem)
+    schema = file.fields
     return _localize(file, file.data, schema, (), localizer)
 
 
@@ -365,6 +365,8 @@ def _localize(file: ContentFile, value: Any, schema: Any, key_path: tuple, loc: 
                 path=file.path,
                 line=file.line_of(key_path),
             ) from exc
+    if isinstance(value, dt.date) and schema == DATE:
+        return loc.date(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
