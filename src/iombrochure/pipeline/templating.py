@@ -128,16 +128,22 @@ def stylesheets_for(
     project: Project, document: Document, direction: str, lang: str, variant: str = "screen"
 ) -> list[str]:
     """Fonts, the shared base, the document's own sheets, then the thin per-direction layer,
-    and last the output variant's sheets (``styles/print.css``, ``styles/<doc>-print.css``)."""
+    and last the output variant's sheets: ``styles/print.css`` (bleed, crop marks) and the
+    document's ``print_stylesheets`` for print, ``styles/<variant>.css`` and
+    ``styles/<doc>-<variant>.css`` for the others. docs/templates.md lists them."""
     sheets = [FONT_STYLESHEET, BASE_STYLESHEET, *document.stylesheets, f"styles/{direction}.css"]
-    for optional in (
+    optional = [
         f"styles/lang-{lang}.css",
         f"styles/{document.name}-{direction}.css",
         f"styles/{variant}.css",
-        f"styles/{document.name}-{variant}.css",
-    ):
-        if (project.root / optional).is_file():
-            sheets.append(optional)
+    ]
+    if variant == "print":
+        optional.extend(document.print_stylesheets)
+    else:
+        optional.append(f"styles/{document.name}-{variant}.css")
+    for sheet in optional:
+        if sheet not in sheets and (project.root / sheet).is_file():
+            sheets.append(sheet)
     return [sheet for sheet in sheets if (project.root / sheet).is_file()]
 
 
