@@ -181,7 +181,8 @@ def mark_current(
     source_language: str,
     fields: list[str] | None = None,
 ) -> list[str]:
-    """Record the source's current fingerprints in the translated file; return the fields marked.
+    """Record the source's current fingerprints in the translated file; return the fields whose
+    recorded fingerprint changed (empty, and the file untouched, when all were current).
 
     With ``fields`` (dotted names such as ``about.mandate``), only those are marked and the other
     recorded fingerprints are kept. Everything in the file but the ``translation:`` block stays
@@ -210,8 +211,18 @@ def mark_current(
         prints = current
         marked = list(current)
     ordered = {name: prints[name] for name in current if name in prints}
+    block = translation.data.get(BLOCK_KEY) if isinstance(translation.data, dict) else None
+    recorded = recorded_fingerprints(translation)
+    if (
+        recorded == ordered
+        and list(recorded) == list(ordered)
+        and isinstance(block, dict)
+        and block.get("source") == source_language
+    ):
+        return []
     _write_block(translation.path, source_language, ordered)
-    return marked
+    recorded = recorded or {}
+    return [name for name in marked if recorded.get(name) != ordered.get(name)]
 
 
 def _close_match(word: str, choices: list[str]) -> str:
