@@ -8,6 +8,7 @@ in ``locales/`` complete.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,15 +225,41 @@ def render_edition(
     except jinja2.UndefinedError as exc:
         path, line = _template_location(exc, project)
         raise TemplateError(
-            f"{exc.message} (while filling {document.template} for {lang!r})",
-            path=path,
+            f"{exc.message} (while filling {document.template})",
+            path=path or project.templates_dir / document.template,
             line=line,
-            hint="check the field name against the content file",
+            hint=_undefined_hint(str(exc.message or ""), document),
         ) from exc
     title = str(localized.get(document.name, {}).get(document.title_field, document.name))
     return Edition(
         document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
     )
+
+
+#: Variables a document's template sets for base.html (docs/templates.md, "Required").
+TEMPLATE_SET_VARIABLES = ("footer_title",)
+
+
+def _undefined_hint(message: str, document: Document) -> str:
+    """What to do about a name a template uses but nothing gives it."""
+    undefined = re.fullmatch(r"'(\w+)' is undefined", message)
+    if undefined and undefined[1] in TEMPLATE_SET_VARIABLES:
+        return (
+            f"base.html needs {undefined[1]}: add {{% set {undefined[1]} = doc.title %}} near "
+            f"the top of templates/{document.template} (see docs/templates.md)"
+        )
+    if undefined:
+        return (
+            f"{undefined[1]!r} is not a template variable: the variables are listed in "
+            "docs/templates.md; a content file is reached by its name (doc, or e.g. iom)"
+        )
+    attribute = re.search(r"has no attribute '(\w+)'", message)
+    if attribute:
+        return (
+            f"no field {attribute[1]!r} there: check the field name against content/fields.yaml "
+            "and the content files of this document"
+        )
+    return "see docs/templates.md for what a template can use"
 
 
 def _tel_href(number: str) -> str:
