@@ -634,13 +634,14 @@ def watch(settings: Settings, out_dir: Path | None, serve: bool | None, port: in
 
     server = None
     if serve:
-        from iombrochure.live.serve import PreviewServer
+        from iombrochure.live.serve import DEFAULT_PORT, PreviewServer
 
+        chosen = DEFAULT_PORT if port is None else port  # 0 is a choice: any free port
         try:
-            server = PreviewServer(watcher.output_dir, watcher.status, port=port or 8000).start()
+            server = PreviewServer(watcher.output_dir, watcher.status, port=chosen).start()
         except OSError as exc:
             raise IombrochureError(
-                f"cannot serve on 127.0.0.1:{port or 8000}: {exc.strerror or exc}",
+                f"cannot serve on 127.0.0.1:{chosen}: {exc.strerror or exc}",
                 hint="choose another port with --port, or --port 0 for any free one",
             ) from exc
         settings.info(f"serving previews at {server.url}")
