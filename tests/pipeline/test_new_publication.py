@@ -159,3 +159,25 @@ def test_an_unknown_field_kind_names_the_line_of_fields_yaml(tmp_path: Path):
     (error,) = [f for f in report.errors if f.rule == "fields"]
     assert error.path.name == "fields.yaml" and error.line == 6
     assert "unknown field kind 'prsoe' (did you mean 'prose'?)" in error.message
+
+
+def test_a_renderer_warning_for_every_edition_is_printed_once(tmp_path: Path):
+    root = leaflet_project(tmp_path)
+    sheet = root / "styles" / "leaflet.css"
+    sheet.write_text(sheet.read_text() + "\n.band { frobnicate: 1; }\n")
+    result = run_cli(
+        "build",
+        "--doc",
+        "leaflet",
+        "--variant",
+        "screen",
+        "-j",
+        "1",
+        "--no-preview",
+        "--project",
+        str(root),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "frobnicate" in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("warning: leaflet (en, screen) and 2 other editions: ")
