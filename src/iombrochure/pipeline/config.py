@@ -199,11 +199,13 @@ class _ConfigReader:
             self.problem('[project] output_dir must be a folder name, e.g. "dist"')
             output_dir = "dist"
         if self.problems:
-            raise ConfigError(
-                "; ".join(self.problems),
-                path=self.config_path,
-                hint="see docs/content.md for the config format",
-            )
+            hint = "see docs/content.md for the config format"
+            if not (self.root / "templates").is_dir():
+                hint = (
+                    "this folder has no templates/: make a complete project with "
+                    "iombrochure new DIR, then bring your config and content/ into it"
+                )
+            raise ConfigError("; ".join(self.problems), path=self.config_path, hint=hint)
         assert publication is not None and isinstance(source, str)
         return Project(
             root=self.root,

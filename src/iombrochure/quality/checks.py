@@ -874,6 +874,17 @@ class _Sources:
     lang: str
     names: tuple[str, ...]
 
+    def field_at(self, path: Path, line: int | None, needle: str) -> str | None:
+        """The dotted name of the content field at ``path:line`` that holds ``needle``."""
+        files = [*self.content.files.get(self.lang, {}).values(), self.content.data]
+        for file in files:
+            if file.path != path:
+                continue
+            for key_path, text in iter_strings(file.data):
+                if needle in text and file.line_of(key_path) == line:
+                    return dotted(key_path)
+        return None
+
     def locate(self, needle: str) -> list[tuple[Path, int | None]]:
         found: list[tuple[Path, int | None]] = []
         files = [
@@ -1047,15 +1058,17 @@ def _check_fonts(
         name = unicodedata.name(char, "unnamed character")
         places = sources.locate(char) or [(template, None)]
         for path, line in places:
+            field = sources.field_at(path, line, char)
             report.add(
                 Finding(
                     path,
                     line,
-                    WARNING,  # as the renderer says it: the PDF is made, with a foreign glyph
+                    WARNING,  # the PDF is made, with □ in its place (never a system font)
                     "font-coverage",
-                    f"no bundled font has {char!r} (U+{ord(char):04X} {name}): the {lang} "
-                    "edition would print it with a system font, or as an empty box",
-                    "remove or replace the character, or add a font that has it to fonts/",
+                    f"{field + ': ' if field else ''}no bundled font has {char!r} "
+                    f"(U+{ord(char):04X} {name}): the PDF shows □ in its place",
+                    "remove or replace the character, or add a font that has it to fonts/ "
+                    "and to styles/fonts.css (see docs/templates.md)",
                 )
             )
 
