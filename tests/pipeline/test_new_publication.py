@@ -181,3 +181,14 @@ def test_a_renderer_warning_for_every_edition_is_printed_once(tmp_path: Path):
     lines = [line for line in result.stderr.splitlines() if "frobnicate" in line]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("warning: leaflet (en, screen) and 2 other editions: ")
+
+
+def test_a_language_needs_only_the_ui_strings_of_its_own_documents(tmp_path: Path):
+    root = leaflet_project(tmp_path)
+    card = root / "templates" / "card.html"
+    card.write_text(card.read_text().replace("</h1>", "</h1><p>{{ _('Bring this card') }}</p>"))
+    report = run_checks(load_project(root))
+    missing = [f for f in report.errors if f.rule == "catalog-missing-entry"]
+    assert [f.path.parts[-3] for f in missing] == ["fa"]  # the card is not made in Pashto
+    assert "'Bring this card' (used in templates/card.html:4)" in missing[0].message
+    assert report.summary["ps"].catalog_total == 5 and report.summary["fa"].catalog_total == 6
