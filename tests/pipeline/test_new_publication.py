@@ -192,3 +192,17 @@ def test_a_language_needs_only_the_ui_strings_of_its_own_documents(tmp_path: Pat
     assert [f.path.parts[-3] for f in missing] == ["fa"]  # the card is not made in Pashto
     assert "'Bring this card' (used in templates/card.html:4)" in missing[0].message
     assert report.summary["ps"].catalog_total == 5 and report.summary["fa"].catalog_total == 6
+
+
+def test_check_shows_content_and_template_problems_in_one_pass(tmp_path: Path):
+    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    (root / "content" / "en" / "card.yaml").unlink()
+    leaflet = root / "templates" / "leaflet.html"
+    leaflet.write_text(leaflet.read_text().replace("doc.contact", "doc.contacts"))
+    report = run_checks(load_project(root))
+    errors = {f.rule: f for f in report.errors}
+    missing = errors["file-missing"]
+    assert missing.path == root / "content" / "en" / "card.yaml"
+    assert "copy" not in (missing.hint or "")  # nothing to copy: it is the source language
+    assert "declared in content/fields.yaml" in missing.hint
+    assert errors["template-error"].path == root / "templates" / "leaflet.html"
