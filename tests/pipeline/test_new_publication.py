@@ -206,3 +206,38 @@ def test_check_shows_content_and_template_problems_in_one_pass(tmp_path: Path):
     assert "copy" not in (missing.hint or "")  # nothing to copy: it is the source language
     assert "declared in content/fields.yaml" in missing.hint
     assert errors["template-error"].path == root / "templates" / "leaflet.html"
+
+
+def test_mark_current_says_when_there_was_nothing_to_mark(tmp_path: Path):
+    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    first = run_cli("translations", "mark-current", "--project", str(root))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "nothing to mark: 3 files already marked current\n"
+    source = root / "content" / "en" / "leaflet.yaml"
+    source.write_text(source.read_text().replace("title: Register\n", "title: Register now\n"))
+    second = run_cli("translations", "mark-current", "--lang", "ps", "--project", str(root))
+    assert second.stdout == "marked 1 field current in content/ps/leaflet.yaml\n"
+
+
+def test_a_date_field_is_written_in_the_editions_calendar(tmp_path: Path):
+    from iombrochure.pipeline.content import load_content
+    from iombrochure.pipeline.templating import render_edition
+
+    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    fields = root / "content" / "fields.yaml"
+    fields.write_text(
+        fields.read_text().replace(
+            "  keywords: [text]\n  text: prose\n",
+            "  keywords: [text]\n  text: prose\n  valid_until: date\n",
+        )
+    )
+    for lang in ("en", "fa"):
+        card = root / "content" / lang / "card.yaml"
+        card.write_text(card.read_text().replace("keywords:", "valid_until: 2027-03-20\nkeywords:"))
+    template = root / "templates" / "card.html"
+    template.write_text(template.read_text().replace("</h1>", "</h1><p>{{ doc.valid_until }}</p>"))
+    project = load_project(root)
+    content = load_content(project)
+    card = project.documents["card"]
+    assert "<p>20 March 2027</p>" in render_edition(project, content, card, "en").html
+    assert "<p>۲۹ اسفند ۱۴۰۵</p>" in render_edition(project, content, card, "fa").html
