@@ -98,3 +98,19 @@ def test_a_document_language_must_be_a_project_language(scratch_project: Path):
     (scratch_project / "iombrochure.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"language 'ps' is not one of \[languages\]"):
         load_project(scratch_project)
+
+
+def test_dari_is_a_language_babel_knows_as_persian_of_afghanistan(scratch_project: Path):
+    from babel.support import NullTranslations
+
+    from iombrochure.pipeline.i18n import Localizer
+
+    _add_to_config(
+        scratch_project, '\n[languages.prs]\ncalendar = "solar-hijri"\ndigits = "persian"\n'
+    )
+    dari = load_project(scratch_project).languages["prs"]
+    assert dari.locale == "fa_AF"
+    localizer = Localizer(language=dari, translations=NullTranslations(), data={})
+    assert localizer.direction == "rtl"
+    assert localizer.month("1990-07") == "سرطان ۱۳۶۹"
+    assert localizer.number(370000) == "۳۷۰٬۰۰۰"

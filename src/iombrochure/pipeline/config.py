@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import ConfigError
-from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, default_month_set
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale, default_month_set
 
 CONFIG_NAME = "iombrochure.toml"
 
@@ -37,6 +37,11 @@ class Language:
     typography: str = "none"
     #: The twelve Solar Hijri month names (Iranian for fa, Afghan for prs and ps by default).
     month_names: tuple[str, ...] = SOLAR_HIJRI_MONTHS["iranian"]
+
+    @property
+    def locale(self) -> str:
+        """The Babel locale of the language (Dari, prs, is Babel's fa_AF)."""
+        return babel_locale(self.code)
 
 
 @dataclass(frozen=True)
@@ -237,7 +242,7 @@ class _ConfigReader:
                 self.problem(f"[languages.{code}] must be a table")
                 continue
             try:
-                locale = Locale.parse(code)
+                locale = Locale.parse(babel_locale(code))
             except (UnknownLocaleError, ValueError):
                 self.problem(f"[languages.{code}]: {code!r} is not a language code Babel knows")
                 continue

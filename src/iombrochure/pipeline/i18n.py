@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from iombrochure.errors import ContentError
-from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale
 from iombrochure.pipeline.config import Language, Project
 from iombrochure.pipeline.content import (
     DATA_SECTIONS,
@@ -78,7 +78,7 @@ ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
 
 def text_direction(code: str) -> str:
     """'rtl' or 'ltr', from Babel's locale data: direction is never configured by hand."""
-    return "rtl" if Locale.parse(code).text_direction == "rtl" else "ltr"
+    return "rtl" if Locale.parse(babel_locale(code)).text_direction == "rtl" else "ltr"
 
 
 def to_digits(text: str, digits: str) -> str:
@@ -173,7 +173,7 @@ class Localizer:
 
     @property
     def code(self) -> str:
-        return self.language.code
+        return self.language.locale  # Babel's name for it: the code, or fa_AF for prs
 
     @cached_property
     def direction(self) -> str:
