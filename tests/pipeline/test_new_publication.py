@@ -241,3 +241,9 @@ def test_a_date_field_is_written_in_the_editions_calendar(tmp_path: Path):
     card = project.documents["card"]
     assert "<p>20 March 2027</p>" in render_edition(project, content, card, "en").html
     assert "<p>۲۹ اسفند ۱۴۰۵</p>" in render_edition(project, content, card, "fa").html
+
+
+def test_the_new_editions_are_pdf_ua_1(built: Path):
+    from verapdf import assert_compliant
+
+    assert_compliant("ua1", sorted((built / "dist").glob("leaflet-*.pdf")))
