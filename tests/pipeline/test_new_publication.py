@@ -247,3 +247,12 @@ def test_the_new_editions_are_pdf_ua_1(built: Path):
     from verapdf import assert_compliant
 
     assert_compliant("ua1", sorted((built / "dist").glob("leaflet-*.pdf")))
+
+
+def test_changing_a_fields_kind_makes_its_editions_out_of_date():
+    from iombrochure.pipeline.jobs import Job
+    from iombrochure.pipeline.state import base_inputs
+
+    project = load_project(FIXTURES / "leaflet")
+    inputs = base_inputs(project, Job("leaflet", "ps"))
+    assert "content/fields.yaml" in inputs and inputs["content/fields.yaml"] != "absent"
