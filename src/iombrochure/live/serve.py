@@ -18,6 +18,9 @@ from typing import Any
 
 from iombrochure.live.watch import WatchStatus
 
+#: The port ``watch --serve`` uses unless told; ``--port 0`` lets the system pick a free one.
+DEFAULT_PORT = 8000
+
 HOST = "127.0.0.1"
 
 PAGE = """<!DOCTYPE html>
@@ -124,7 +127,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 class PreviewServer:
     """An HTTP server in a daemon thread, on 127.0.0.1 only."""
 
-    def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = 8000) -> None:
+    def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = DEFAULT_PORT) -> None:
         output_dir.mkdir(parents=True, exist_ok=True)
         handler = partial(PreviewHandler, directory=str(output_dir), status=status)
         self.server = ThreadingHTTPServer((HOST, port), handler)
