@@ -223,6 +223,9 @@ class Localizer:
     translations: NullTranslations
     data: dict[str, Any]
     data_path: Path | None = None
+    #: Whether prose links stay links. The print variant is for the press, and PDF/X takes no
+    #: link annotations: there a Markdown link keeps its words and loses its target.
+    links: bool = True
 
     @property
     def code(self) -> str:
@@ -468,6 +471,9 @@ class Localizer:
             for child in token.children or ():
                 if child.type == "text":
                     child.content = self.text(child.content, for_print=True)
+                elif child.type == "link_open" and not self.links:
+                    child.attrs.pop("href", None)
+                    child.attrs.pop("title", None)
         html = md.renderer.render(tokens, md.options, {})
         if inline:
             return Markup(html)

@@ -180,6 +180,7 @@ def render_edition(
         translations=translations,
         data=content.data.data,
         data_path=content.data.path,
+        links=variant != "print",
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     localized = {
@@ -201,7 +202,7 @@ def render_edition(
         "stylesheets": stylesheets_for(project, document, localizer.direction, lang, variant),
         "variant": variant,
         # The print variant is for the press: PDF/X takes no link annotations.
-        "links": variant != "print",
+        "links": localizer.links,
         "document_name": document.name,
         "publication": {
             "publisher": publication.publisher,
