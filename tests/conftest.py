@@ -88,3 +88,18 @@ def pdf_text(path: Path, *, raw: bool = False) -> str:
         check=True,
     )
     return result.stdout.translate(BIDI_CONTROLS)
+
+
+PUBLICATION_NOTE = (
+    "tests/publication/ checks the office's publication (content/), not the engine: if the "
+    "content changed on purpose, update the expected facts in this test."
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failure in tests/publication/ says it is about the office's content, not the engine."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "publication" in Path(str(item.fspath)).parent.parts[-1:]:
+        report.sections.append(("what this test is about", PUBLICATION_NOTE))

@@ -445,7 +445,8 @@ CASES = [
         replace(FA_IOM, "  office: دفتر تهران", "  office: دفتر تهران 德黑兰"),
         FA_IOM,
         "德黑兰",
-        "the fa edition would print it with a system font",
+        "contact.office: no bundled font has '德' (U+5FB7 CJK UNIFIED IDEOGRAPH-5FB7): "
+        "the PDF shows □ in its place",
         code=0,
     ),
     # --- overflow (only a render can tell) --------------------------------------------------

@@ -193,40 +193,6 @@ def test_tagged_with_language_headings_alt_text_and_title(built_project: Path, l
 # -- content from the single source ---------------------------------------------------------------
 
 
-def test_english_brochure_holds_the_shared_facts(built_project: Path):
-    text = " ".join(pdf_text(built_project / "dist" / "brochure-en.pdf", raw=True).split())
-    for fact in [
-        "370,000",
-        "July 1990",
-        "1951",
-        "120",
-        "Observer states",
-        "Migration and development",
-        "Migrants' rights",
-        "Voluntary return and reintegration",
-        "Governors' Council",
-        "UN Country Team",
-        "+98 21 8804 3377",
-        "+98 21 8804 7504",
-        "iomtehran@iom.int",
-        "www.iom.int",
-        "Kashfian Alley",
-        "Helping governments build migration systems",
-    ]:
-        assert fact in text, fact
-
-
-def test_persian_brochure_uses_persian_digits_and_words(built_project: Path):
-    text = pdf_text(built_project / "dist" / "brochure-fa.pdf")
-    for fact in ["۳۷۰٬۰۰۰", "تیر–مرداد", "۱۹۵۱", "۱۲۰", "۸۸۰۴", "iomtehran@iom.int", "UNHCR"]:
-        assert fact in text, fact
-    for token in text.split():
-        if re.search(r"[0-9]", token):
-            assert re.search(r"[A-Za-z@]", token), token
-    for arabic in "يك":
-        assert arabic not in text
-
-
 def test_a_figure_changed_in_data_yaml_changes_every_panel_that_shows_it(scratch_project: Path):
     data = scratch_project / "content" / "data.yaml"
     data.write_text(data.read_text().replace("member_states: 120", "member_states: 175"))
@@ -272,9 +238,7 @@ def overflow_of(project_root: Path, lang: str) -> RenderError:
 def test_text_that_does_not_fit_its_panel_stops_the_build(scratch_project: Path):
     path = scratch_project / "content" / "fa" / "brochure.yaml"
     original = path.read_text()
-    sentence = (
-        "دفتر تهران با دولت، تیم کشوری سازمان ملل متحد و شرکای جامعه مدنی همکاری می‌کند."
-    )
+    sentence = "دفتر تهران با دولت، تیم کشوری سازمان ملل متحد و شرکای جامعه مدنی همکاری می‌کند."
     assert f"    {sentence}\n" in original
     amounts = []
     for repeat in (4, 8):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import weasyprint
 
-from conftest import REPO
+from conftest import FIXTURES, REPO
 from iombrochure.pipeline.render import hb_subset_available
 from iombrochure.pipeline.workers import available_cores
 
@@ -58,3 +59,13 @@ def test_doctor_outside_a_project_still_reports(tmp_path: Path):
     items = report(cwd=tmp_path)
     assert items["project"].startswith("none here")
     assert "weasyprint" in items and "cores" in items and "fonts" not in items
+
+
+def test_a_project_whose_config_cannot_be_read_is_not_a_fast_path(tmp_path: Path):
+    """A folder with only iombrochure.toml and content/ (no templates, styles, fonts)."""
+    shutil.copy2(FIXTURES / "leaflet" / "iombrochure.toml", tmp_path / "iombrochure.toml")
+    shutil.copytree(FIXTURES / "leaflet" / "content", tmp_path / "content")
+    items = report("--project", str(tmp_path))
+    assert items["project"].startswith("cannot be read:")
+    assert "iombrochure new DIR" in items["project"]
+    assert items["fast path"] == "to do: project"

@@ -606,6 +606,29 @@ def check(
         sys.exit(1)
 
 
+@main.command("new")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--languages",
+    default=None,
+    help="Comma-separated languages, the source language first (default: en,fa).",
+)
+@click.pass_obj
+@reports_errors
+def new(settings: Settings, directory: Path, languages: str | None) -> None:
+    """Start a project in DIRECTORY: a one-page leaflet that builds at once.
+
+    Config, declared fields, content in each language, templates, styles, fonts, catalogs,
+    babel.cfg and .gitignore; docs/templates.md says how to make it your own.
+    """
+    from iombrochure.newproject import create_project, parse_languages
+
+    codes = parse_languages(languages)
+    root = create_project(directory, codes)
+    settings.info(f"made a project in {root}: a leaflet in {', '.join(codes)}")
+    settings.info(f"next: cd {root} && iombrochure build")
+
+
 @main.group()
 def translations() -> None:
     """Keep translations in step with their source language."""
@@ -639,12 +662,19 @@ def mark_current(
     from iombrochure.quality.translations import mark_files_current
 
     project = settings.load_project()
-    for path, marked in mark_files_current(
+    results = mark_files_current(
         project, languages=list(languages) or None, files=list(files), fields=list(fields)
-    ):
+    )
+    for path, marked in results:
+        if marked:
+            settings.info(
+                f"marked {len(marked)} field{'s' * (len(marked) != 1)} current in "
+                f"{_relative(path, project.root)}"
+            )
+    if not any(marked for _, marked in results):
         settings.info(
-            f"marked {len(marked)} field{'s' * (len(marked) != 1)} current in "
-            f"{_relative(path, project.root)}"
+            f"nothing to mark: {len(results)} file{'s' * (len(results) != 1)} already "
+            "marked current"
         )
 
 
@@ -703,13 +733,14 @@ def watch(settings: Settings, out_dir: Path | None, serve: bool | None, port: in
 
     server = None
     if serve:
-        from iombrochure.live.serve import PreviewServer
+        from iombrochure.live.serve import DEFAULT_PORT, PreviewServer
 
+        chosen = DEFAULT_PORT if port is None else port  # 0 is a choice: any free port
         try:
-            server = PreviewServer(watcher.output_dir, watcher.status, port=port or 8000).start()
+            server = PreviewServer(watcher.output_dir, watcher.status, port=chosen).start()
         except OSError as exc:
             raise IombrochureError(
-                f"cannot serve on 127.0.0.1:{port or 8000}: {exc.strerror or exc}",
+                f"cannot serve on 127.0.0.1:{chosen}: {exc.strerror or exc}",
                 hint="choose another port with --port, or --port 0 for any free one",
             ) from exc
         settings.info(f"serving previews at {server.url}")

@@ -37,7 +37,11 @@ def diagnose(project_dir: Path | None = None) -> list[Finding]:
     ]
     project = _project(project_dir)
     if isinstance(project, IombrochureError):
-        findings.append(Finding("project", f"none here ({project.message})", ok=True))
+        if project.path is not None and project.path.name == "iombrochure.toml":
+            # There is a project, but its config is wrong: not a fast path to anything.
+            findings.append(Finding("project", f"cannot be read: {project.format()}", ok=False))
+        else:
+            findings.append(Finding("project", f"none here ({project.message})", ok=True))
     else:
         findings.append(_fonts(project))
         findings.append(_press(project))

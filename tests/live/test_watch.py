@@ -89,6 +89,7 @@ def get_json(url: str) -> dict:
 
 def test_watch_survives_a_broken_file_and_rebuilds_the_fix(scratch_project: Path, watching):
     url = watching.wait_for("stdout", "serving previews at http://127.0.0.1:", 30).split()[-1]
+    assert not url.endswith(":8000/") and not url.endswith(":0/")  # --port 0: a free port
     watching.wait_for("stdout", "rebuilt", STARTUP_TIMEOUT)
     watching.wait_for("stdout", "watching", STARTUP_TIMEOUT)
     dist = scratch_project / "dist"

@@ -25,7 +25,21 @@ def test_persian_and_latin_are_covered():
     covered = set().union(*(cmap_codepoints(path) for path in FONTS))
     for char in "یکگچپژ۰۹،؛؟«»AZaz@":
         assert ord(char) in covered, char
-    assert ord("\u2603") not in covered  # a snowman: no bundled font draws it
+    assert ord("中") not in covered  # no bundled font draws Chinese
+
+
+def test_the_arabic_script_of_persian_dari_pashto_arabic_and_urdu_is_covered():
+    covered = set().union(*(cmap_codepoints(path) for path in FONTS))
+    letters = {
+        "Persian and Dari": "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیۀ‌",
+        "Pashto": "ټډړښږځڅګڼېۍيئ",
+        "Arabic": "ءأإؤةيكى٠١٢٣٤٥٦٧٨٩",
+        "Urdu": "ٹڈڑںےۓھ",
+        "signs": "؋،؛؟٬٫«»☎",  # the Afghani sign, punctuation, separators, the telephone
+    }
+    for language, chars in letters.items():
+        missing = [c for c in chars if ord(c) not in covered]
+        assert not missing, (language, missing)
 
 
 def test_what_it_cannot_read_is_left_to_fonttools(tmp_path: Path):

@@ -50,3 +50,67 @@ def test_unknown_language_code(scratch_project: Path):
     config.write_text(config.read_text() + '\n[languages.xx-nope]\ncalendar = "gregorian"\n')
     with pytest.raises(ConfigError, match="not a language code"):
         load_project(scratch_project)
+
+
+def _add_to_config(project: Path, text: str) -> None:
+    path = project / "iombrochure.toml"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_languages_carry_their_month_names_and_the_config_can_override_them(
+    scratch_project: Path,
+):
+    _add_to_config(
+        scratch_project,
+        '\n[languages.ps]\ncalendar = "solar-hijri"\ndigits = "persian"\n'
+        '\n[languages.fa_AF]\ncalendar = "solar-hijri"\nmonths = "iranian"\n',
+    )
+    project = load_project(scratch_project)
+    assert project.languages["fa"].month_names[8] == "آذر"
+    assert project.languages["ps"].month_names[8] == "قوس"
+    assert project.languages["fa_AF"].month_names[8] == "آذر"  # overridden by name
+
+
+def test_month_names_must_be_a_known_set_or_twelve_names(scratch_project: Path):
+    _add_to_config(scratch_project, '\n[languages.ps]\nmonths = ["حمل", "ثور"]\n')
+    with pytest.raises(ConfigError, match=r"\[languages.ps\] months must be"):
+        load_project(scratch_project)
+
+
+def test_a_document_can_have_its_own_languages(scratch_project: Path):
+    _add_to_config(scratch_project, '\n[languages.ps]\ncalendar = "solar-hijri"\n')
+    text = (scratch_project / "iombrochure.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'template = "factsheet.html"', 'template = "factsheet.html"\nlanguages = ["en", "fa"]'
+    )
+    (scratch_project / "iombrochure.toml").write_text(text, encoding="utf-8")
+    project = load_project(scratch_project)
+    assert project.document_languages("factsheet") == ["en", "fa"]
+    assert project.document_languages("brochure") == ["en", "fa", "ps"]
+    assert project.documents_in("ps") == ["brochure"]
+
+
+def test_a_document_language_must_be_a_project_language(scratch_project: Path):
+    text = (scratch_project / "iombrochure.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'template = "factsheet.html"', 'template = "factsheet.html"\nlanguages = ["en", "ps"]'
+    )
+    (scratch_project / "iombrochure.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"language 'ps' is not one of \[languages\]"):
+        load_project(scratch_project)
+
+
+def test_dari_is_a_language_babel_knows_as_persian_of_afghanistan(scratch_project: Path):
+    from babel.support import NullTranslations
+
+    from iombrochure.pipeline.i18n import Localizer
+
+    _add_to_config(
+        scratch_project, '\n[languages.prs]\ncalendar = "solar-hijri"\ndigits = "persian"\n'
+    )
+    dari = load_project(scratch_project).languages["prs"]
+    assert dari.locale == "fa_AF"
+    localizer = Localizer(language=dari, translations=NullTranslations(), data={})
+    assert localizer.direction == "rtl"
+    assert localizer.month("1990-07") == "سرطان ۱۳۶۹"
+    assert localizer.number(370000) == "۳۷۰٬۰۰۰"

@@ -237,3 +237,35 @@ def test_page_counter_uses_the_locale_counter_style():
 def test_css_strings_cannot_be_broken_out_of():
     assert css_string('a"b') == '"a\\22 b"'
     assert "<" not in css_string("</style><script>")
+
+
+def test_afghan_editions_name_the_solar_hijri_months_the_afghan_way():
+    from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, default_month_set
+
+    pashto = Localizer(
+        language=Language(
+            code="ps",
+            calendar="solar-hijri",
+            digits="persian",
+            month_names=SOLAR_HIJRI_MONTHS[default_month_set("ps")],
+        ),
+        translations=NullTranslations(),
+        data=DATA,
+    )
+    assert pashto.month(dt.date(1990, 7, 1)) == "سرطان ۱۳۶۹"  # Tir is Saratan in Afghanistan
+    # A month-only fact spans two Hijri months, named the Afghan way.
+    assert pashto.solar_hijri_span("1990-07") == "سرطان–اسد ۱۳۶۹"
+    assert pashto.date(dt.date(2026, 11, 28)) == "۷ قوس ۱۴۰۵"
+    assert FA.date(dt.date(2026, 11, 28)) == "۷ آذر ۱۴۰۵"
+    assert default_month_set("fa") == "iranian"
+    assert default_month_set("fa_AF") == default_month_set("prs") == "afghan"
+
+
+def test_prose_links_lose_their_target_where_links_are_off():
+    """The print variant (PDF/X) takes no link annotations: a Markdown link keeps its words."""
+    screen = Localizer(language=EN.language, translations=NullTranslations(), data=DATA)
+    press = Localizer(language=EN.language, translations=NullTranslations(), data=DATA, links=False)
+    prose = "See [our website](https://www.iom.int) for more."
+    assert 'href="https://www.iom.int"' in screen.markdown(prose)
+    html = press.markdown(prose)
+    assert "href" not in html and "our website" in html

@@ -46,7 +46,19 @@ def test_a_character_outside_the_bundled_fonts_is_a_build_warning(scratch_projec
     path.write_text(path.read_text().replace("title: IOM in", "title: 国际 IOM in"))
     result = run_cli("build", "--lang", "en", "--project", str(scratch_project))
     assert result.returncode == 0, result.stderr
-    assert "no bundled font has '国'" in result.stderr
+    assert "title: no bundled font has '国'" in result.stderr
+    assert result.stderr.count("no bundled font has '国'") == 1  # once, not once per edition
+    # Never drawn with a font of the machine: a bundled font draws □ in its place.
+    import pypdf
+
+    pdf = pypdf.PdfReader(scratch_project / "dist" / "factsheet-en.pdf")
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
+        for page in pdf.pages
+        for font in page["/Resources"].get_object().get("/Font", {}).values()
+    }
+    assert fonts and all(name.startswith(("Source", "Vazirmatn", "Noto")) for name in fonts), fonts
+    assert "□" in pdf.pages[0].extract_text()
     strict = run_cli("build", "--lang", "en", "--strict", "--project", str(scratch_project))
     assert strict.returncode == 1
     assert "--strict" in strict.stderr and "Traceback" not in strict.stderr

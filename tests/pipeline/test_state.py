@@ -211,12 +211,12 @@ def test_emit_html_writes_missing_html_and_then_is_a_no_op(project: Path):
 
 def test_warnings_are_repeated_and_strict_still_fails_when_up_to_date(project: Path):
     path = project / "content" / "en" / "factsheet.yaml"
-    path.write_text(path.read_text().replace("lede: >-\n  ", "lede: >-\n  \u2603 ", 1))
+    path.write_text(path.read_text().replace("lede: >-\n  ", "lede: >-\n  \u4e2d ", 1))
     first = build(project)
-    assert "U+2603" in first.stderr
+    assert "U+4E2D" in first.stderr
     second = build(project)
     assert "built 0 PDF(s), 2 up to date" in second.stdout
-    assert "U+2603" in second.stderr
+    assert "U+4E2D" in second.stderr
     strict = run_cli("build", *SCOPE, "--strict", "--project", str(project))
     assert strict.returncode == 1 and "--strict" in strict.stderr
 

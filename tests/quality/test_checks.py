@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, pdf_text, run_cli
-from iombrochure.pipeline import content as content_module
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.safety import css_references, link_problem
 from iombrochure.quality.checks import po_syntax_problems, run_checks
@@ -365,11 +364,16 @@ def test_raw_html_in_prose_is_printed_as_text_never_as_elements(scratch_project:
 
 
 @pytest.fixture
-def picture_schema(monkeypatch: pytest.MonkeyPatch):
-    """The fact sheet with an optional cover picture, as the brochure adds pictures."""
-    schema = dict(content_module.SCHEMAS["factsheet"])
-    schema["cover?"] = {"image": content_module.PATH, "alt": content_module.TEXT}
-    monkeypatch.setitem(content_module.SCHEMAS, "factsheet", schema)
+def picture_schema(scratch_project: Path):
+    """The fact sheet with an optional cover picture, declared in content/fields.yaml."""
+    path = scratch_project / "content" / "fields.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "  lede: prose\n", "  lede: prose\n  cover?:\n    image: file\n    alt: text\n"
+        ),
+        encoding="utf-8",
+    )
 
 
 def add_cover(root: Path, lang: str, image: str, alt: str | None) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import RenderError
+from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.outputs import Output, commit_files, previews_done, read_manifest
 
@@ -157,7 +158,7 @@ def proof_sheet(title: str, columns: list[tuple[str, list[Any]]], *, fonts_dir: 
     draw.text((GAP, 22), title, font=heading, fill=INK)
     for index, (lang, images) in enumerate(columns):
         x = margin_left + index * (cell_w + GAP)
-        name = Locale.parse(lang).get_display_name("en") or lang
+        name = Locale.parse(babel_locale(lang)).get_display_name("en") or lang
         draw.text((x, top - 32), f"{name} ({lang})", font=label, fill=INK)
         for row, image in enumerate(images):
             y = top + row * (cell_h + GAP)

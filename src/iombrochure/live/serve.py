@@ -21,6 +21,9 @@ from iombrochure.live.preview import PREVIEW_DIR
 from iombrochure.live.watch import WatchStatus
 from iombrochure.pipeline.safety import is_within
 
+#: The port ``watch --serve`` uses unless told; ``--port 0`` lets the system pick a free one.
+DEFAULT_PORT = 8000
+
 HOST = "127.0.0.1"
 
 PAGE = """<!DOCTYPE html>
@@ -169,7 +172,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 class PreviewServer:
     """An HTTP server in a daemon thread, on 127.0.0.1 only."""
 
-    def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = 8000) -> None:
+    def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = DEFAULT_PORT) -> None:
         output_dir.mkdir(parents=True, exist_ok=True)
         handler = partial(PreviewHandler, directory=str(output_dir), status=status)
         self.server = ThreadingHTTPServer((HOST, port), handler)

@@ -311,7 +311,7 @@ def build(
         if job in rendered:
             done = rendered[job]
             result.outputs.append(done.output)
-            result.warnings.extend(done.warnings)
+            result.warnings.extend(_once_for_all_editions(rendered, done))
             files.update(done.files)
             result.html_files.extend(path for path in done.files if path.suffix == ".html")
         else:
@@ -432,6 +432,26 @@ def _render_jobs(
         pdf = pool.result(outcome) if pool is not None else outcome
         done[ready.job] = finish_job(context, ready, pdf, emit_html=emit_html)
     return done
+
+
+def _once_for_all_editions(rendered: dict[Job, RenderedJob], done: RenderedJob) -> list[str]:
+    """A job's warnings, but one the renderer gave for several editions (a missing library, a
+    stylesheet's unknown property) only with the first of them, naming how many it concerns."""
+    kept = []
+    for warning in done.warnings:
+        message = warning.removeprefix(f"{done.job.label}: ")
+        if message == warning:
+            kept.append(warning)
+            continue
+        editions = [
+            job for job, other in rendered.items() if f"{job.label}: {message}" in other.warnings
+        ]
+        if editions[0] != done.job:
+            continue
+        others = len(editions) - 1
+        also = f" and {others} other edition{'s' * (others != 1)}" if others else ""
+        kept.append(f"{done.job.label}{also}: {message}")
+    return kept
 
 
 def _manifest_lists(output_dir: Path, outputs: list[Output]) -> bool:

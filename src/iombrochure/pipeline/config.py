@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import ConfigError
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale, default_month_set
 
 CONFIG_NAME = "iombrochure.toml"
 #: A content file's name in [documents.*] content: a file of content/<language>/, no folders.
@@ -37,6 +38,13 @@ class Language:
     calendar: str = "gregorian"
     digits: str = "decimal"
     typography: str = "none"
+    #: The twelve Solar Hijri month names (Iranian for fa, Afghan for prs and ps by default).
+    month_names: tuple[str, ...] = SOLAR_HIJRI_MONTHS["iranian"]
+
+    @property
+    def locale(self) -> str:
+        """The Babel locale of the language (Dari, prs, is Babel's fa_AF)."""
+        return babel_locale(self.code)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,12 @@ class Document:
     title_field: str = "title"
     #: The screen PDF's size budget in KB; over it, the build warns and names the heaviest parts.
     screen_budget_kb: int | None = None
+    #: The editions this document is made in: a subset of the project's languages (all of them
+    #: unless ``languages = [...]`` is given under [documents.NAME]).
+    languages: tuple[str, ...] = ()
+    #: Stylesheets added to the print variant only, after styles/print.css (bleed, crop marks):
+    #: e.g. a header band that runs into the bleed. Default: styles/<name>-print.css if present.
+    print_stylesheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,16 @@ class Project:
     @property
     def locales_dir(self) -> Path:
         return self.root / "locales"
+
+    def document_languages(self, name: str) -> list[str]:
+        """The languages a document is made in, in the project's order."""
+        document = self.documents[name]
+        wanted = document.languages or tuple(self.languages)
+        return [code for code in self.languages if code in wanted]
+
+    def documents_in(self, lang: str) -> list[str]:
+        """The documents made in a language."""
+        return [name for name in self.documents if lang in self.document_languages(name)]
 
     def section(self, name: str) -> dict[str, Any]:
         """A raw config table for later stages (``[mail]``, ``[build]``, ...), empty if absent."""
@@ -215,16 +239,24 @@ class _ConfigReader:
             self.problem('[project] source_language is required, e.g. source_language = "en"')
         elif languages and source not in languages:
             self.problem(f"[project] source_language {source!r} is not one of [languages]")
-        documents = self._documents(self._table("documents"))
+        documents = self._documents(self._table("documents"), languages)
+        for document in documents.values():
+            if document.languages and isinstance(source, str) and source not in document.languages:
+                self.problem(
+                    f"[documents.{document.name}] languages must include the source language "
+                    f"{source!r}: every translation is compared with it"
+                )
         publication = self._publication(self._table("publication"))
         print_settings = self._print(self.raw.get("print", {}))
         output_dir = self._output_dir(project.get("output_dir", "dist"))
         if self.problems:
-            raise ConfigError(
-                "; ".join(self.problems),
-                path=self.config_path,
-                hint="see docs/content.md for the config format",
-            )
+            hint = "see docs/content.md for the config format"
+            if not (self.root / "templates").is_dir():
+                hint = (
+                    "this folder has no templates/: make a complete project with "
+                    "iombrochure new DIR, then bring your config and content/ into it"
+                )
+            raise ConfigError("; ".join(self.problems), path=self.config_path, hint=hint)
         assert publication is not None and isinstance(source, str)
         return Project(
             root=self.root,
@@ -291,11 +323,11 @@ class _ConfigReader:
                 self.problem(f"[languages.{code}] must be a table")
                 continue
             try:
-                locale = Locale.parse(code)
+                locale = Locale.parse(babel_locale(code))
             except (UnknownLocaleError, ValueError):
                 self.problem(f"[languages.{code}]: {code!r} is not a language code Babel knows")
                 continue
-            known = ("calendar", "digits", "typography")
+            known = ("calendar", "digits", "typography", "months")
             for key in options:
                 if key not in known:
                     hint = _did_you_mean(key, known)
@@ -318,13 +350,37 @@ class _ConfigReader:
                     f"{', '.join(TYPOGRAPHY)}"
                 )
             languages[code] = Language(
-                code=code, calendar=calendar, digits=digits, typography=typography
+                code=code,
+                calendar=calendar,
+                digits=digits,
+                typography=typography,
+                month_names=self._month_names(code, options.get("months")),
             )
         if not table:
             self.problem("[languages] needs at least one language, e.g. [languages.en]")
         return languages
 
-    def _documents(self, table: dict[str, Any]) -> dict[str, Document]:
+    def _month_names(self, code: str, months: Any) -> tuple[str, ...]:
+        """``months = "afghan"`` (a named set) or twelve names of its own; default by language."""
+        if months is None:
+            return SOLAR_HIJRI_MONTHS[default_month_set(code)]
+        if isinstance(months, str) and months in SOLAR_HIJRI_MONTHS:
+            return SOLAR_HIJRI_MONTHS[months]
+        if (
+            isinstance(months, list)
+            and len(months) == 12
+            and all(isinstance(name, str) and name.strip() for name in months)
+        ):
+            return tuple(name.strip() for name in months)
+        sets = " or ".join(f'"{name}"' for name in SOLAR_HIJRI_MONTHS)
+        self.problem(
+            f"[languages.{code}] months must be {sets}, or a list of the twelve month names"
+        )
+        return SOLAR_HIJRI_MONTHS[default_month_set(code)]
+
+    def _documents(
+        self, table: dict[str, Any], languages: dict[str, Language]
+    ) -> dict[str, Document]:
         documents: dict[str, Document] = {}
         known = (
             "template",
@@ -333,6 +389,8 @@ class _ConfigReader:
             "page_budget",
             "title_field",
             "screen_budget_kb",
+            "languages",
+            "print_stylesheets",
         )
         for name, options in table.items():
             if not isinstance(options, dict):
@@ -368,11 +426,20 @@ class _ConfigReader:
             if not (isinstance(stylesheets, list) and all(isinstance(s, str) for s in stylesheets)):
                 self.problem(f"[documents.{name}] stylesheets must be a list of paths")
                 stylesheets = []
-            for sheet in stylesheets:
+            print_sheets = options.get("print_stylesheets")
+            if print_sheets is None:
+                conventional = f"styles/{name}-print.css"
+                print_sheets = [conventional] if (self.root / conventional).is_file() else []
+            elif not (
+                isinstance(print_sheets, list) and all(isinstance(s, str) for s in print_sheets)
+            ):
+                self.problem(f"[documents.{name}] print_stylesheets must be a list of paths")
+                print_sheets = []
+            for sheet in [*stylesheets, *print_sheets]:
                 if not self._project_file(f"{key} stylesheet", sheet):
                     continue
                 if not (self.root / sheet).is_file():
-                    self.problem(f"{key} stylesheet {sheet} does not exist")
+                    self.problem(f"[documents.{name}] stylesheet {sheet} does not exist")
             for item in content:
                 if not CONTENT_NAME.fullmatch(item):
                     self.problem(
@@ -384,6 +451,20 @@ class _ConfigReader:
             if not isinstance(title_field, str) or not title_field:
                 self.problem(f'{key} title_field must be a field name, e.g. "title"')
                 title_field = "title"
+            doc_languages = options.get("languages", [])
+            if not (
+                isinstance(doc_languages, list) and all(isinstance(c, str) for c in doc_languages)
+            ):
+                self.problem(
+                    f'[documents.{name}] languages must be a list of language codes, e.g. ["en"]'
+                )
+                doc_languages = []
+            for code in doc_languages:
+                if languages and code not in languages:
+                    self.problem(
+                        f"[documents.{name}] language {code!r} is not one of [languages]"
+                        f"{_did_you_mean(code, list(languages))}; add [languages.{code}] first"
+                    )
             if isinstance(page_budget, bool) or not isinstance(page_budget, int) or page_budget < 1:
                 self.problem(f"[documents.{name}] page_budget must be a whole number of pages")
                 page_budget = 1
@@ -403,6 +484,8 @@ class _ConfigReader:
                 page_budget=page_budget,
                 title_field=title_field,
                 screen_budget_kb=screen_budget,
+                languages=tuple(dict.fromkeys(doc_languages)),
+                print_stylesheets=tuple(print_sheets),
             )
         if not table:
             self.problem("[documents] needs at least one document, e.g. [documents.factsheet]")

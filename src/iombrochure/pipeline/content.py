@@ -37,6 +37,8 @@ from iombrochure.errors import ContentError, headline
 from iombrochure.pipeline.config import Project, calendar_problem
 
 DATA_FILE = "data.yaml"
+#: Where a project declares the fields of each content file and their kinds (docs/content.md).
+FIELDS_FILE = "fields.yaml"
 #: Content is a few levels deep; a file nested deeper is a mistake or an attack on the parser.
 MAX_DEPTH = 20
 
@@ -59,9 +61,28 @@ MARKDOWN = "markdown"  # prose; Markdown inline and block syntax, placeholders a
 REF = "ref"  # a reference into data.yaml, e.g. "years.founded"
 PATH = "path"  # a file inside the project, e.g. an image
 META = "meta"  # free-form bookkeeping that is never rendered (e.g. translation fingerprints)
+DATE = "date"  # a date (2026-11-28) written in the edition's calendar and digits
 
-#: The shape of every known kind of content file. A key ending in "?" is optional; a one-item
-#: list means "a list of these". Content files of other names are accepted with text values.
+#: The kinds content/fields.yaml may name, and what each becomes. "prose" is Markdown, "fact"
+#: a value of data.yaml, "file" a file inside the project; the older names are kept as aliases.
+FIELD_KINDS = {
+    "text": TEXT,
+    "prose": MARKDOWN,
+    "markdown": MARKDOWN,
+    "fact": REF,
+    "ref": REF,
+    "file": PATH,
+    "path": PATH,
+    "date": DATE,
+    "meta": META,
+}
+
+#: The fields of the bundled publication's content files, for a project made with an earlier
+#: release, which has no content/fields.yaml: there, these three names get these fields and a
+#: file of any other name is read as plain text (check says to declare it). A project with
+#: content/fields.yaml (the bundled one, and every project ``iombrochure new`` makes) declares
+#: all of its files there instead. A key ending in "?" is optional; a one-item list means "a
+#: list of these".
 SCHEMAS: dict[str, Any] = {
     "iom": {
         "organization": {"name": TEXT, "acronym": TEXT, "wordmark?": TEXT},
@@ -116,9 +137,17 @@ class ContentFile:
 
     path: Path
     data: Any
+    #: The declared fields (from content/fields.yaml); None: undeclared, every value is text.
+    schema: Any = None
 
     def line_of(self, key_path: tuple[str | int, ...]) -> int | None:
         return line_of(self.data, key_path)
+
+    @property
+    def fields(self) -> Any:
+        """The declared fields, or for a file read without them, the bundled publication's
+        declaration of a file of that name (None: every value is text)."""
+        return self.schema if self.schema is not None else SCHEMAS.get(self.path.stem)
 
 
 @dataclass
@@ -127,6 +156,9 @@ class Content:
 
     data: ContentFile
     files: dict[str, dict[str, ContentFile]] = field(default_factory=dict)  # lang -> name -> file
+    #: Content file name -> its declared fields; ``declared`` says whether fields.yaml exists.
+    schemas: dict[str, Any] = field(default_factory=dict)
+    declared: bool = False
 
     def file(self, lang: str, name: str) -> ContentFile:
         return self.files[lang][name]
@@ -335,37 +367,58 @@ def read_content(
     data_file = _load_data(project, errors)
     # One mistake, one line: if data.yaml cannot be read, every placeholder would seem unknown.
     data_readable = not errors
-    content = Content(data=data_file)
+    schemas, declared = field_kinds(project, errors)
+    content = Content(data=data_file, schemas=schemas, declared=declared)
     wanted = languages or list(project.languages)
-    names = content_names(project)
     source = project.source_language
+    for name in content_names(project):
+        if declared and name not in schemas:
+            errors.append(
+                ContentError(
+                    f"the fields of content file {name!r} are not declared"
+                    f"{_did_you_mean(name, list(schemas))}",
+                    path=project.content_dir / FIELDS_FILE,
+                    hint=f"add a '{name}:' section listing its fields and their kinds "
+                    "(see docs/content.md)",
+                    rule="undeclared-file",
+                )
+            )
     for lang in dict.fromkeys([source, *wanted]):
         content.files[lang] = {}
+        if lang not in project.languages:
+            continue
         folder_problem = _language_folder_problem(project, lang)
         if folder_problem is not None:  # one line for the folder, not one per file in it
             errors.append(folder_problem)
             continue
-        for name in names:
+        for name in content_names(project, lang):
             path = project.content_dir / lang / f"{name}.yaml"
             source_path = project.content_dir / source / f"{name}.yaml"
             if lang != source and not source_path.exists():
                 continue  # reported once, for the source language
             if not path.exists() and not path.is_symlink():  # else read_yaml says what it is
+                if lang == source:
+                    hint = (
+                        f"write it: the fields of {name!r} are declared in content/{FIELDS_FILE}"
+                        if declared and name in schemas
+                        else "write it with the fields the document's template uses"
+                    )
+                    rule = "file-missing"
+                else:
+                    hint = f"copy content/{source}/{name}.yaml and translate it"
+                    rule = "untranslated"
                 errors.append(
                     ContentError(
                         f"missing content file for language {lang!r}",
                         path=path,
-                        hint=f"copy content/{source}/{name}.yaml and translate it"
-                        if lang != source
-                        else f"create it, or correct {name!r} in [documents] content of "
-                        "iombrochure.toml",
-                        rule="untranslated",
+                        hint=hint,
+                        rule=rule,
                     )
                 )
                 continue
             try:
                 content.files[lang][name] = ContentFile(
-                    path=path, data=read_yaml(path, root=project.root)
+                    path=path, data=read_yaml(path, root=project.root), schema=schemas.get(name)
                 )
             except ContentError as exc:
                 errors.append(exc)
@@ -373,7 +426,7 @@ def read_content(
         for name, file in content.files[lang].items():
             errors.extend(empty_values(file))
             compared = lang != source and name in content.files[source]
-            schema = SCHEMAS.get(name)
+            schema = file.schema
             if schema is not None:
                 errors.extend(
                     error
@@ -413,14 +466,87 @@ def _language_folder_problem(project: Project, lang: str) -> ContentError | None
     )
 
 
-def content_names(project: Project) -> list[str]:
-    """Every content file name the project's documents use, in a stable order."""
+def content_names(project: Project, lang: str | None = None) -> list[str]:
+    """Every content file name the project's documents use (those made in ``lang``, if given),
+    in a stable order."""
     names: list[str] = []
     for document in project.documents.values():
+        if lang is not None and lang not in project.document_languages(document.name):
+            continue
         for name in document.content:
             if name not in names:
                 names.append(name)
     return names
+
+
+def field_kinds(
+    project: Project, errors: list[ContentError] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Each content file's declared fields, from content/fields.yaml, and whether it exists.
+
+    Without the file (a project made with an earlier release) the bundled publication's
+    declarations apply (SCHEMAS). Problems in the file are appended to ``errors``.
+    """
+    errors = errors if errors is not None else []
+    path = project.content_dir / FIELDS_FILE
+    if not path.is_file():
+        return dict(SCHEMAS), False
+    try:
+        file = ContentFile(path=path, data=read_yaml(path, root=project.root))
+    except ContentError as exc:
+        errors.append(exc)
+        return {}, True
+    if not isinstance(file.data, dict):
+        errors.append(
+            ContentError(
+                "fields.yaml must map each content file's name to its fields",
+                path=path,
+                line=1,
+                hint="e.g. leaflet: {title: text, intro: prose}",
+                rule="fields",
+            )
+        )
+        return {}, True
+    schemas: dict[str, Any] = {}
+    for name, tree in file.data.items():
+        schemas[str(name)] = _declared_schema(file, tree, (name,), errors)
+    return schemas, True
+
+
+def _declared_schema(file: ContentFile, tree: Any, key_path: tuple, errors: list) -> Any:
+    """A fields.yaml subtree as a schema: kinds by name, mappings and one-item lists."""
+
+    def problem(message: str, hint: str | None = None) -> None:
+        errors.append(
+            ContentError(
+                message, path=file.path, line=file.line_of(key_path), hint=hint, rule="fields"
+            )
+        )
+
+    if isinstance(tree, dict):
+        if not tree:
+            problem(f"{dotted(key_path)}: declare at least one field")
+        return {
+            str(key): _declared_schema(file, value, (*key_path, key), errors)
+            for key, value in tree.items()
+        }
+    if isinstance(tree, list):
+        if len(tree) != 1:
+            problem(
+                f"{dotted(key_path)}: a list is declared with one item, the kind of every entry",
+                hint="e.g. keywords: [text], or steps: [{title: text, text: prose}]",
+            )
+            return [TEXT]
+        return [_declared_schema(file, tree[0], (*key_path, 0), errors)]
+    if isinstance(tree, str) and tree in FIELD_KINDS:
+        return FIELD_KINDS[tree]
+    kinds = ", ".join(dict.fromkeys(k for k in FIELD_KINDS if k not in ("markdown", "ref", "path")))
+    problem(
+        f"{dotted(key_path)}: unknown field kind {tree!r}"
+        f"{_did_you_mean(str(tree), list(FIELD_KINDS))}",
+        hint=f"kinds are {kinds}",
+    )
+    return TEXT
 
 
 def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
@@ -625,6 +751,9 @@ def _validate(
             _validate(file, item, schema[0], (*key_path, index), errors)
     elif schema == META:
         return
+    elif schema == DATE:
+        if not isinstance(value, dt.date):
+            report(f"{dotted(key_path)} must be a date, e.g. 2026-11-28")
     elif schema == REF:
         if not isinstance(value, str) or not re.fullmatch(r"[a-z_]+\.[A-Za-z0-9_]+", value):
             report(

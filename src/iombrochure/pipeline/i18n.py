@@ -33,15 +33,16 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from iombrochure.errors import ContentError
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale
 from iombrochure.pipeline.config import Language, Project
 from iombrochure.pipeline.content import (
     DATA_SECTIONS,
+    DATE,
     MARKDOWN,
     META,
     PATH,
     PLACEHOLDER_RE,
     REF,
-    SCHEMAS,
     ContentFile,
     dotted,
 )
@@ -56,20 +57,8 @@ DIGIT_SETS = {
 #: Babel's numbering system for each digit set: it chooses the group and decimal separators.
 NUMBERING_SYSTEMS = {"decimal": "latn", "persian": "arabext", "arabic-indic": "arab"}
 
-PERSIAN_MONTHS = (
-    "فروردین",
-    "اردیبهشت",
-    "خرداد",
-    "تیر",
-    "مرداد",
-    "شهریور",
-    "مهر",
-    "آبان",
-    "آذر",
-    "دی",
-    "بهمن",
-    "اسفند",
-)
+#: Iran's month names; a language's own set is ``Language.month_names`` (calendars.py).
+PERSIAN_MONTHS = SOLAR_HIJRI_MONTHS["iranian"]
 
 #: How a Gregorian year is marked in an edition whose own calendar is not the Gregorian one
 #: ("one convention everywhere": «سال ۱۹۵۱ میلادی», never a bare ۱۹۵۱ next to Hijri dates).
@@ -111,7 +100,7 @@ ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
 
 def text_direction(code: str) -> str:
     """'rtl' or 'ltr', from Babel's locale data: direction is never configured by hand."""
-    return "rtl" if Locale.parse(code).text_direction == "rtl" else "ltr"
+    return "rtl" if Locale.parse(babel_locale(code)).text_direction == "rtl" else "ltr"
 
 
 def to_digits(text: str, digits: str) -> str:
@@ -320,10 +309,13 @@ class Localizer:
     translations: NullTranslations
     data: dict[str, Any]
     data_path: Path | None = None
+    #: Whether prose links stay links. The print variant is for the press, and PDF/X takes no
+    #: link annotations: there a Markdown link keeps its words and loses its target.
+    links: bool = True
 
     @property
     def code(self) -> str:
-        return self.language.code
+        return self.language.locale  # Babel's name for it: the code, or fa_AF for prs
 
     @cached_property
     def direction(self) -> str:
@@ -377,7 +369,7 @@ class Localizer:
         if isinstance(value, dt.date):
             if self.language.calendar == "solar-hijri":
                 jday = _solar_hijri(value)
-                return f"{PERSIAN_MONTHS[jday.month - 1]} {self.digits(str(jday.year))}"
+                return f"{self.language.month_names[jday.month - 1]} {self.digits(str(jday.year))}"
             return self.digits(format_date(value, "LLLL y", locale=self.code))
         first = _first_of_month(value)
         if not self.marks_gregorian:
@@ -401,7 +393,8 @@ class Localizer:
         start = _first_of_month(value)
         end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         first, last = _solar_hijri(start), _solar_hijri(end)
-        first_name, last_name = PERSIAN_MONTHS[first.month - 1], PERSIAN_MONTHS[last.month - 1]
+        names = self.language.month_names
+        first_name, last_name = names[first.month - 1], names[last.month - 1]
         if first.year == last.year:
             return self.digits(f"{first_name}{SPAN_DASH}{last_name} {last.year}")
         return self.digits(f"{first_name} {first.year}{SPAN_DASH}{last_name} {last.year}")
@@ -410,7 +403,7 @@ class Localizer:
         """A full date in the edition's calendar: '28 November 2026' or '۷ آذر ۱۴۰۵'."""
         if self.language.calendar == "solar-hijri":
             jday = _solar_hijri(value)
-            month = PERSIAN_MONTHS[jday.month - 1]
+            month = self.language.month_names[jday.month - 1]
             return self.digits(f"{jday.day} {month} {jday.year}")
         return self.digits(format_date(value, "d MMMM y", locale=self.code))
 
@@ -564,6 +557,9 @@ class Localizer:
             for child in token.children or ():
                 if child.type == "text":
                     child.content = self.text(child.content, for_print=True)
+                elif child.type == "link_open" and not self.links:
+                    child.attrs.pop("href", None)
+                    child.attrs.pop("title", None)
         html = md.renderer.render(tokens, md.options, {})
         if inline:
             return Markup(html)
@@ -616,7 +612,7 @@ def _is_allowed_link(url: str) -> bool:
 
 def localize_file(file: ContentFile, localizer: Localizer) -> Any:
     """A content file's tree as template-ready values (text, Markup, lists, dicts)."""
-    schema = SCHEMAS.get(file.path.stem)
+    schema = file.fields
     return _localize(file, file.data, schema, (), localizer)
 
 
@@ -652,6 +648,8 @@ def _localize(file: ContentFile, value: Any, schema: Any, key_path: tuple, loc: 
                 path=file.path,
                 line=file.line_of(key_path),
             ) from exc
+    if isinstance(value, dt.date) and schema == DATE:
+        return loc.date(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):

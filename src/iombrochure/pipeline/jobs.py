@@ -72,7 +72,10 @@ def plan_jobs(
     variants: list[str] | None = None,
     pdf_variant: str | None = None,
 ) -> list[Job]:
-    """The editions to build, in a stable order; unknown names are the user's error."""
+    """The editions to build, in a stable order; unknown names are the user's error.
+
+    A document is made only in its own languages (``languages`` under [documents.NAME]).
+    """
     for name in documents or ():
         if name not in project.documents:
             raise ConfigError(
@@ -85,6 +88,24 @@ def plan_jobs(
                 f"unknown language {code!r}; this project has: {', '.join(project.languages)}",
                 path=project.config_path,
             )
+    chosen = [
+        (doc, lang)
+        for doc in (documents or list(project.documents))
+        for lang in (languages or list(project.languages))
+        if lang in project.document_languages(doc)
+    ]
+    if not chosen:
+        asked = ", ".join(documents or project.documents)
+        made_in = "; ".join(
+            f"{doc}: {', '.join(project.document_languages(doc))}"
+            for doc in (documents or project.documents)
+        )
+        raise ConfigError(
+            f"{asked} is not made in {', '.join(languages or ())} (languages by document: "
+            f"{made_in})",
+            path=project.config_path,
+            hint="add the language to languages = [...] under [documents.NAME]",
+        )
     return [
         Job(
             document=doc,
@@ -92,7 +113,6 @@ def plan_jobs(
             variant=variant,
             pdf_variant=(pdf_variant or ARCHIVE_PDF_VARIANTS[0]) if variant == "archive" else None,
         )
-        for doc in (documents or list(project.documents))
-        for lang in (languages or list(project.languages))
+        for doc, lang in chosen
         for variant in (variants or ["screen"])
     ]

@@ -40,6 +40,9 @@ from iombrochure.pipeline.safety import (
 )
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+#: Drawn (by a bundled font) in place of a character no bundled font has: a visible gap in the
+#: proof, never a glyph of the machine's fonts. ``check`` names the file and field, once.
+MISSING_GLYPH = "\u25a1"
 
 #: Elements with this attribute are fixed boxes (a brochure's panels) whose content must fit.
 PANEL_ATTRIBUTE = "data-panel"
@@ -345,6 +348,8 @@ class Renderer:
 
         from iombrochure.pipeline import prepress
 
+        for char in uncovered_characters(html_text, self.fonts_dir):
+            html_text = html_text.replace(char, MISSING_GLYPH)
         refused: list[FetchRefused] = []
         fetcher = make_url_fetcher(self.root, refused, max_image_pixels=self.max_image_pixels)
         image_options = {
@@ -398,13 +403,6 @@ class Renderer:
             )
         warnings = [f"{label}: {message}" for message in collector.messages]
         warnings.extend(finisher.warnings() if finisher is not None else [])
-        missing = uncovered_characters(html_text, self.fonts_dir)
-        if missing:
-            shown = " ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in missing[:8])
-            warnings.append(
-                f"{label}: no bundled font has {shown}: it would be drawn with a system font; "
-                "add a font to fonts/ or change the text"
-            )
         return RenderedPdf(pdf=buffer.getvalue(), pages=len(document.pages), warnings=warnings)
 
 

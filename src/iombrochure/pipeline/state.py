@@ -297,6 +297,7 @@ def base_inputs(project: Project, job: Job) -> dict[str, str]:
     paths = [
         project.config_path,
         project.content_dir / "data.yaml",
+        project.content_dir / "fields.yaml",  # a field's kind changes how it is printed
         *(project.content_dir / job.lang / f"{name}.yaml" for name in document.content),
         *tree_files(project.templates_dir),
         *tree_files(project.fonts_dir),

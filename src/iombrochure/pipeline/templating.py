@@ -8,6 +8,7 @@ in ``locales/`` complete.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,16 +209,22 @@ def stylesheets_for(
     project: Project, document: Document, direction: str, lang: str, variant: str = "screen"
 ) -> list[str]:
     """Fonts, the shared base, the document's own sheets, then the thin per-direction layer,
-    and last the output variant's sheets (``styles/print.css``, ``styles/<doc>-print.css``)."""
+    and last the output variant's sheets: ``styles/print.css`` (bleed, crop marks) and the
+    document's ``print_stylesheets`` for print, ``styles/<variant>.css`` and
+    ``styles/<doc>-<variant>.css`` for the others. docs/templates.md lists them."""
     sheets = [FONT_STYLESHEET, BASE_STYLESHEET, *document.stylesheets, f"styles/{direction}.css"]
-    for optional in (
+    optional = [
         f"styles/lang-{lang}.css",
         f"styles/{document.name}-{direction}.css",
         f"styles/{variant}.css",
-        f"styles/{document.name}-{variant}.css",
-    ):
-        if (project.root / optional).is_file():
-            sheets.append(optional)
+    ]
+    if variant == "print":
+        optional.extend(document.print_stylesheets)
+    else:
+        optional.append(f"styles/{document.name}-{variant}.css")
+    for sheet in optional:
+        if sheet not in sheets and (project.root / sheet).is_file():
+            sheets.append(sheet)
     return [sheet for sheet in sheets if (project.root / sheet).is_file()]
 
 
@@ -245,6 +252,7 @@ def render_edition(
         translations=translations,
         data=content.data.data,
         data_path=content.data.path,
+        links=variant != "print",
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     localized = {
@@ -266,7 +274,7 @@ def render_edition(
         "stylesheets": stylesheets_for(project, document, localizer.direction, lang, variant),
         "variant": variant,
         # The print variant is for the press: PDF/X takes no link annotations.
-        "links": variant != "print",
+        "links": localizer.links,
         "document_name": document.name,
         "publication": {
             "publisher": publication.publisher,
@@ -307,10 +315,10 @@ def render_edition(
     except jinja2.UndefinedError as exc:
         path, line = _template_location(exc, project)
         raise TemplateError(
-            f"{exc.message} (while filling {document.template} for {lang!r})",
-            path=path,
+            f"{exc.message} (while filling {document.template})",
+            path=path or project.templates_dir / document.template,
             line=line,
-            hint="check the field name against the content file",
+            hint=_undefined_hint(str(exc.message or ""), document),
         ) from exc
     except SecurityError as exc:
         path, line = _template_location(exc, project)
@@ -334,6 +342,32 @@ def render_edition(
     return Edition(
         document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
     )
+
+
+#: Variables a document's template sets for base.html (docs/templates.md, "Required").
+TEMPLATE_SET_VARIABLES = ("footer_title",)
+
+
+def _undefined_hint(message: str, document: Document) -> str:
+    """What to do about a name a template uses but nothing gives it."""
+    undefined = re.fullmatch(r"'(\w+)' is undefined", message)
+    if undefined and undefined[1] in TEMPLATE_SET_VARIABLES:
+        return (
+            f"base.html needs {undefined[1]}: add {{% set {undefined[1]} = doc.title %}} near "
+            f"the top of templates/{document.template} (see docs/templates.md)"
+        )
+    if undefined:
+        return (
+            f"{undefined[1]!r} is not a template variable: the variables are listed in "
+            "docs/templates.md; a content file is reached by its name (doc, or e.g. iom)"
+        )
+    attribute = re.search(r"has no attribute '(\w+)'", message)
+    if attribute:
+        return (
+            f"no field {attribute[1]!r} there: check the field name against content/fields.yaml "
+            "and the content files of this document"
+        )
+    return "see docs/templates.md for what a template can use"
 
 
 def _tel_href(number: str) -> str:

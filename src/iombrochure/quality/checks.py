@@ -44,7 +44,7 @@ from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.content import (
     MARKDOWN,
     PATH,
-    SCHEMAS,
+    PLACEHOLDER_RE,
     TEXT,
     Content,
     ContentFile,
@@ -236,10 +236,12 @@ def run_checks(
 
     env, template_ok = _check_templates(project, report)
     catalogs = {
-        lang: _check_catalog(project, lang, report, template_ok)
+        lang: _check_catalog(project, lang, report, template_ok, env=env)
         for lang in languages
-        if lang != source
+        if lang != source and project.documents_in(lang)
     }
+    if not content.declared:
+        _check_declarations(project, content, report)
     for lang in languages:
         typography = project.languages[lang].typography
         for file in content.files.get(lang, {}).values():
@@ -250,15 +252,45 @@ def run_checks(
     for lang in languages:
         report.summary[lang] = _summarise(project, content, lang, catalogs.get(lang), report)
 
-    # Filling templates from half-read content would only repeat the errors above.
-    if not errors and template_ok:
+    # Every edition whose own files read cleanly is filled, so that template problems show
+    # with the content ones; filling one from half-read content would only repeat them.
+    broken = {error.path for error in errors if error.path is not None}
+    data_broken = content.data.path in broken
+    if template_ok:
         for document in documents:
             for lang in languages:
+                if lang not in project.document_languages(document):
+                    continue
                 if catalogs.get(lang, True) is None:
                     continue  # the catalog cannot be read: already reported
+                names = project.documents[document].content
+                files = content.files.get(lang, {})
+                if data_broken or any(
+                    name not in files or files[name].path in broken for name in names
+                ):
+                    continue
                 _check_edition(project, content, env, document, lang, report, pixel_limit)
     report.findings.sort(key=_finding_order)
     return report
+
+
+def _check_declarations(project: Project, content: Content, report: CheckReport) -> None:
+    """A project without content/fields.yaml (an earlier release's): its bundled-publication
+    files keep their fields; any other file is plain text, which the user should know."""
+    for name in content_names(project):
+        if name in content.schemas:
+            continue
+        report.add(
+            Finding(
+                project.content_dir / "fields.yaml",
+                None,
+                WARNING,
+                "undeclared-file",
+                f"the fields of content file {name!r} are not declared: every field is printed "
+                "as plain text (Markdown too)",
+                f"create content/fields.yaml with a '{name}:' section (see docs/content.md)",
+            )
+        )
 
 
 def check_before_build(
@@ -293,7 +325,7 @@ def _finding_order(finding: Finding) -> tuple:
 
 def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
     stem = file.path.stem
-    return lambda key_path: is_translatable(stem, key_path)
+    return lambda key_path: is_translatable(stem, key_path, file.fields)
 
 
 def _check_typography(file: ContentFile, typography: str, report: CheckReport) -> None:
@@ -319,21 +351,25 @@ def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, i
     A file that cannot be read safely (bad YAML, aliases, not UTF-8) is left untouched; ``check``
     reports why. Translations' fingerprints are never touched.
     """
+    from iombrochure.pipeline.content import field_kinds
     from iombrochure.quality.typography import fix_yaml_file, rule_set
 
     fixed = []
+    schemas, _ = field_kinds(project)
     for lang in languages:
         typography = project.languages[lang].typography
         if typography == "none":
             continue
-        for name in content_names(project):
+        for name in content_names(project, lang):
             path = project.content_dir / lang / f"{name}.yaml"
             try:
                 read_yaml(path)  # refuse what content validation refuses, before touching it
                 count = fix_yaml_file(
                     path,
                     rule_set(typography),
-                    is_prose=lambda key_path, stem=name: is_translatable(stem, key_path),
+                    is_prose=lambda key_path, stem=name: is_translatable(
+                        stem, key_path, schemas.get(stem)
+                    ),
                 )
             except ContentError:
                 continue
@@ -395,6 +431,29 @@ def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
 class _CatalogState:
     total: int | None
     translated: int | None
+
+
+def document_templates(project: Project, env: Any, documents: list[str]) -> set[Path]:
+    """The template files the documents use: their own, and what they extend or include."""
+    from jinja2 import meta
+
+    found: set[Path] = set()
+    pending = [project.documents[name].template for name in documents]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+            tree = env.parse(source, name, filename)
+        except Exception:  # missing or broken: reported by the template checks
+            continue
+        if filename:
+            found.add(Path(filename).resolve())
+        pending.extend(ref for ref in meta.find_referenced_templates(tree) if ref)
+    return found
 
 
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
@@ -487,15 +546,23 @@ def po_syntax_problems(path: Path) -> list[tuple[int, str]]:
 
 
 def _check_catalog(
-    project: Project, lang: str, report: CheckReport, templates_ok: bool
+    project: Project, lang: str, report: CheckReport, templates_ok: bool, *, env: Any = None
 ) -> _CatalogState | None:
-    """Untranslated, fuzzy and missing entries of one language's catalog. None if unreadable."""
+    """Untranslated, fuzzy and missing entries of one language's catalog. None if unreadable.
+
+    A language needs the messages of the templates of its own documents only.
+    """
     from babel.messages.pofile import read_po
 
     from iombrochure.pipeline.i18n import catalog_path
 
     path = catalog_path(project, lang)
     if not path.is_file():
+        steps = f"pybabel init -i locales/messages.pot -d locales -l {lang}"
+        if not (project.locales_dir / "messages.pot").is_file():
+            steps = f"pybabel extract -F babel.cfg -o locales/messages.pot . then {steps}"
+            if not (project.root / "babel.cfg").is_file():
+                steps = "copy babel.cfg from a project made by iombrochure new, then run: " + steps
         report.add(
             Finding(
                 path,
@@ -503,7 +570,7 @@ def _check_catalog(
                 ERROR,
                 "catalog-missing",
                 f"no translation catalog for language {lang!r}",
-                f"create it with: pybabel init -i locales/messages.pot -d locales -l {lang}",
+                f"create it with: {steps}",
             )
         )
         return None
@@ -622,6 +689,9 @@ def _check_catalog(
     except IombrochureError as exc:
         report.add(Finding.from_error(exc, rule="catalog-syntax"))
         return _CatalogState(total=None, translated=None)
+    if env is not None:
+        needed = document_templates(project, env, project.documents_in(lang))
+        used = {msgid: where for msgid, where in used.items() if where[0].resolve() in needed}
     if used and not any(message.id for message in catalog):
         report.add(
             Finding(
@@ -667,7 +737,7 @@ _RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--)>?")
 
 def _kinds(file: ContentFile) -> Iterator[tuple[tuple, Any, str]]:
     """(key path, value, kind) of every leaf of a content file, kinds from its schema."""
-    schema = SCHEMAS.get(file.path.stem)
+    schema = file.fields
 
     def walk(value: Any, sub: Any, key_path: tuple) -> Iterator[tuple[tuple, Any, str]]:
         if isinstance(value, dict):
@@ -893,6 +963,17 @@ class _Sources:
     content: Content
     lang: str
     names: tuple[str, ...]
+
+    def field_at(self, path: Path, line: int | None, needle: str) -> str | None:
+        """The dotted name of the content field at ``path:line`` that holds ``needle``."""
+        files = [*self.content.files.get(self.lang, {}).values(), self.content.data]
+        for file in files:
+            if file.path != path:
+                continue
+            for key_path, text in iter_strings(file.data):
+                if needle in text and file.line_of(key_path) == line:
+                    return dotted(key_path)
+        return None
 
     def locate(self, needle: str) -> list[tuple[Path, int | None]]:
         found: list[tuple[Path, int | None]] = []
@@ -1141,15 +1222,17 @@ def _check_fonts(
         name = unicodedata.name(char, "unnamed character")
         places = sources.locate(char) or [(template, None)]
         for path, line in places:
+            field = sources.field_at(path, line, char)
             report.add(
                 Finding(
                     path,
                     line,
-                    WARNING,  # as the renderer says it: the PDF is made, with a foreign glyph
+                    WARNING,  # the PDF is made, with □ in its place (never a system font)
                     "font-coverage",
-                    f"no bundled font has {char!r} (U+{ord(char):04X} {name}): the {lang} "
-                    "edition would print it with a system font, or as an empty box",
-                    "remove or replace the character, or add a font that has it to fonts/",
+                    f"{field + ': ' if field else ''}no bundled font has {char!r} "
+                    f"(U+{ord(char):04X} {name}): the PDF shows □ in its place",
+                    "remove or replace the character, or add a font that has it to fonts/ "
+                    "and to styles/fonts.css (see docs/templates.md)",
                 )
             )
 
@@ -1170,7 +1253,7 @@ def _summarise(
     source_files = content.files.get(source, {})
     files = content.files.get(lang, {})
     stale_total: int | None = 0
-    for name in content_names(project):
+    for name in content_names(project, lang):
         if name not in source_files:
             continue
         fields = list(translatable_fields(source_files[name]))
@@ -1180,8 +1263,28 @@ def _summarise(
         translation = files.get(name)
         if translation is None:
             continue
-        translated = {f.key_path for f in translatable_fields(translation)}
-        summary.translated += sum(1 for f in fields if f.key_path in translated)
+        translated = {f.key_path: f.text for f in translatable_fields(translation)}
+        copied = [
+            f.name
+            for f in fields
+            if f.key_path in translated and _is_copy(f.text, translated[f.key_path])
+        ]
+        summary.translated += sum(1 for f in fields if f.key_path in translated) - len(copied)
+        if copied:
+            shown = ", ".join(copied[:5]) + (
+                f" and {len(copied) - 5} more" if len(copied) > 5 else ""
+            )
+            report.add(
+                Finding(
+                    translation.path,
+                    translation.line_of(_key_path_of(fields, copied[0])),
+                    WARNING,
+                    "untranslated-copy",
+                    f"{len(copied)} field(s) are the source text, not a translation: {shown}",
+                    f"translate them (they are not counted as translated); the source is "
+                    f"{_relative(source_files[name].path, project.root)}",
+                )
+            )
         stale = stale_fields(source_files[name], translation)
         if stale is None:
             stale_total = None
@@ -1229,6 +1332,23 @@ def _summarise(
             summary.catalog_total = catalog.total
             summary.catalog_translated = catalog.translated
     return summary
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _is_copy(source_text: str, translated_text: str) -> bool:
+    """A translation that is its source word for word: a copied file, not translated yet.
+    A name or an acronym of one word (IOM), or a bare {placeholder}, is the same in every
+    language, so it is not one."""
+    return (
+        " ".join(source_text.split()) == " ".join(translated_text.split())
+        and len(_WORD.findall(PLACEHOLDER_RE.sub(" ", source_text))) >= 2
+    )
+
+
+def _key_path_of(fields: list, name: str) -> tuple:
+    return next((f.key_path for f in fields if f.name == name), ())
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -38,6 +38,7 @@ from iombrochure.pipeline.content import (
     ContentFile,
     content_names,
     dotted,
+    field_kinds,
     parse_yaml,
     read_yaml,
 )
@@ -76,7 +77,7 @@ class Field:
 
 def translatable_fields(file: ContentFile) -> Iterator[Field]:
     """Every string a translator translates (text and prose; not references, paths or META)."""
-    schema = SCHEMAS.get(file.path.stem)
+    schema = file.fields
     yield from _walk(file.data, schema, (), unknown_is_text=schema is None)
 
 
@@ -97,11 +98,15 @@ def _walk(value: Any, schema: Any, key_path: tuple, *, unknown_is_text: bool) ->
         yield Field(key_path, str(value))
 
 
-def is_translatable(file_stem: str, key_path: tuple) -> bool:
-    """Whether a key path of a content file holds text or prose (for typography rules)."""
+def is_translatable(file_stem: str, key_path: tuple, schema: Any = None) -> bool:
+    """Whether a key path of a content file holds text or prose (for typography rules).
+
+    ``schema``: the file's declared fields; by default the bundled publication's (SCHEMAS).
+    """
     if key_path and key_path[0] == BLOCK_KEY:
         return False
-    schema: Any = SCHEMAS.get(file_stem)
+    if schema is None:
+        schema = SCHEMAS.get(file_stem)
     if schema is None:
         return True
     for key in key_path:
@@ -176,7 +181,8 @@ def mark_current(
     source_language: str,
     fields: list[str] | None = None,
 ) -> list[str]:
-    """Record the source's current fingerprints in the translated file; return the fields marked.
+    """Record the source's current fingerprints in the translated file; return the fields whose
+    recorded fingerprint changed (empty, and the file untouched, when all were current).
 
     With ``fields`` (dotted names such as ``about.mandate``), only those are marked and the other
     recorded fingerprints are kept. Everything in the file but the ``translation:`` block stays
@@ -205,8 +211,18 @@ def mark_current(
         prints = current
         marked = list(current)
     ordered = {name: prints[name] for name in current if name in prints}
+    block = translation.data.get(BLOCK_KEY) if isinstance(translation.data, dict) else None
+    recorded = recorded_fingerprints(translation)
+    if (
+        recorded == ordered
+        and list(recorded) == list(ordered)
+        and isinstance(block, dict)
+        and block.get("source") == source_language
+    ):
+        return []
     _write_block(translation.path, source_language, ordered)
-    return marked
+    recorded = recorded or {}
+    return [name for name in marked if recorded.get(name) != ordered.get(name)]
 
 
 def _close_match(word: str, choices: list[str]) -> str:
@@ -293,6 +309,7 @@ def mark_files_current(
     """Mark translated files (all of some languages, or the ones named) as current."""
     source = project.source_language
     names = content_names(project)
+    schemas, _ = field_kinds(project)
     for code in languages or ():
         if code not in project.languages:
             raise ConfigError(
@@ -310,7 +327,7 @@ def mark_files_current(
         targets.append(_content_file_of(project, given, names))
     if not files:
         wanted = languages or [code for code in project.languages if code != source]
-        targets = [(code, name) for code in wanted for name in names]
+        targets = [(code, name) for code in wanted for name in content_names(project, code)]
     elif languages:
         targets = [(code, name) for code, name in targets if code in languages]
     if fields and len(targets) != 1:
@@ -321,8 +338,9 @@ def mark_files_current(
         )
     results = []
     for code, name in targets:
-        source_file = ContentFile(project.content_dir / source / f"{name}.yaml", None)
-        translation = ContentFile(project.content_dir / code / f"{name}.yaml", None)
+        schema = schemas.get(name)
+        source_file = ContentFile(project.content_dir / source / f"{name}.yaml", None, schema)
+        translation = ContentFile(project.content_dir / code / f"{name}.yaml", None, schema)
         source_file.data = read_yaml(source_file.path)
         translation.data = read_yaml(translation.path)
         marked = mark_current(source_file, translation, source_language=source, fields=fields)

@@ -1,0 +1,43 @@
+"""Template stage: errors about template variables name the template line and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES, copy_project
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.templating import stylesheets_for
+from iombrochure.quality.checks import run_checks
+
+
+def template_errors(root: Path) -> list[str]:
+    report = run_checks(load_project(root))
+    return [f.format(root) for f in report.errors if f.rule == "template-error"]
+
+
+def test_a_missing_footer_title_names_base_html_and_says_where_to_set_it(tmp_path: Path):
+    root = copy_project(FIXTURES / "leaflet", tmp_path / "p")
+    card = root / "templates" / "card.html"
+    card.write_text(card.read_text().replace("{% set footer_title = doc.title %}\n", ""))
+    (error,) = template_errors(root)  # once, not once per language
+    base = (root / "templates" / "base.html").read_text().splitlines()
+    line = next(n for n, text in enumerate(base, 1) if "footer_title | css_string" in text)
+    assert error.startswith(f"templates/base.html:{line}: 'footer_title' is undefined")
+    assert "add {% set footer_title = doc.title %} near the top of templates/card.html" in error
+
+
+def test_a_misspelt_field_in_a_template_points_at_the_fields(tmp_path: Path):
+    root = copy_project(FIXTURES / "leaflet", tmp_path / "p")
+    card = root / "templates" / "card.html"
+    card.write_text(card.read_text().replace("doc.text", "doc.txet"))
+    (error,) = template_errors(root)
+    assert error.startswith("templates/card.html:5: ")
+    assert "no field 'txet' there: check the field name against content/fields.yaml" in error
+
+
+def test_print_stylesheets_come_last_and_only_in_print():
+    project = load_project(FIXTURES / "leaflet")
+    leaflet = project.documents["leaflet"]
+    print_sheets = stylesheets_for(project, leaflet, "rtl", "ps", "print")
+    assert print_sheets[-2:] == ["styles/print.css", "styles/band-into-bleed.css"]
+    assert "styles/band-into-bleed.css" not in stylesheets_for(project, leaflet, "rtl", "ps")
