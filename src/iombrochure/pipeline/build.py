@@ -343,7 +343,13 @@ def commit_build(
         )
     commit_files(files)
     everything = [*result.outputs, *result.up_to_date]
-    if result.outputs or not _manifest_lists(output_dir, everything):
+    if result.outputs:
+        # Up-to-date entries are added only where missing: a later commit of the same watch
+        # round must not put back an entry that an earlier one has already replaced.
+        listed = {(o.document, o.lang, o.variant) for o in read_manifest(output_dir)}
+        missing = [o for o in result.up_to_date if (o.document, o.lang, o.variant) not in listed]
+        write_manifest(output_dir, [*result.outputs, *missing])
+    elif not _manifest_lists(output_dir, everything):
         write_manifest(output_dir, everything)
     for job, done in rendered.items():
         html_path = next((path for path in done.files if path.suffix == ".html"), None)
