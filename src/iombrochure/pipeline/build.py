@@ -286,28 +286,43 @@ def render_jobs(
     progress: Callable[[str], None] | None = None,
 ) -> dict[Job, RenderedJob]:
     """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process or
-    in ``pool``; with ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered.
+    in ``pool``; with ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in
+    this process, by a thread that rasterises one PDF while WeasyPrint lays out the next).
     Results and the first failure come in plan order."""
-    from iombrochure.pipeline.workers import render_with_thumbnails
-
     jobs = build.stale if jobs is None else jobs
     pending: list[tuple[PreparedJob, Any]] = []
-    for job in jobs:
-        ready = build.prepared[job]
-        if progress:
-            progress(f"rendering {job.label}")
-        if pool is not None:
-            pending.append((ready, pool.submit(ready.render_args, thumbnail_dpi)))
-        else:
+    previews = None
+    try:
+        for job in jobs:
+            ready = build.prepared[job]
+            if progress:
+                progress(f"rendering {job.label}")
+            if pool is not None:
+                pending.append((ready, pool.submit(ready.render_args, thumbnail_dpi)))
+                continue
             if renderer is None:
                 renderer = make_renderer(build.project)
-            pending.append(
-                (ready, render_with_thumbnails(renderer, ready.render_args, thumbnail_dpi))
-            )
-    done: dict[Job, RenderedJob] = {}
-    for ready, outcome in pending:
-        rendered, thumbnails = pool.result(outcome) if pool is not None else outcome
-        done[ready.job] = finish_job(build, ready, rendered, thumbnails)
+            rendered = renderer.render(**ready.render_args)
+            thumbnails = None
+            if thumbnail_dpi is not None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                from iombrochure.live.preview import page_pngs
+
+                previews = previews or ThreadPoolExecutor(1, thread_name_prefix="previews")
+                thumbnails = previews.submit(page_pngs, rendered.pdf, dpi=thumbnail_dpi)
+            pending.append((ready, (rendered, thumbnails)))
+        done: dict[Job, RenderedJob] = {}
+        for ready, outcome in pending:
+            if pool is not None:
+                rendered, pngs = pool.result(outcome)
+            else:
+                rendered, thumbnails = outcome
+                pngs = thumbnails.result() if thumbnails is not None else None
+            done[ready.job] = finish_job(build, ready, rendered, pngs)
+    finally:
+        if previews is not None:
+            previews.shutdown(cancel_futures=True)
     return done
 
 

@@ -80,20 +80,14 @@ def _ready() -> int:
     return os.getpid()
 
 
-def render_with_thumbnails(
-    renderer: Any, render_args: dict[str, Any], thumbnail_dpi: int | None
-) -> tuple[Any, list[bytes] | None]:
-    """Render one edition; with ``thumbnail_dpi``, its pages as PNG bytes too."""
-    rendered = renderer.render(**render_args)
+def _render(render_args: dict[str, Any], thumbnail_dpi: int | None) -> Any:
+    """In a worker: one edition's PDF and, with ``thumbnail_dpi``, its pages as PNG bytes."""
+    rendered = _renderer.render(**render_args)
     if thumbnail_dpi is None:
         return rendered, None
     from iombrochure.live.preview import page_pngs
 
     return rendered, page_pngs(rendered.pdf, dpi=thumbnail_dpi)
-
-
-def _render(render_args: dict[str, Any], thumbnail_dpi: int | None) -> Any:
-    return render_with_thumbnails(_renderer, render_args, thumbnail_dpi)
 
 
 def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:

@@ -442,8 +442,29 @@ class _CatalogState:
     translated: int | None
 
 
+_MESSAGES: dict[tuple, dict[str, tuple[Path, int]]] = {}
+
+
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
-    """Every msgid the templates use, with the first place it is used (Babel's extractor)."""
+    """Every msgid the templates use, with the first place it is used (Babel's extractor).
+
+    Remembered by the digests of the templates and babel.cfg, for a long-lived process (watch
+    mode checks the catalogs on each save; the extractor walks the whole project)."""
+    from iombrochure.pipeline.state import file_digest, tree_files
+
+    config = project.root / "babel.cfg"
+    key = (
+        str(project.root),
+        file_digest(config),
+        *((str(path), file_digest(path)) for path in tree_files(project.templates_dir)),
+    )
+    if key not in _MESSAGES:
+        _MESSAGES.clear()
+        _MESSAGES[key] = _extract_template_messages(project)
+    return dict(_MESSAGES[key])
+
+
+def _extract_template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
