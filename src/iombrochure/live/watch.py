@@ -163,6 +163,7 @@ class Watcher:
         handed to the background. Errors are reported, not raised."""
         from iombrochure.pipeline.build import (
             commit_build,
+            finish_job,
             make_renderer,
             plan_build,
             render_jobs,
@@ -184,9 +185,24 @@ class Watcher:
                 self._output_dir = project.output_dir.resolve()
             if self.renderer is None:
                 self.renderer = make_renderer(project)
-            plan = validate_and_template(plan_build(project, out_dir=self.out_dir))
+            plan = plan_build(project, out_dir=self.out_dir)
             screen = [job for job in plan.stale if job.variant == "screen"]
-            rendered = render_jobs(plan, screen, renderer=self.renderer)
+            early = self._render_early(plan, screen)
+            if early is None:
+                validate_and_template(plan)
+                rendered = render_jobs(plan, screen, renderer=self.renderer)
+            else:
+                env, read, filled, futures = early
+                try:
+                    validate_and_template(plan, env=env, read=read, filled=filled)
+                except BaseException:
+                    for future in futures.values():
+                        future.cancel()
+                    raise
+                rendered = {}
+                for job, future in futures.items():
+                    pdf, _ = self._pool.result(future)
+                    rendered[job] = finish_job(plan, plan.prepared[job], pdf, None)
             with self._commit_lock:
                 result = commit_build(plan, rendered)
         except Exception as exc:  # a broken file, or a bug: either way, keep watching
@@ -218,6 +234,48 @@ class Watcher:
         if later or thumbnails:
             self._follow_up(plan, later, thumbnails, changed)
         return report
+
+    def _render_early(self, plan: Any, screen: list[Any]) -> tuple | None:
+        """Read the content, fill the stale screen editions and start rendering them in the
+        background worker, so that the rest of the checks runs while WeasyPrint lays them out.
+        The PDFs are kept only if the checks pass. None when the worker is busy (the last
+        round's print editions) or the content cannot be read: then the checks run first."""
+        if not screen or self._pool is None or not all(f.done() for f in self._pending):
+            return None
+        from iombrochure.errors import IombrochureError
+        from iombrochure.pipeline.build import (
+            languages_to_validate,
+            render_arguments,
+            template_environment,
+        )
+        from iombrochure.pipeline.content import read_content
+        from iombrochure.pipeline.templating import edition_html_path, render_edition
+
+        project = plan.project
+        languages, _ = languages_to_validate(plan)
+        read = read_content(project, languages=languages)
+        if read[1]:
+            return None
+        env = template_environment(project)
+        filled = {}
+        futures = {}
+        for job in screen:
+            try:
+                edition = render_edition(
+                    project,
+                    read[0],
+                    project.documents[job.document],
+                    job.lang,
+                    env=env,
+                    html_dir=plan.html_dir,
+                    variant=job.variant,
+                )
+            except IombrochureError:
+                return None  # the checks say what is wrong
+            filled[job] = edition
+            html_path = edition_html_path(plan.html_dir, job.document, job.lang, job.variant)
+            futures[job] = self._pool.submit(render_arguments(project, job, edition, html_path))
+        return env, read, filled, futures
 
     def _background_pool(self, project: Any) -> Any:
         if self._pool is None:

@@ -176,27 +176,60 @@ def plan_build(
     )
 
 
-def validate_and_template(build: PreparedBuild) -> PreparedBuild:
+def languages_to_validate(build: PreparedBuild) -> tuple[list[str], list[Job]]:
+    """The languages the checks must cover, and the up-to-date jobs whose checks are stale."""
+    unvalidated = [
+        job
+        for job in build.planned
+        if job not in build.reasons and not build.tracker.validated([job])
+    ]
+    return sorted({job.lang for job in [*build.stale, *unvalidated]}), unvalidated
+
+
+def template_environment(project: Project) -> Any:
+    """The Jinja2 environment of a build, its compiled templates kept between builds."""
+    from iombrochure.pipeline.state import template_bytecode_cache
+    from iombrochure.pipeline.templating import make_environment
+
+    env = make_environment(project)
+    env.bytecode_cache = template_bytecode_cache(project.root)
+    return env
+
+
+def render_arguments(project: Project, job: Job, edition: Edition, html_path: Path) -> dict:
+    """``Renderer.render``'s keyword arguments for one filled edition."""
+    return {
+        "html_text": edition.html,
+        "base_url": html_path,
+        "label": job.label,
+        "pdf_options": pdf_options(project, job, edition),
+    }
+
+
+def validate_and_template(
+    build: PreparedBuild,
+    *,
+    env: Any = None,
+    read: Any = None,
+    filled: dict[Job, Edition] | None = None,
+) -> PreparedBuild:
     """Step 1b: ``check`` over the languages whose files changed, filling the stale editions.
 
     An up-to-date output's fingerprint covers every file the checks read for it (content,
     templates, catalogs, fonts, images, config) but the source language's text its translation
     is checked against, so a language is checked again only when one of its outputs is stale or
-    that text changed; the warnings of the others are repeated from the state.
+    that text changed; the warnings of the others are repeated from the state. ``env``, ``read``
+    and ``filled`` hand over what the caller made already (see ``run_checks``).
     """
     project, tracker = build.project, build.tracker
     stale = build.stale
-    unvalidated = [
-        job for job in build.planned if job not in build.reasons and not tracker.validated([job])
-    ]
-    languages = sorted({job.lang for job in [*stale, *unvalidated]})
+    languages, unvalidated = languages_to_validate(build)
     if not languages:
         return build  # nothing changed: Jinja2 and the checks are not even imported
-    from iombrochure.pipeline.state import template_bytecode_cache
-    from iombrochure.pipeline.templating import edition_html_path, make_environment
+    from iombrochure.pipeline.templating import edition_html_path
     from iombrochure.quality.checks import check_before_build
-    env = make_environment(project)
-    env.bytecode_cache = template_bytecode_cache(project.root)
+
+    env = env or template_environment(project)
     # Nothing to render: the up-to-date editions are filled again only to be checked.
     editions = stale or [job for job in build.planned if job.lang in languages]
     validated = check_before_build(
@@ -206,6 +239,8 @@ def validate_and_template(build: PreparedBuild) -> PreparedBuild:
         html_dir=build.html_dir,
         env=env,
         strict=build.strict,
+        read=read,
+        filled=filled,
     )
     build.warnings = validated.warnings
     if not stale:
@@ -214,12 +249,7 @@ def validate_and_template(build: PreparedBuild) -> PreparedBuild:
     for job in stale:
         edition = validated.editions[job]
         html_path = edition_html_path(build.html_dir, job.document, job.lang, job.variant)
-        render_args = {
-            "html_text": edition.html,
-            "base_url": html_path,
-            "label": job.label,
-            "pdf_options": pdf_options(project, job, edition),
-        }
+        render_args = render_arguments(project, job, edition, html_path)
         tracker.linked(
             job, html=edition.html, html_path=html_path, pdf_options=render_args["pdf_options"]
         )

@@ -226,8 +226,14 @@ def run_checks(
     editions: list[Job] | None = None,
     html_dir: Path | None = None,
     env: Any = None,
+    read: tuple[Content, list[ContentError]] | None = None,
+    filled: dict[Job, Edition] | None = None,
 ) -> CheckReport:
     """Run every check on the project (or on some documents and languages of it).
+
+    ``read`` is ``read_content``'s result for ``languages`` and ``filled`` editions already
+    filled from it with ``env``, when the caller has them (watch mode renders the screen
+    edition while the checks run): they are checked, not made again.
 
     ``editions`` are the jobs whose HTML is filled and checked (default: every document in
     every checked language, screen variant); the HTML is kept in ``report.editions``, made for
@@ -250,7 +256,7 @@ def run_checks(
     if fix:
         report.fixed = fix_typography(project, languages)
 
-    content, errors = read_content(project, languages=languages)
+    content, errors = read if read is not None else read_content(project, languages=languages)
     report.content = content
     for error in errors:
         report.add(Finding.from_error(error))
@@ -277,7 +283,9 @@ def run_checks(
         for job in editions:
             if catalogs.get(job.lang, True) is None:
                 continue  # the catalog cannot be read: already reported
-            edition = _check_edition(project, content, env, job, html_dir, report, pixel_limit)
+            edition = _check_edition(
+                project, content, env, job, html_dir, report, pixel_limit, (filled or {}).get(job)
+            )
             if edition is not None:
                 report.editions[job] = edition
     report.findings.sort(key=_finding_order)
@@ -302,10 +310,12 @@ def check_before_build(
     html_dir: Path,
     env: Any = None,
     strict: bool = False,
+    read: tuple[Content, list[ContentError]] | None = None,
+    filled: dict[Job, Edition] | None = None,
 ) -> Validated:
     """The checks ``build`` runs first, over ``languages``, filling ``editions``: what the
     build renders next, or CheckFailed. Under ``strict`` a warning fails too, before any page
-    is laid out."""
+    is laid out. ``read`` and ``filled``: see :func:`run_checks`."""
     report = run_checks(
         project,
         documents=list(dict.fromkeys(job.document for job in editions)) or None,
@@ -313,6 +323,8 @@ def check_before_build(
         editions=editions,
         html_dir=html_dir,
         env=env,
+        read=read,
+        filled=filled,
     )
     failing = report.errors
     if strict:
@@ -837,14 +849,16 @@ def _check_edition(
     html_dir: Path,
     report: CheckReport,
     pixel_limit: int,
+    edition: Edition | None = None,
 ) -> Edition | None:
-    """Fill one edition's template and check what it would make WeasyPrint read and draw."""
+    """Fill one edition's template (unless ``edition`` is it, filled already) and check what it
+    would make WeasyPrint read and draw."""
     from iombrochure.pipeline.templating import edition_html_path, render_edition
 
     document = project.documents[job.document]
     lang = job.lang
     try:
-        edition = render_edition(
+        edition = edition or render_edition(
             project, content, document, lang, env=env, html_dir=html_dir, variant=job.variant
         )
     except TemplateError as error:
