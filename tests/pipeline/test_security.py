@@ -211,7 +211,7 @@ def test_links_are_written_into_the_pdf_never_fetched(server: Server, tmp_path: 
 def without_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """build without its checks: only the renderer's URL fetcher stands in the way."""
 
-    def content_only(project, *, languages, editions, html_dir, env=None, strict=False):
+    def content_only(project, *, languages, editions, html_dir, env=None, **_):
         content = load_content(project, languages=languages)
         filled = {
             job: render_edition(
