@@ -247,3 +247,39 @@ def test_outputs_and_editor_leftovers_do_not_trigger_rebuilds(scratch_project: P
         (Change.deleted, str(root / "styles" / "old.css")),
     }
     assert watcher.changed_paths(changes) == ["content/fa/factsheet.yaml", "styles/old.css"]
+
+
+def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Path, tmp_path: Path):
+    """The screen edition is rendered while the checks run; a failed check discards it."""
+    root = copy_project(built_project, tmp_path / "project")
+    shutil.copytree(built_project / "dist", root / "dist")
+    pdf = root / "dist" / "factsheet-fa.pdf"
+    content = root / "content" / "fa" / "factsheet.yaml"
+    original = content.read_text()
+    watcher = Watcher(root)
+    early: list[bool] = []
+    render_early = watcher._render_early
+
+    def spying(plan, screen):
+        started = render_early(plan, screen)
+        early.append(started is not None)
+        return started
+
+    watcher._render_early = spying
+    try:
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        watcher.wait()  # the print edition: the background worker is started and idle now
+        good = sha(pdf)
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  علي ", 1))  # Arabic yeh
+        report = watcher.rebuild(["content/fa/factsheet.yaml"])
+        assert report.error is not None and report.rebuilt == []
+        assert early == [False, True]  # rendered in the worker while the checks ran
+        assert "content/fa/factsheet.yaml:" in report.error.format(relative_to=root)
+        watcher.wait()
+        assert sha(pdf) == good
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  مهاجران ", 1))
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        assert sha(pdf) != good
+    finally:
+        watcher.close()

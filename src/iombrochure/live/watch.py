@@ -193,6 +193,7 @@ class Watcher:
                 rendered = render_jobs(plan, screen, renderer=self.renderer)
             else:
                 env, read, filled, futures = early
+                self._pending = list(futures.values())  # a failed check leaves the worker busy
                 try:
                     validate_and_template(plan, env=env, read=read, filled=filled)
                 except BaseException:
