@@ -355,6 +355,8 @@ class Watcher:
         except CancelledError:
             return  # a newer save: its round renders what is still stale
         except Exception as exc:
+            if pool is not self._pool:
+                return  # the worker was stopped (Ctrl-C, or new fonts): nothing went wrong
             error = exc if isinstance(exc, IombrochureError) else _internal_error(exc)
             report.error = error
             if round_number == self._round:
@@ -386,9 +388,9 @@ class Watcher:
         """Stop the background worker (after :meth:`wait`, or abandoning its work)."""
         for future in self._pending:
             future.cancel()
-        if self._pool is not None:
-            self._pool.close(abort=True)
-            self._pool = None
+        pool, self._pool = self._pool, None  # first: the follow-up thread then knows
+        if pool is not None:
+            pool.close(abort=True)
 
     def relevant(self, path: str) -> str | None:
         """The project-relative path of a change worth a rebuild, or None (outputs, hidden
