@@ -2,7 +2,14 @@
 
     python benchmarks/bench.py            # medians of 3 runs, a few minutes
     python benchmarks/bench.py --runs 5   # steadier medians
-    python benchmarks/bench.py --quick    # one pass, fewest measurements (a smoke test)
+    python benchmarks/bench.py --quick    # one pass, no watch (a smoke test)
+
+Every goal of issue 15 is printed as a ratio measured in the same run, so that the machine's
+speed cancels out: watch (save -> screen PDF) against a warm WeasyPrint render of that edition;
+the default build (previews on) against the floor (importing WeasyPrint and rendering the same
+HTML in one process); the previews' share of the build; --jobs 2 against --jobs 1; the fact
+sheet's layout against the former nested-flex layout (benchmarks/factsheet-flex.css). Each row
+carries the one-minute load average when it was measured: other programs change every figure.
 
 Everything runs on a scratch copy of this checkout's project in a temporary folder, with this
 checkout's code (``src/`` first on PYTHONPATH), in fresh processes, as a user would run it.
@@ -28,6 +35,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+#: The fact sheet's former layout (nested flex rows), measured against styles/factsheet.css.
+FLEX_LAYOUT = Path(__file__).resolve().parent / "factsheet-flex.css"
+#: The build the issue measures: one core, the screen editions, previews on (the default).
+BUILD = ("--force", "--jobs", "1", "--variant", "screen")
 PROJECT_PARTS = ("iombrochure.toml", "content", "templates", "styles", "fonts", "locales", "images")
 #: Size budgets of screen PDFs, in KB, by document.
 SIZE_BUDGETS_KB = {"factsheet": 150, "brochure": 600}
@@ -50,13 +61,34 @@ FLOOR_SCRIPT = textwrap.dedent(
     """
 )
 
-MEMORY_SCRIPT = textwrap.dedent(
+WARM_SCRIPT = textwrap.dedent(
     """
-    import resource, subprocess, sys
-    done = subprocess.run(sys.argv[1:], capture_output=True)
-    if done.returncode:
-        sys.exit(done.stderr.decode())
-    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    import io, json, statistics, sys, time
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    # argv: JSON list of [name, html_path, options, stylesheet swap or null], and the run count.
+    # Each is rendered once to warm up, then the runs interleave, so load hits all alike.
+    work, runs = json.loads(sys.argv[1]), int(sys.argv[2])
+    font_config = FontConfiguration()
+    documents = []
+    for name, html_path, options, swap in work:
+        text = open(html_path, encoding="utf-8").read()
+        if swap:
+            text = text.replace(swap[0], swap[1])
+        documents.append((name, text, html_path, options))
+    def render(text, html_path, options):
+        started = time.perf_counter()
+        document = weasyprint.HTML(string=text, base_url=html_path).render(font_config=font_config)
+        document.write_pdf(io.BytesIO(), **options)
+        return time.perf_counter() - started
+    times = {name: [] for name, *_ in documents}
+    for _, text, html_path, options in documents:
+        render(text, html_path, options)
+    for _ in range(runs):
+        for name, text, html_path, options in documents:
+            times[name].append(render(text, html_path, options))
+    print(json.dumps({name: statistics.median(values) for name, values in times.items()}))
     """
 )
 
@@ -95,7 +127,8 @@ class Bench:
         self.runs = runs
         self.env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
         self.env.pop("IOMBROCHURE_START_METHOD", None)
-        self.rows: list[tuple[str, str, str, str]] = []
+        self.rows: list[tuple[str, str, str, str, str]] = []
+        self.html: dict[str, list] = {}
 
     # -- running things ---------------------------------------------------------------------
 
@@ -120,8 +153,35 @@ class Bench:
 
     def row(self, name: str, value: str, goal: str = "", met: bool | None = None) -> None:
         verdict = "" if met is None else ("yes" if met else "**no**")
-        self.rows.append((name, value, goal, verdict))
-        print(f"  {name}: {value}" + (f" (goal {goal}: {verdict})" if goal else ""), flush=True)
+        load = f"{os.getloadavg()[0]:.2f}"
+        self.rows.append((name, value, goal, verdict, load))
+        print(
+            f"  {name}: {value}"
+            + (f" (goal {goal}: {verdict})" if goal else "")
+            + f" [load {load}]",
+            flush=True,
+        )
+
+    def ratio(self, name: str, value: float, limit: float) -> None:
+        self.row(name, f"{value:.2f}", f"<= {limit:.2f}", value <= limit)
+
+    def warm_renders(self, work: list[list], runs: int) -> dict[str, float]:
+        """Median seconds of each warm WeasyPrint render (one process, one FontConfiguration)."""
+        done = self.run(sys.executable, "-c", WARM_SCRIPT, json.dumps(work), str(runs))
+        return json.loads(done.stdout)
+
+    def screen_html(self) -> dict[str, list]:
+        """Each screen edition's emitted HTML and PDF options, by "<doc>-<lang>"."""
+        dist = self.project / "dist"
+        state = json.loads((dist / ".iombrochure-state.json").read_text())["outputs"]
+        return {
+            key.split("/")[0] + "-" + key.split("/")[1]: [
+                str(dist / record["html"]),
+                json.loads(record["pdf_options"]),
+            ]
+            for key, record in state.items()
+            if key.endswith("/screen") and record.get("html")
+        }
 
     def build(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.cli("build", "--project", str(self.project), *args, env=env)
@@ -129,42 +189,54 @@ class Bench:
     # -- measurements -----------------------------------------------------------------------
 
     def full_build_against_floor(self) -> None:
-        self.build("--force", "--jobs", "1", "--emit-html")  # warms the disk cache, writes HTML
-        dist = self.project / "dist"
-        state = json.loads((dist / ".iombrochure-state.json").read_text())["outputs"]
-        # The floor renders every PDF the build makes (screen and print), from the same HTML.
-        work = [
-            [str(dist / record["html"]), json.loads(record["pdf_options"])]
-            for record in state.values()
-        ]
-        # Interleaved, so that a change in the machine's load hits all three alike.
-        floors, ones, twos = [], [], []
+        self.build(*BUILD, "--emit-html")  # warms the disk cache, writes the HTML
+        self.html = self.screen_html()  # the builds below leave it in place
+        # The floor renders every PDF the build makes (the screen editions), from the same HTML.
+        work = list(self.html.values())
+        # Interleaved, so that a change in the machine's load hits every figure alike.
+        floors, ones, bare, twos = [], [], [], []
         for _ in range(self.runs):
             floors.append(
                 self.timed(lambda: self.run(sys.executable, "-c", FLOOR_SCRIPT, json.dumps(work)))
             )
-            # Previews are not WeasyPrint's work: they are measured on their own below.
-            ones.append(self.timed(lambda: self.build("--force", "--jobs", "1", "--no-preview")))
-            twos.append(self.timed(lambda: self.build("--force", "--jobs", "2", "--no-preview")))
-        floor, one, two = (statistics.median(times) for times in (floors, ones, twos))
-        self.row("full build, cold process, --jobs 1 --force", f"{one:.2f} s")
+            ones.append(self.timed(lambda: self.build(*BUILD)))
+            bare.append(self.timed(lambda: self.build(*BUILD, "--no-preview")))
+            twos.append(self.timed(lambda: self.build(*BUILD[:2], "2", *BUILD[3:])))
+        floor, one, without, two = (statistics.median(t) for t in (floors, ones, bare, twos))
+        self.row(f"build {' '.join(BUILD)} (previews on, the default)", f"{one:.2f} s")
+        self.row("  the same with --no-preview", f"{without:.2f} s")
         self.row(
             "floor: import WeasyPrint + render the same HTML, one FontConfiguration",
             f"{floor:.2f} s",
         )
-        self.row("build / floor", f"{one / floor:.2f}", "<= 1.15", one / floor <= 1.15)
-        self.row("full build, --jobs 2 --force", f"{two:.2f} s")
-        self.row("--jobs 2 / --jobs 1", f"{two / one:.2f}", "<= 0.65", two / one <= 0.65)
-        previews = self.median(lambda: self.cli("preview", "--project", str(self.project)))
-        self.row(
-            "previews: every page as PNG + proof sheets (iombrochure preview)", f"{previews:.2f} s"
+        self.ratio("build with previews / floor", one / floor, 1.15)
+        self.ratio("build without previews / floor", without / floor, 1.15)
+        self.ratio(
+            "previews' share of the build ((with - without) / with)",
+            max(0.0, one - without) / one,
+            0.10,
         )
+        self.row("the same build with --jobs 2", f"{two:.2f} s")
+        self.ratio("--jobs 2 / --jobs 1", two / one, 0.65)
 
-    def start_methods(self) -> None:
-        for method in ("fork", "forkserver", "spawn"):
-            env = {**self.env, "IOMBROCHURE_START_METHOD": method}
-            seconds = self.median(lambda env=env: self.build("--force", "--jobs", "2", env=env))
-            self.row(f"--jobs 2 with {method} workers", f"{seconds:.2f} s")
+    def layout(self) -> None:
+        """The fact sheet as it is against the former nested-flex layout, warm, both languages."""
+        html = self.html
+        swap = ['href="styles/factsheet.css"', f'href="{FLEX_LAYOUT.as_uri()}"']
+        work = []
+        for lang in ("en", "fa"):
+            path, options = html[f"factsheet-{lang}"]
+            if swap[0] not in Path(path).read_text(encoding="utf-8"):
+                raise SystemExit(f"{path} does not link {swap[0]}")
+            work += [[f"{lang} floats", path, options, None], [f"{lang} flex", path, options, swap]]
+        times = self.warm_renders(work, max(self.runs, 5))
+        for lang in ("en", "fa"):
+            now, before = times[f"{lang} floats"], times[f"{lang} flex"]
+            self.row(
+                f"fact sheet ({lang}) warm render: flex layout -> floats",
+                f"{before:.2f} -> {now:.2f} s",
+            )
+            self.ratio(f"  fact sheet ({lang}) layout: floats / flex", now / before, 0.70)
 
     def no_op(self) -> None:
         self.build()  # settle: the state matches the files
@@ -199,8 +271,11 @@ class Bench:
         self.row("iombrochure --help", f"{helps:.2f} s", "<= 0.3 s", helps <= 0.3)
 
     def watch(self) -> None:
+        self.build(*BUILD, "--emit-html")
+        html_path, options = self.screen_html()["factsheet-fa"]
         content = self.project / "content" / "fa" / "factsheet.yaml"
-        pdf = self.project / "dist" / "factsheet-fa.pdf"
+        dist = self.project / "dist"
+        pdf, follower = dist / "factsheet-fa.pdf", dist / "print" / "factsheet-fa.pdf"
         original = content.read_text(encoding="utf-8")
         process = subprocess.Popen(
             [sys.executable, "-m", "iombrochure", "watch", "--project", str(self.project)],
@@ -218,42 +293,55 @@ class Bench:
                 if line.startswith("watching"):
                     ready.set()
 
+        def digest(path: Path) -> str:
+            try:
+                return hashlib.sha256(path.read_bytes()).hexdigest()
+            except FileNotFoundError:
+                return ""
+
+        def settle(path: Path, before: str, started: float) -> None:
+            while digest(path) == before:
+                if time.perf_counter() > started + 120:
+                    raise SystemExit("watch did not rebuild:\n" + "\n".join(lines))
+                time.sleep(0.005)
+
         threading.Thread(target=read, daemon=True).start()
         try:
             if not ready.wait(TIMEOUT):
                 raise SystemExit("watch did not start:\n" + "\n".join(lines))
+            settle(follower, "", time.perf_counter())  # the first round's print editions
             times = []
             for index in range(self.runs):
-                time.sleep(0.5)
-                before = hashlib.sha256(pdf.read_bytes()).hexdigest()
+                time.sleep(1.0)  # the previous round's print edition and previews are done
+                before, after = digest(pdf), digest(follower)
                 word = WATCH_WORDS[index % len(WATCH_WORDS)]
                 edited = original.replace("lede: >-\n  ", f"lede: >-\n  {word} ", 1)
                 started = time.perf_counter()
                 content.write_text(edited, encoding="utf-8")
-                deadline = started + 120
-                while hashlib.sha256(pdf.read_bytes()).hexdigest() == before:
-                    if time.perf_counter() > deadline:
-                        raise SystemExit("watch did not rebuild:\n" + "\n".join(lines))
-                    time.sleep(0.005)
+                settle(pdf, before, started)
                 times.append(time.perf_counter() - started)
+                settle(follower, after, started)
         finally:
             process.terminate()
             process.wait(timeout=30)
             content.write_text(original, encoding="utf-8")
         seconds = statistics.median(times)
+        warm = self.warm_renders([["warm", html_path, options, None]], max(self.runs, 5))["warm"]
         self.row(
             "watch: save content/fa/factsheet.yaml -> new factsheet-fa.pdf",
-            f"{seconds:.2f} s",
-            "<= 0.4 s",
-            seconds <= 0.4,
+            f"{seconds:.2f} s (each save: {', '.join(f'{t:.2f}' for t in times)})",
         )
-        reported = [line for line in lines if " rebuilt " in line][-1:]
-        if reported:  # "12:00:01 rebuilt /tmp/.../factsheet-fa.pdf in 1.38 s, previews in ..."
+        self.row(
+            "warm WeasyPrint render of factsheet-fa (one process, HTML at hand)", f"{warm:.2f} s"
+        )
+        self.ratio("watch save -> screen PDF / warm render", seconds / warm, 1.15)
+        reported = [line for line in lines if " rebuilt " in line and "print/" not in line][-1:]
+        if reported:  # "12:00:01 rebuilt /tmp/.../factsheet-fa.pdf in 1.38 s (content/...)"
             said = reported[0].split(" in ", 1)[1].split(" (")[0]
             self.row("  as the watcher reports it (last save): rebuild in", said)
 
-    def sizes_and_memory(self) -> None:
-        self.build("--force", "--jobs", "1")
+    def sizes(self) -> None:
+        self.build("--jobs", "1")  # the print editions too; the screen ones are up to date
         manifest = json.loads((self.project / "dist" / "manifest.json").read_text())["outputs"]
         for entry in manifest:
             if entry["variant"] != "screen":
@@ -265,18 +353,6 @@ class Bench:
                 f"{kb:.0f} KB",
                 f"<= {budget} KB" if budget else "",
                 kb <= budget if budget else None,
-            )
-        for jobs in ("1", "2"):
-            peak = self.run(
-                sys.executable,
-                "-c",
-                MEMORY_SCRIPT,
-                *(sys.executable, "-m", "iombrochure", "build", "--force", "--jobs", jobs),
-                *("--project", str(self.project)),
-            ).stdout.split()[-1]
-            self.row(
-                f"peak memory of one process, full build --jobs {jobs}",
-                f"{int(peak) / 1024:.0f} MB",
             )
 
 
@@ -315,9 +391,7 @@ def machine() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median); default 3")
-    parser.add_argument(
-        "--quick", action="store_true", help="skip the start-method comparison and watch"
-    )
+    parser.add_argument("--quick", action="store_true", help="skip watch mode")
     parser.add_argument("--keep", action="store_true", help="keep the scratch project")
     options = parser.parse_args()
 
@@ -338,12 +412,11 @@ def main() -> None:
         print(f"measuring (median of {bench.runs} run(s)) in {scratch}:")
         bench.startup()
         bench.full_build_against_floor()
-        if not options.quick:
-            bench.start_methods()
-        bench.no_op()
+        bench.layout()
         if not options.quick:
             bench.watch()
-        bench.sizes_and_memory()
+        bench.no_op()
+        bench.sizes()
     finally:
         if not options.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -352,10 +425,10 @@ def main() -> None:
         print(f"- {line}")
     print(f"- load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
-    print("| measurement | figure | goal | met |")
-    print("|---|---|---|---|")
-    for name, value, goal, met in bench.rows:
-        print(f"| {name.strip()} | {value} | {goal} | {met} |")
+    print("| measurement | figure | goal | met | load |")
+    print("|---|---|---|---|---|")
+    for name, value, goal, met, load in bench.rows:
+        print(f"| {name.strip()} | {value} | {goal} | {met} | {load} |")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops
 
 from conftest import run_cli
-from iombrochure.live.preview import THUMBNAIL_DPI
+from iombrochure.live.preview import THUMBNAIL_DPI, page_pngs, write_previews
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.outputs import read_manifest
 
 
 def page_sizes(pdf: Path) -> list[tuple[int, int]]:
@@ -85,3 +88,36 @@ def test_preview_without_a_build_says_what_to_do(scratch_project: Path):
     assert result.returncode == 1
     assert "nothing to preview" in result.stderr and "run iombrochure build first" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_proof_sheet_is_remade_only_when_one_of_its_editions_changed(
+    built_project: Path, tmp_path: Path
+):
+    """Pages made from a PDF's bytes (as a worker makes them) are the pages of its file, and a
+    print edition's pages leave the proof sheet (which shows the screen editions) alone."""
+    dist = tmp_path / "dist"
+    shutil.copytree(built_project / "dist", dist)
+    project = load_project(built_project)
+    outputs = {(o.document, o.lang, o.variant): o for o in read_manifest(dist)}
+    proof = dist / "preview" / "factsheet-proof.png"
+    proof.write_bytes(b"not remade")
+
+    printed = outputs[("factsheet", "fa", "print")]
+    pngs = page_pngs((dist / printed.path).read_bytes(), press=project.print)  # soft proof
+    page_one = dist / "preview" / "print" / "factsheet-fa-1.png"
+    assert pngs[0] == page_one.read_bytes()  # the same pixels, the same PNG
+    written = write_previews(project, dist, {printed: pngs})
+    assert proof not in written and proof.read_bytes() == b"not remade"
+
+    screen = outputs[("factsheet", "fa", "screen")]
+    written = write_previews(project, dist, {screen: page_pngs((dist / screen.path).read_bytes())})
+    assert proof in written
+    assert (
+        proof.read_bytes()
+        == (built_project / "dist" / "preview" / "factsheet-proof.png").read_bytes()
+    )
+    brochure = dist / "preview" / "brochure-proof.png"
+    assert (
+        brochure.read_bytes() == (built_project / "dist" / "preview" / brochure.name).read_bytes()
+    )
+    assert brochure.stat().st_mtime_ns < proof.stat().st_mtime_ns  # not written again

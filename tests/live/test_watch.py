@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from iombrochure.live.watch import PREVIEW_FOLDER, Watcher, refresh_previews
+from conftest import copy_project
+from iombrochure.live.preview import make_previews
+from iombrochure.live.watch import PREVIEW_FOLDER, Watcher
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.outputs import read_manifest
+from iombrochure.quality import checks
 
 STARTUP_TIMEOUT = 180  # first build of both editions plus WeasyPrint's import, on a busy CI box
 REBUILD_TIMEOUT = 90
@@ -96,6 +101,11 @@ def test_watch_survives_a_broken_file_and_rebuilds_the_fix(scratch_project: Path
     pdf_fa, pdf_en = dist / "factsheet-fa.pdf", dist / "factsheet-en.pdf"
     good_fa, good_en = sha(pdf_fa), sha(pdf_en)
     state = get_json(url + "state")
+    deadline = time.monotonic() + REBUILD_TIMEOUT
+    while "factsheet-fa.pdf" not in state["previews"]:  # previews follow the PDFs
+        assert time.monotonic() < deadline, state
+        time.sleep(0.1)
+        state = get_json(url + "state")
     assert state["error"] is None
     assert state["previews"]["factsheet-fa.pdf"] == [
         "preview/factsheet-fa-1.png",
@@ -122,7 +132,13 @@ def test_watch_survives_a_broken_file_and_rebuilds_the_fix(scratch_project: Path
         ["pdftotext", "-enc", "UTF-8", str(pdf_fa), "-"], capture_output=True, text=True
     ).stdout
     assert "پژوهشگران" in text
-    assert preview.read_bytes() != preview_before
+    # The print edition and the previews follow the screen edition, in the background.
+    line = watching.wait_for("stdout", "rebuilt", REBUILD_TIMEOUT)
+    assert "print/factsheet-fa.pdf" in line
+    deadline = time.monotonic() + REBUILD_TIMEOUT
+    while preview.read_bytes() == preview_before:
+        assert time.monotonic() < deadline, "the preview was not refreshed"
+        time.sleep(0.05)
     assert get_json(url + "state")["error"] is None
 
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -141,15 +157,81 @@ def test_previews_follow_the_page_count(built_project: Path, tmp_path: Path):
     dist.mkdir()
     pdf = dist / "factsheet-en.pdf"
     shutil.copy2(built_project / "dist" / "factsheet-en.pdf", pdf)
+    shutil.copy2(built_project / "dist" / "manifest.json", dist / "manifest.json")
     stale = dist / PREVIEW_FOLDER / "factsheet-en-3.png"
     stale.parent.mkdir()
     stale.write_bytes(b"left over from a longer edition")
-    made = refresh_previews([pdf])  # the preview folder defaults to the PDF's own folder
-    pages = json.loads((built_project / "dist" / "manifest.json").read_text())["outputs"]
-    count = next(o["pages"] for o in pages if o["path"] == "factsheet-en.pdf")
-    assert [p.name for p in made[pdf]] == [f"factsheet-en-{n}.png" for n in range(1, count + 1)]
-    assert all(p.read_bytes().startswith(b"\x89PNG") for p in made[pdf])
+    output = next(o for o in read_manifest(dist) if o.path == "factsheet-en.pdf")
+    made = make_previews(load_project(built_project), dist, [output])
+    pages = [dist / PREVIEW_FOLDER / f"factsheet-en-{n}.png" for n in range(1, output.pages + 1)]
+    assert set(pages) <= set(made)
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in pages)
     assert not stale.exists()
+
+
+def test_a_save_replaces_the_screen_edition_first_and_the_rest_follows(
+    built_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    root = copy_project(built_project, tmp_path / "project")
+    shutil.copytree(built_project / "dist", root / "dist")
+    dist = root / "dist"
+    checked: list[list[str]] = []
+    check = checks.check_before_build
+
+    def recording(project, *, languages, **options):
+        checked.append(list(languages))
+        return check(project, languages=languages, **options)
+
+    monkeypatch.setattr(checks, "check_before_build", recording)
+    watcher = Watcher(root)
+    try:
+        assert watcher.rebuild([]).rebuilt == []  # the copied build is up to date
+        watcher.wait()
+        assert checked == []
+        files = [p for p in dist.rglob("*") if p.is_file() and p.name != ".iombrochure-state.json"]
+        before = {path: sha(path) for path in files}
+        content = root / "content" / "fa" / "factsheet.yaml"
+        content.write_text(content.read_text().replace("lede: >-\n  ", "lede: >-\n  کارگران ", 1))
+        report = watcher.rebuild(["content/fa/factsheet.yaml"])
+        assert report.error is None
+        assert report.rebuilt == [dist / "factsheet-fa.pdf"]  # the screen edition, at once
+        assert checked == [["fa"]]  # validation covers the language that changed
+        assert (
+            "کارگران"
+            in subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", str(dist / "factsheet-fa.pdf"), "-"],
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
+        watcher.wait()
+    finally:
+        watcher.close()
+    changed = sorted(
+        path.relative_to(dist).as_posix() for path in before if sha(path) != before[path]
+    )
+    assert changed == [
+        "factsheet-fa.pdf",
+        "manifest.json",
+        "preview/factsheet-fa-1.png",  # the lede is on page 1: page 2 is the same picture
+        "preview/factsheet-proof.png",  # the brochure's proof sheet is not made again
+        "preview/print/factsheet-fa-1.png",
+        "print/factsheet-fa.pdf",
+    ]
+    state = json.loads((dist / ".iombrochure-state.json").read_text())["outputs"]
+    manifest = {o.path: o.sha256 for o in read_manifest(dist)}
+    for key in ("factsheet/fa/screen", "factsheet/fa/print"):
+        output = state[key]["output"]
+        assert (
+            manifest[output["path"]]
+            == output["sha256"]
+            == hashlib.sha256((dist / output["path"]).read_bytes()).hexdigest()
+        )
+    again = Watcher(root)
+    try:
+        assert again.rebuild([]).rebuilt == []  # screen and print were both recorded
+    finally:
+        again.close()
 
 
 def test_outputs_and_editor_leftovers_do_not_trigger_rebuilds(scratch_project: Path):
@@ -166,3 +248,39 @@ def test_outputs_and_editor_leftovers_do_not_trigger_rebuilds(scratch_project: P
         (Change.deleted, str(root / "styles" / "old.css")),
     }
     assert watcher.changed_paths(changes) == ["content/fa/factsheet.yaml", "styles/old.css"]
+
+
+def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Path, tmp_path: Path):
+    """The screen edition is rendered while the checks run; a failed check discards it."""
+    root = copy_project(built_project, tmp_path / "project")
+    shutil.copytree(built_project / "dist", root / "dist")
+    pdf = root / "dist" / "factsheet-fa.pdf"
+    content = root / "content" / "fa" / "factsheet.yaml"
+    original = content.read_text()
+    watcher = Watcher(root)
+    early: list[bool] = []
+    render_early = watcher._render_early
+
+    def spying(plan, screen):
+        started = render_early(plan, screen)
+        early.append(started is not None)
+        return started
+
+    watcher._render_early = spying
+    try:
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        watcher.wait()  # the print edition: the background worker is started and idle now
+        good = sha(pdf)
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  علي ", 1))  # Arabic yeh
+        report = watcher.rebuild(["content/fa/factsheet.yaml"])
+        assert report.error is not None and report.rebuilt == []
+        assert early == [False, True]  # rendered in the worker while the checks ran
+        assert "content/fa/factsheet.yaml:" in report.error.format(relative_to=root)
+        watcher.wait()
+        assert sha(pdf) == good
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  مهاجران ", 1))
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        assert sha(pdf) != good
+    finally:
+        watcher.close()

@@ -141,3 +141,46 @@ def test_a_third_language_is_data_not_code(tmp_path: Path):
     screen = [o["lang"] for o in manifest["outputs"] if o["variant"] == "screen"]
     assert sorted(screen) == ["ar", "en", "fa"]
     assert {o["variant"] for o in manifest["outputs"]} == {"screen", "print"}
+
+
+def test_a_forced_build_templates_each_edition_once_and_renders_that_html(
+    scratch_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """check's pass fills each edition's template; the build renders that very HTML."""
+    from iombrochure.pipeline import templating
+    from iombrochure.pipeline.build import build
+    from iombrochure.pipeline.config import load_project
+    from iombrochure.pipeline.render import Renderer
+
+    filled: list[tuple[str, str, str]] = []
+    fill = templating.render_edition
+
+    def counting(project, content, document, lang, **options):
+        filled.append((document.name, lang, options.get("variant", "screen")))
+        return fill(project, content, document, lang, **options)
+
+    rendered: list[str] = []
+    render = Renderer.render
+
+    def recording(self, html_text, **options):
+        rendered.append(html_text)
+        return render(self, html_text, **options)
+
+    monkeypatch.setattr(templating, "render_edition", counting)
+    monkeypatch.setattr(Renderer, "render", recording)
+    project = load_project(scratch_project)
+    result = build(project, force=True, jobs=1, variant="screen", preview=False, emit_html=True)
+    editions = [(doc, lang, "screen") for doc in ("factsheet", "brochure") for lang in ("en", "fa")]
+    assert sorted(filled) == sorted(editions)
+    assert len(result.outputs) == 4
+    html_dir = scratch_project / "dist" / "html"
+    assert sorted(rendered) == sorted(p.read_text() for p in html_dir.glob("*.html"))
+
+    # A Persian edit: only the Persian fact sheet is checked, templated and rendered again.
+    filled.clear()
+    content = scratch_project / "content" / "fa" / "factsheet.yaml"
+    content.write_text(content.read_text().replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
+    result = build(load_project(scratch_project), jobs=1, variant="screen", preview=False)
+    assert filled == [("factsheet", "fa", "screen")]
+    assert [(o.document, o.lang) for o in result.outputs] == [("factsheet", "fa")]
+    assert "همکاران" in pdf_text(scratch_project / "dist" / "factsheet-fa.pdf")

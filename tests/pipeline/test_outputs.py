@@ -205,7 +205,7 @@ def test_ctrl_c_during_previews_says_what_changed_and_the_next_build_makes_them(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(preview, "make_previews", interrupted)
+        patch.setattr(preview, "write_previews", interrupted)
         with pytest.raises(Interrupted) as caught:
             build(project, **options)
     assert "1 output(s) were updated (factsheet-en.pdf)" in caught.value.what_changed

@@ -24,6 +24,7 @@ from iombrochure.errors import FetchRefused
 from iombrochure.pipeline.build import build
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.content import load_content
+from iombrochure.pipeline.templating import render_edition
 from iombrochure.quality import checks
 from test_bad_input import png_header
 
@@ -210,8 +211,21 @@ def test_links_are_written_into_the_pdf_never_fetched(server: Server, tmp_path: 
 def without_check(monkeypatch: pytest.MonkeyPatch) -> None:
     """build without its checks: only the renderer's URL fetcher stands in the way."""
 
-    def content_only(project, *, documents, languages, strict=False):
-        return load_content(project, languages=languages), []
+    def content_only(project, *, languages, editions, html_dir, env=None, **_):
+        content = load_content(project, languages=languages)
+        filled = {
+            job: render_edition(
+                project,
+                content,
+                project.documents[job.document],
+                job.lang,
+                env=env,
+                html_dir=html_dir,
+                variant=job.variant,
+            )
+            for job in editions
+        }
+        return checks.Validated(content=content, editions=filled, warnings=[], env=env)
 
     monkeypatch.setattr(checks, "check_before_build", content_only)
 

@@ -1,12 +1,15 @@
 """Proofs: PNG thumbnails of every page, and one proof sheet per document.
 
-Stage 6 (outputs) again: after a build, every page of every PDF it wrote becomes a PNG under
+The last stage of a build: every page of every PDF it wrote becomes a PNG under
 ``dist/preview/`` (``brochure-fa-1.png``, ``print/brochure-fa-1.png``), and each document gets
 a proof sheet, ``dist/preview/<doc>-proof.png``: its editions side by side, page by page, so
 that an editor compares the English and the Persian (mirrored) layout at a glance.
 
-Pages are rasterised with pypdfium2 and composed with Pillow; both write the same pixels for
-the same PDF, and PNGs carry no time stamp, so previews are as reproducible as the PDFs.
+Pages are rasterised with pypdfium2 from the PDF bytes where the PDF was rendered (in a build's
+worker process: :func:`page_pngs`), and a proof sheet is remade only when one of its editions
+changed, from the other editions' PNGs already on disk. pypdfium2 and Pillow write the same
+pixels for the same PDF, and PNGs carry no time stamp, so previews are as reproducible as the
+PDFs.
 """
 
 from __future__ import annotations
@@ -43,26 +46,45 @@ def proof_path(output_dir: Path, document: str) -> Path:
     return output_dir / PREVIEW_DIR / f"{document}-proof.png"
 
 
+def page_pngs(pdf: bytes, *, dpi: int = THUMBNAIL_DPI, press: Any = None) -> list[bytes]:
+    """Every page of a PDF (its bytes, as just rendered) as PNG bytes, cheaply encoded.
+
+    Runs where the PDF was rendered (a build's worker process), so no PDF is read back.
+    """
+    return [png_bytes(image) for image in _rasterise(pdf, dpi=dpi, press=press)]
+
+
 def render_pages(pdf_path: Path, *, dpi: int = THUMBNAIL_DPI, press: Any = None) -> list[Any]:
-    """Every page of a PDF as a Pillow image; soft-proofed through ``press`` (the project's
-    PrintSettings) for the print variant, where poppler's pdftoppm is there to do it."""
+    """Every page of a PDF file as a Pillow image; soft-proofed through ``press`` (the
+    project's PrintSettings) for the print variant."""
+    try:
+        data = pdf_path.read_bytes()
+    except OSError as exc:
+        raise RenderError(
+            f"cannot read {pdf_path.name} to preview it: {exc.strerror or exc}", path=pdf_path
+        ) from exc
+    try:
+        return _rasterise(data, dpi=dpi, press=press)
+    except RenderError as exc:
+        raise RenderError(exc.message, path=pdf_path) from exc
+
+
+def _rasterise(pdf: bytes, *, dpi: int, press: Any = None) -> list[Any]:
     import pypdfium2 as pdfium
 
-    if press is not None and (proofs := soft_proof_pages(pdf_path, press.profile, dpi=dpi)):
+    if press is not None and (proofs := soft_proof_pages(pdf, press.profile, dpi=dpi)):
         return proofs
     try:
-        document = pdfium.PdfDocument(pdf_path)
-    except (OSError, pdfium.PdfiumError) as exc:
-        raise RenderError(
-            f"cannot read {pdf_path.name} to preview it: {exc}", path=pdf_path
-        ) from exc
+        document = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError as exc:
+        raise RenderError(f"cannot read a PDF to preview it: {exc}") from exc
     try:
         return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
     finally:
         document.close()
 
 
-def soft_proof_pages(pdf_path: Path, profile: Path, *, dpi: int) -> list[Any] | None:
+def soft_proof_pages(pdf: bytes, profile: Path, *, dpi: int) -> list[Any] | None:
     """The pages of a CMYK (print) PDF as the press will print them, in screen colours.
 
     pdfium turns CMYK into RGB with a fixed formula that knows nothing of the press; poppler's
@@ -81,6 +103,8 @@ def soft_proof_pages(pdf_path: Path, profile: Path, *, dpi: int) -> list[Any] | 
     if pdftoppm is None:
         return None
     with tempfile.TemporaryDirectory(prefix="iombrochure-proof-") as folder:
+        pdf_path = Path(folder) / "edition.pdf"
+        pdf_path.write_bytes(pdf)
         done = subprocess.run(
             [pdftoppm, "-jpegcmyk", "-r", str(dpi), str(pdf_path), str(Path(folder) / "page")],
             capture_output=True,
@@ -88,9 +112,7 @@ def soft_proof_pages(pdf_path: Path, profile: Path, *, dpi: int) -> list[Any] | 
             timeout=300,
         )
         if done.returncode != 0:
-            raise RenderError(
-                f"cannot soft-proof {pdf_path.name}: {done.stderr.strip()}", path=pdf_path
-            )
+            raise RenderError(f"cannot soft-proof a print PDF: {done.stderr.strip()}")
         files = sorted(Path(folder).glob("page-*.jpg"), key=lambda f: int(f.stem.rsplit("-")[-1]))
         pages = []
         for file in files:
@@ -99,41 +121,102 @@ def soft_proof_pages(pdf_path: Path, profile: Path, *, dpi: int) -> list[Any] | 
         return pages
 
 
-def make_previews(
-    project: Project, output_dir: Path, outputs: list[Output], *, dpi: int = THUMBNAIL_DPI
+def write_previews(
+    project: Project, output_dir: Path, thumbnails: dict[Output, list[bytes]]
 ) -> list[Path]:
-    """Thumbnails of the given outputs' pages, and the proof sheet of each of their documents.
-
-    A proof sheet takes every edition of its document listed in the manifest, so a build of
-    one language still refreshes a complete sheet. Returns the files written.
-    """
+    """Write the given outputs' page PNGs (removing pages an edition no longer has) and remake
+    the proof sheet of each document one of whose proof editions is among them. Returns the
+    files written."""
     files: dict[Path, bytes] = {}
-    pages: dict[tuple[str, str, str], list[Any]] = {}
-    for output in outputs:
-        images = render_pages(output_dir / output.path, dpi=dpi, press=_press(project, output))
-        pages[(output.document, output.lang, output.variant)] = images
-        for number, image in enumerate(images, start=1):
-            files[thumbnail_path(output_dir, output, number)] = png_bytes(image)
-    listed = read_manifest(output_dir)
-    for document in dict.fromkeys(output.document for output in outputs):
-        editions = [o for o in listed if o.document == document and (output_dir / o.path).is_file()]
-        variant = next(v for v in PROOF_VARIANTS if any(o.variant == v for o in editions + outputs))
+    for output, pngs in thumbnails.items():
+        for number, png in enumerate(pngs, start=1):
+            files[thumbnail_path(output_dir, output, number)] = png
+    commit_files(files, output_dir=output_dir)
+    for output, pngs in thumbnails.items():
+        _remove_pages_after(output_dir, output, len(pngs))
+    proofs = _proof_sheets(project, output_dir, thumbnails)
+    commit_files(proofs, output_dir=output_dir)
+    return sorted([*files, *proofs])
+
+
+def _remove_pages_after(output_dir: Path, output: Output, count: int) -> None:
+    number = count + 1
+    while (extra := thumbnail_path(output_dir, output, number)).is_file():
+        extra.unlink()
+        number += 1
+
+
+def proof_variant(listed: list[Output], document: str) -> str | None:
+    """The variant a document's proof sheet shows: the first of PROOF_VARIANTS it has."""
+    variants = {o.variant for o in listed if o.document == document}
+    return next((v for v in PROOF_VARIANTS if v in variants), None)
+
+
+def _proof_sheets(
+    project: Project, output_dir: Path, thumbnails: dict[Output, list[bytes]]
+) -> dict[Path, bytes]:
+    """The proof sheets whose editions changed: each takes every edition of its document in
+    the manifest, the unchanged ones from their page PNGs on disk (decoding a PNG is cheaper
+    than rasterising the PDF again), so a build of one language still makes a whole sheet."""
+    from PIL import Image
+
+    listed = [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+    fresh = {(o.document, o.lang, o.variant): pngs for o, pngs in thumbnails.items()}
+    sheets: dict[Path, bytes] = {}
+    for document in dict.fromkeys(o.document for o in thumbnails):
+        variant = proof_variant([*listed, *thumbnails], document)
+        if not any((document, lang, variant) in fresh for lang in project.languages):
+            continue  # none of the sheet's editions changed
         columns = []
         for lang in project.languages:
             key = (document, lang, variant)
-            if key not in pages:
-                entry = next((o for o in editions if (o.lang, o.variant) == (lang, variant)), None)
+            if key in fresh:
+                pages = [Image.open(io.BytesIO(png)).convert("RGB") for png in fresh[key]]
+            else:
+                entry = next((o for o in listed if (o.document, o.lang, o.variant) == key), None)
                 if entry is None:
                     continue
-                pages[key] = render_pages(
-                    output_dir / entry.path, dpi=dpi, press=_press(project, entry)
-                )
-            columns.append((lang, pages[key]))
+                pages = _pages_on_disk(output_dir, entry, press=_press(project, entry))
+            columns.append((lang, pages))
         title = f"{document} · {variant} · edition {project.publication.edition_date.isoformat()}"
         sheet = proof_sheet(title, columns, fonts_dir=project.fonts_dir)
-        files[proof_path(output_dir, document)] = png_bytes(sheet)
-    commit_files(files, output_dir=output_dir)
-    return sorted(files)
+        sheets[proof_path(output_dir, document)] = png_bytes(sheet)
+    return sheets
+
+
+def _pages_on_disk(output_dir: Path, entry: Output, *, press: Any = None) -> list[Any]:
+    """An unchanged edition's pages: its PNGs if they are newer than its PDF, else the PDF's."""
+    from PIL import Image
+
+    pdf = output_dir / entry.path
+    paths = [thumbnail_path(output_dir, entry, n) for n in range(1, entry.pages + 1)]
+    try:
+        if all(path.stat().st_mtime_ns >= pdf.stat().st_mtime_ns for path in paths):
+            images = []
+            for path in paths:
+                with Image.open(path) as image:
+                    images.append(image.convert("RGB"))
+            return images
+    except OSError:
+        pass
+    return render_pages(pdf, press=press)
+
+
+def make_previews(
+    project: Project, output_dir: Path, outputs: list[Output], *, dpi: int = THUMBNAIL_DPI
+) -> list[Path]:
+    """Thumbnails of the given outputs' pages (rasterised from their files), and the proof
+    sheet of each of their documents. Returns the files written."""
+    thumbnails = {
+        output: [
+            png_bytes(image)
+            for image in render_pages(
+                output_dir / output.path, dpi=dpi, press=_press(project, output)
+            )
+        ]
+        for output in outputs
+    }
+    return write_previews(project, output_dir, thumbnails)
 
 
 def _press(project: Project, output: Output) -> Any:
@@ -170,8 +253,10 @@ def proof_sheet(title: str, columns: list[tuple[str, list[Any]]], *, fonts_dir: 
 
 
 def png_bytes(image: Any) -> bytes:
+    """PNG with zlib's fastest level: a tenth of the time of ``optimize``, half again the size
+    (previews are looked at, not shipped)."""
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 

@@ -1,7 +1,16 @@
 """The build: config -> content -> localize -> template -> render -> outputs, for each edition.
 
+One pipeline in three steps, each a function that the build, ``check`` and watch mode share:
+
+1. :func:`prepare_build`: plan the jobs, find the stale ones, run ``check`` on what changed and
+   keep the HTML it filled (the pipeline stopped before WeasyPrint; each edition is templated
+   once per build);
+2. :func:`render_jobs`: WeasyPrint, here or in worker processes, with the page previews made
+   from the PDF bytes where the PDF was made;
+3. :func:`commit_build`: write the files, the manifest, the previews and the build state.
+
 Everything is validated before the first page is laid out, and nothing is written until every
-edition has rendered (see :mod:`iombrochure.pipeline.outputs`).
+edition of a commit has rendered (see :mod:`iombrochure.pipeline.outputs`).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from iombrochure.pipeline.outputs import (
 from iombrochure.pipeline.prepress import PRINT_PDF_VARIANT, image_stylesheet
 
 if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
-    from iombrochure.pipeline.content import Content
+    from iombrochure.pipeline.state import Tracker
     from iombrochure.pipeline.templating import Edition
 
 
@@ -47,6 +56,8 @@ class BuildResult:
     html_files: list[Path] = field(default_factory=list)
     previews: list[Path] = field(default_factory=list)
     up_to_date: list[Output] = field(default_factory=list)  # planned, but nothing had changed
+    #: Each rebuilt output's page previews as PNG bytes (when previews were asked for).
+    thumbnails: dict[Output, list[bytes]] = field(default_factory=dict)
 
 
 def pdf_options(project: Project, job: Job, edition: Edition) -> dict:
@@ -75,26 +86,6 @@ def source_date_epoch(project: Project) -> int:
     return calendar.timegm(project.publication.edition_date.timetuple())
 
 
-@dataclass
-class BuildContext:
-    """What every job of one build shares: validated content, templates and one renderer."""
-
-    project: Project
-    content: Content
-    output_dir: Path
-    env: Any = None
-    renderer: Any = None
-
-    @property
-    def html_dir(self) -> Path:
-        return self.output_dir / "html"
-
-    def get_renderer(self) -> Any:
-        if self.renderer is None:
-            self.renderer = make_renderer(self.project)
-        return self.renderer
-
-
 def make_renderer(project: Project) -> Any:
     """The project's Renderer, with its fixed timestamps and picture size limit."""
     from iombrochure.pipeline.render import Renderer, source_date_epoch_default
@@ -112,6 +103,7 @@ class RenderedJob:
     output: Output
     files: dict[Path, bytes]
     warnings: list[str]
+    thumbnails: list[bytes] | None = None  # its pages as PNG, when previews are made
 
 
 @dataclass
@@ -125,27 +117,102 @@ class PreparedJob:
     render_args: dict[str, Any]
 
 
-def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
-    """Template one job (cheap, no WeasyPrint): the first half of :func:`render_job`."""
-    from iombrochure.pipeline.state import template_bytecode_cache
-    from iombrochure.pipeline.templating import make_environment, render_edition
+@dataclass
+class PreparedBuild:
+    """The pipeline stopped before WeasyPrint: what is planned, what is stale and why, the
+    checks' warnings, and each stale job's HTML, filled once by the checks."""
 
-    project = context.project
-    if context.env is None:
-        context.env = make_environment(project)
-        context.env.bytecode_cache = template_bytecode_cache(project.root, context.env)
-    edition = render_edition(
-        project,
-        context.content,
-        project.documents[job.document],
-        job.lang,
-        env=context.env,
-        html_dir=context.html_dir,
-        variant=job.variant,
+    project: Project
+    output_dir: Path
+    planned: list[Job]
+    tracker: Tracker
+    reasons: dict[Job, str]  # stale jobs, in plan order, and why each is rebuilt
+    prepared: dict[Job, PreparedJob] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    emit_html: bool = False
+    strict: bool = False
+    #: Outputs an interrupted build committed but made no previews of (outputs.recover).
+    pending_previews: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[Job]:
+        return list(self.reasons)
+
+    @property
+    def html_dir(self) -> Path:
+        return self.output_dir / "html"
+
+
+def plan_build(
+    project: Project,
+    *,
+    documents: list[str] | None = None,
+    languages: list[str] | None = None,
+    out_dir: Path | None = None,
+    variant: str | None = None,
+    pdf_variant: str | None = None,
+    force: bool = False,
+    emit_html: bool = False,
+    strict: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> PreparedBuild:
+    """Step 1a: the jobs and which of them are stale (hashing files only; no Jinja2)."""
+    from iombrochure.pipeline.state import Tracker
+
+    output_dir = prepare_output_dir(
+        project.root, out_dir or project.output_dir, explicit=out_dir is not None
     )
-    suffix = "" if job.variant == "screen" else f"-{job.variant}"
-    html_path = context.html_dir / f"{job.document}-{job.lang}{suffix}.html"
-    render_args = {
+    recovery = recover(output_dir)  # an interrupted build's commit, undone or finished
+    planned = plan_jobs(
+        project,
+        documents=documents,
+        languages=languages,
+        variants=resolve_variants(variant, pdf_variant),
+        pdf_variant=pdf_variant,
+    )
+    tracker = Tracker(project, output_dir, force=force, emit_html=emit_html)
+    reasons: dict[Job, str] = {}
+    for job in planned:
+        reason = tracker.check(job)
+        if reason is not None:
+            reasons[job] = reason
+        if progress:
+            progress(f"{job.label}: {'up to date' if reason is None else 'rebuild, ' + reason}")
+    return PreparedBuild(
+        project=project,
+        output_dir=output_dir,
+        planned=planned,
+        tracker=tracker,
+        reasons=reasons,
+        emit_html=emit_html,
+        strict=strict,
+        pending_previews=recovery.previews,
+    )
+
+
+def languages_to_validate(build: PreparedBuild) -> tuple[list[str], list[Job]]:
+    """The languages the checks must cover, and the up-to-date jobs whose checks are stale."""
+    unvalidated = [
+        job
+        for job in build.planned
+        if job not in build.reasons and not build.tracker.validated([job])
+    ]
+    return sorted({job.lang for job in [*build.stale, *unvalidated]}), unvalidated
+
+
+def template_environment(project: Project) -> Any:
+    """The Jinja2 environment of a build, its compiled templates kept between builds."""
+    from iombrochure.pipeline.state import template_bytecode_cache
+    from iombrochure.pipeline.templating import make_environment
+
+    env = make_environment(project)
+    env.bytecode_cache = template_bytecode_cache(project.root, env)
+    return env
+
+
+def render_arguments(project: Project, job: Job, edition: Edition, html_path: Path) -> dict:
+    """``Renderer.render``'s keyword arguments for one filled edition."""
+    render_args: dict[str, Any] = {
         "html_text": edition.html,
         "base_url": html_path,
         "label": job.label,
@@ -155,14 +222,72 @@ def prepare_job(context: BuildContext, job: Job) -> PreparedJob:
         render_args["stylesheets"] = [image_stylesheet()]
     if job.variant == "print":
         render_args["press"] = project.print
-    return PreparedJob(job=job, edition=edition, html_path=html_path, render_args=render_args)
+    return render_args
+
+
+def validate_and_template(
+    build: PreparedBuild,
+    *,
+    env: Any = None,
+    read: Any = None,
+    filled: dict[Job, Edition] | None = None,
+) -> PreparedBuild:
+    """Step 1b: ``check`` over the languages whose files changed, filling the stale editions.
+
+    An up-to-date output's fingerprint covers every file the checks read for it (content,
+    templates, catalogs, fonts, images, config) but the source language's text its translation
+    is checked against, so a language is checked again only when one of its outputs is stale or
+    that text changed; the warnings of the others are repeated from the state. ``env``, ``read``
+    and ``filled`` hand over what the caller made already (see ``run_checks``).
+    """
+    project, tracker = build.project, build.tracker
+    stale = build.stale
+    languages, unvalidated = languages_to_validate(build)
+    if not languages:
+        return build  # nothing changed: Jinja2 and the checks are not even imported
+    from iombrochure.pipeline.templating import edition_html_path
+    from iombrochure.quality.checks import check_before_build
+
+    env = env or template_environment(project)
+    # Nothing to render: the up-to-date editions are filled again only to be checked.
+    editions = stale or [job for job in build.planned if job.lang in languages]
+    validated = check_before_build(
+        project,
+        languages=languages,
+        editions=editions,
+        html_dir=build.html_dir,
+        env=env,
+        strict=build.strict,
+        read=read,
+        filled=filled,
+    )
+    build.warnings = validated.warnings
+    if not stale:
+        tracker.mark_validated(unvalidated, validated.warnings)
+        return build
+    for job in stale:
+        edition = validated.editions[job]
+        html_path = edition_html_path(build.html_dir, job.document, job.lang, job.variant)
+        render_args = render_arguments(project, job, edition, html_path)
+        tracker.linked(
+            job, html=edition.html, html_path=html_path, pdf_options=render_args["pdf_options"]
+        )
+        build.prepared[job] = PreparedJob(
+            job=job, edition=edition, html_path=html_path, render_args=render_args
+        )
+    return build
+
+
+def prepare_build(project: Project, **options: Any) -> PreparedBuild:
+    """Step 1: :func:`plan_build`'s options; the stale jobs checked and templated."""
+    return validate_and_template(plan_build(project, **options))
 
 
 def finish_job(
-    context: BuildContext, prepared: PreparedJob, rendered: Any, *, emit_html: bool = False
+    build: PreparedBuild, prepared: PreparedJob, rendered: Any, thumbnails: list[bytes] | None
 ) -> RenderedJob:
-    """Check the page budget and name the files of a rendered job: the second half."""
-    project = context.project
+    """Check the page budget and name the files of a rendered job."""
+    project = build.project
     job = prepared.job
     budget = project.documents[job.document].page_budget
     if rendered.pages > budget:
@@ -182,12 +307,12 @@ def finish_job(
             f"{job.label}: {len(rendered.pdf) / 1024:.0f} KB, over its screen budget of "
             f"{screen_budget} KB; heaviest parts: {parts or 'none found'}"
         )
-    pdf_path = job.pdf_path(context.output_dir)
+    pdf_path = job.pdf_path(build.output_dir)
     files = {pdf_path: rendered.pdf}
-    if emit_html:
+    if build.emit_html:
         files[prepared.html_path] = prepared.edition.html.encode("utf-8")
     output = describe(
-        context.output_dir,
+        build.output_dir,
         pdf_path,
         document=job.document,
         lang=job.lang,
@@ -195,15 +320,164 @@ def finish_job(
         pages=rendered.pages,
         data=rendered.pdf,
     )
-    return RenderedJob(job=job, output=output, files=files, warnings=warnings)
+    return RenderedJob(
+        job=job, output=output, files=files, warnings=warnings, thumbnails=thumbnails
+    )
 
 
-def render_job(context: BuildContext, job: Job, *, emit_html: bool = False) -> RenderedJob:
-    """Template and render one job in this process, and check its page budget. Writes nothing."""
-    prepared = prepare_job(context, job)
-    rendered = context.get_renderer().render(**prepared.render_args)
-    return finish_job(context, prepared, rendered, emit_html=emit_html)
+def render_jobs(
+    build: PreparedBuild,
+    jobs: list[Job] | None = None,
+    *,
+    renderer: Any = None,
+    pool: Any = None,
+    thumbnail_dpi: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[Job, RenderedJob]:
+    """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process or
+    in ``pool``; with ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in
+    this process, by a thread that rasterises one PDF while WeasyPrint lays out the next).
+    Results and the first failure come in plan order."""
+    jobs = build.stale if jobs is None else jobs
+    pending: list[tuple[PreparedJob, Any]] = []
+    previews = None
+    lent = renderer is not None
+    try:
+        for job in jobs:
+            ready = build.prepared[job]
+            if progress:
+                progress(f"rendering {job.label}")
+            if pool is not None:
+                pending.append((ready, pool.submit(ready.render_args, thumbnail_dpi)))
+                continue
+            if renderer is None:
+                renderer = make_renderer(build.project)
+            rendered = renderer.render(**ready.render_args)
+            thumbnails = None
+            if thumbnail_dpi is not None:
+                from concurrent.futures import ThreadPoolExecutor
 
+                from iombrochure.live.preview import page_pngs
+
+                previews = previews or ThreadPoolExecutor(1, thread_name_prefix="previews")
+                thumbnails = previews.submit(
+                    page_pngs,
+                    rendered.pdf,
+                    dpi=thumbnail_dpi,
+                    press=ready.render_args.get("press"),
+                )
+            pending.append((ready, (rendered, thumbnails)))
+        done: dict[Job, RenderedJob] = {}
+        for ready, outcome in pending:
+            if pool is not None:
+                rendered, pngs = pool.result(outcome)
+            else:
+                rendered, thumbnails = outcome
+                pngs = thumbnails.result() if thumbnails is not None else None
+            done[ready.job] = finish_job(build, ready, rendered, pngs)
+    finally:
+        if previews is not None:
+            previews.shutdown(cancel_futures=True)
+        if renderer is not None and not lent:
+            renderer.close()  # its temporary fonts; a lent (watch) renderer stays warm
+    return done
+
+
+def commit_build(
+    build: PreparedBuild, rendered: dict[Job, RenderedJob], *, previews: bool = False
+) -> BuildResult:
+    """Step 3: write the rendered jobs' files, the manifest, the previews and the state.
+
+    Planned jobs that were neither stale nor rendered are reported up to date; stale jobs not
+    in ``rendered`` (watch mode renders them later) are left for a later commit.
+    """
+    tracker, output_dir = build.tracker, build.output_dir
+    result = BuildResult(warnings=list(build.warnings))
+    files: dict[Path, bytes] = {}
+    for job in build.planned:
+        if job in rendered:
+            done = rendered[job]
+            result.outputs.append(done.output)
+            result.warnings.extend(_once_for_all_editions(rendered, done))
+            files.update(done.files)
+            result.html_files.extend(path for path in done.files if path.suffix == ".html")
+            if done.thumbnails is not None:
+                result.thumbnails[done.output] = done.thumbnails
+        elif job not in build.reasons:
+            record = tracker.record(job)
+            result.up_to_date.append(record.output)
+            result.warnings.extend(record.warnings)
+    result.warnings = list(dict.fromkeys(result.warnings))  # kept check warnings, once each
+    if build.strict and result.warnings:
+        raise RenderError(
+            f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",
+            hint="fix the warnings, or build without --strict",
+        )
+    everything = [*result.outputs, *result.up_to_date]
+    if result.outputs:
+        # Up-to-date entries are added only where missing: a later commit of the same watch
+        # round must not put back an entry that an earlier one has already replaced.
+        listed = {(o.document, o.lang, o.variant) for o in read_manifest(output_dir)}
+        missing = [o for o in result.up_to_date if (o.document, o.lang, o.variant) not in listed]
+        files[output_dir / MANIFEST_NAME] = manifest_bytes(output_dir, [*result.outputs, *missing])
+    elif not _manifest_lists(output_dir, everything):
+        files[output_dir / MANIFEST_NAME] = manifest_bytes(output_dir, everything)
+    _commit_and_preview(build, rendered, files, result, previews=previews)
+    return result
+
+
+def _commit_and_preview(
+    build: PreparedBuild,
+    rendered: dict[Job, RenderedJob],
+    files: dict[Path, bytes],
+    result: BuildResult,
+    *,
+    previews: bool,
+) -> None:
+    """Put the build's files (PDFs, HTML, manifest) in place all or nothing (outputs.py), write
+    the state after them, then the previews. Until the previews exist, the commit's journal
+    names the outputs awaiting them, so an interrupted preview step is finished by the next
+    build, never reported up to date. Ctrl-C after the switch says which outputs changed."""
+    tracker, output_dir = build.tracker, build.output_dir
+    wanted = [o.path for o in result.thumbnails] if previews else []
+    pending = build.pending_previews if previews else []
+    if files:
+        with OutputCommit(output_dir) as commit:
+            for path, data in files.items():
+                commit.stage(path, data)
+            commit.switch(pending_previews=dict.fromkeys([*pending, *wanted]))
+    changed = [o.path for o in result.outputs]
+    try:
+        for job, done in rendered.items():
+            html_path = next((path for path in done.files if path.suffix == ".html"), None)
+            tracker.wrote(
+                job,
+                output=done.output,
+                warnings=[*build.warnings, *done.warnings],
+                html_path=html_path,
+                html_bytes=done.files[html_path] if html_path else None,
+            )
+        tracker.save()
+        if previews and result.thumbnails:
+            from iombrochure.live.preview import write_previews
+
+            result.previews = write_previews(build.project, output_dir, result.thumbnails)
+        listed = {o.path: o for o in read_manifest(output_dir)}
+        left = [listed[p] for p in pending if p in listed and p not in wanted]
+        left = [o for o in left if (output_dir / o.path).is_file()]
+        if left:
+            from iombrochure.live.preview import make_previews
+
+            result.previews += make_previews(build.project, output_dir, left)
+        if previews:
+            previews_done(output_dir)
+    except KeyboardInterrupt:
+        if not changed:
+            raise
+        raise Interrupted(
+            f"{len(changed)} output(s) were updated ({', '.join(changed)}); their previews "
+            "are made by the next build"
+        ) from None
 
 def build(
     project: Project,
@@ -226,35 +500,26 @@ def build(
 
     Only outputs whose inputs changed are rendered (all of them with ``force``), by ``jobs``
     worker processes (default: one per core; 1 renders here). ``renderer`` lends a warm
-    Renderer (watch mode). Whenever anything is to be rendered, ``check``'s validation runs
-    first over every planned document and language; when nothing changed it has already passed
-    on exactly these files, and the warnings it gave are repeated from the state.
-    Every job renders before any file is written; a failure leaves the output folder as it was.
+    Renderer. ``check``'s validation runs first over every language with a changed file, and
+    fills the HTML that is rendered. Every job renders before any file is written; a failure
+    leaves the output folder as it was.
     """
-    from iombrochure.pipeline.state import Tracker
+    from iombrochure.live.preview import THUMBNAIL_DPI
     from iombrochure.pipeline.workers import RenderPool, resolve_jobs
-    from iombrochure.quality.checks import check_before_build
 
-    output_dir = prepare_output_dir(
-        project.root, out_dir or project.output_dir, explicit=bool(out_dir)
-    )
-    recovery = recover(output_dir)  # an interrupted build's commit, undone or finished
-    planned = plan_jobs(
+    plan = plan_build(
         project,
         documents=documents,
         languages=languages,
-        variants=resolve_variants(variant, pdf_variant),
+        out_dir=out_dir,
+        variant=variant,
         pdf_variant=pdf_variant,
+        force=force,
+        emit_html=emit_html,
+        strict=strict,
+        progress=progress,
     )
-    tracker = Tracker(project, output_dir, force=force, emit_html=emit_html)
-    stale: list[Job] = []
-    for job in planned:
-        reason = tracker.check(job)
-        if reason is not None:
-            stale.append(job)
-        if progress:
-            progress(f"{job.label}: {'up to date' if reason is None else 'rebuild, ' + reason}")
-    workers = min(resolve_jobs(jobs), len(stale))
+    workers = min(resolve_jobs(jobs), len(plan.stale))
     pool = None
     if renderer is None and workers > 1:
         from iombrochure.pipeline.safety import max_image_pixels
@@ -266,172 +531,25 @@ def build(
             epoch=source_date_epoch(project),
             max_image_pixels=max_image_pixels(project),
         )
-    check_warnings: list[str] = []
-    rendered: dict[Job, RenderedJob] = {}
-    context: BuildContext | None = None
+    previews = preview is None or preview
     try:
-        # Validation before anything renders. An up-to-date output's fingerprint covers every
-        # file the checks read for it (content, templates, catalogs, fonts, images, config) but
-        # the source language's text its translation is checked against: when that has not
-        # changed either, the checks passed on exactly these files, and their warnings are kept.
-        if not stale and not tracker.validated(planned):
-            _, check_warnings = check_before_build(
-                project,
-                documents=list(dict.fromkeys(job.document for job in planned)),
-                languages=sorted({job.lang for job in planned}),
-                strict=strict,
-            )
-            tracker.mark_validated(planned, check_warnings)
-        if stale:
-            content, check_warnings = check_before_build(
-                project,
-                documents=list(dict.fromkeys(job.document for job in planned)),
-                languages=sorted({job.lang for job in planned}),
-                strict=strict,
-            )
-            context = BuildContext(
-                project=project, content=content, output_dir=output_dir, renderer=renderer
-            )
-            rendered = _render_jobs(
-                context, stale, tracker, pool, emit_html=emit_html, progress=progress
-            )
+        validate_and_template(plan)
+        rendered = render_jobs(
+            plan,
+            renderer=renderer,
+            pool=pool,
+            thumbnail_dpi=THUMBNAIL_DPI if previews else None,
+            progress=progress,
+        )
     except BaseException:
         if pool is not None:
             pool.close(abort=True)
         raise
-    finally:
-        if renderer is None and context is not None and context.renderer is not None:
-            context.renderer.close()  # its temporary fonts; a lent (watch) renderer stays warm
     if pool is not None:
         pool.close()
-
-    result = BuildResult(warnings=check_warnings)
-    files: dict[Path, bytes] = {}
-    for job in planned:
-        if job in rendered:
-            done = rendered[job]
-            result.outputs.append(done.output)
-            result.warnings.extend(_once_for_all_editions(rendered, done))
-            files.update(done.files)
-            result.html_files.extend(path for path in done.files if path.suffix == ".html")
-        else:
-            record = tracker.record(job)
-            result.up_to_date.append(record.output)
-            result.warnings.extend(record.warnings)
-    result.warnings = list(dict.fromkeys(result.warnings))  # kept check warnings, once each
-    if strict and result.warnings:
-        raise RenderError(
-            f"--strict: {len(result.warnings)} warning(s), first: {result.warnings[0]}",
-            hint="fix the warnings, or build without --strict",
-        )
-    everything = [*result.outputs, *result.up_to_date]
-    if result.outputs or not _manifest_lists(output_dir, everything):
-        files[output_dir / MANIFEST_NAME] = manifest_bytes(output_dir, everything)
-    previews = preview is None or preview
-    _commit_and_preview(
-        project,
-        output_dir,
-        files,
-        result,
-        pending=recovery.previews if previews else [],
-        previews=previews,
-        progress=progress,
-        record=lambda: _record_written(tracker, rendered, check_warnings),
-    )
-    return result
-
-
-def _record_written(tracker: Any, rendered: dict[Job, RenderedJob], warnings: list[str]) -> None:
-    """The build state, written after the outputs it describes are in place."""
-    for job, done in rendered.items():
-        html_path = next((path for path in done.files if path.suffix == ".html"), None)
-        tracker.wrote(
-            job,
-            output=done.output,
-            warnings=[*warnings, *done.warnings],
-            html_path=html_path,
-            html_bytes=done.files[html_path] if html_path else None,
-        )
-    tracker.save()
-
-
-def _commit_and_preview(
-    project: Project,
-    output_dir: Path,
-    files: dict[Path, bytes],
-    result: BuildResult,
-    *,
-    pending: list[str],
-    previews: bool,
-    progress: Callable[[str], None] | None,
-    record: Callable[[], None],
-) -> None:
-    """Put the build's files in place all or nothing (outputs.py), record the state, then make
-    the previews; the commit's journal names the outputs awaiting previews until they exist,
-    so an interrupted preview step is finished by the next build. Ctrl-C after the switch
-    says which outputs changed."""
-    wanted = [o.path for o in result.outputs] if previews else []
-    if files:
-        with OutputCommit(output_dir) as commit:
-            for path, data in files.items():
-                commit.stage(path, data)
-            commit.switch(pending_previews=dict.fromkeys([*pending, *wanted]))
-    changed = [o.path for o in result.outputs]
-    try:
-        record()
-        to_preview = [*result.outputs]
-        listed = {o.path: o for o in read_manifest(output_dir)}
-        to_preview += [listed[p] for p in pending if p in listed and p not in changed]
-        to_preview = [o for o in to_preview if (output_dir / o.path).is_file()]
-        if previews and to_preview:
-            from iombrochure.live.preview import make_previews
-
-            if progress:
-                progress("rendering previews")
-            result.previews = make_previews(project, output_dir, to_preview)
-        if previews:
-            previews_done(output_dir)
-    except KeyboardInterrupt:
-        if not changed:
-            raise
-        raise Interrupted(
-            f"{len(changed)} output(s) were updated ({', '.join(changed)}); their previews "
-            "are made by the next build"
-        ) from None
-
-
-def _render_jobs(
-    context: BuildContext,
-    jobs: list[Job],
-    tracker: Any,
-    pool: Any,
-    *,
-    emit_html: bool,
-    progress: Callable[[str], None] | None,
-) -> dict[Job, RenderedJob]:
-    """Template each job here, render it here or in the pool, and finish it: in plan order."""
-    prepared: list[PreparedJob] = []
-    pending: list[Any] = []
-    for job in jobs:
-        if progress:
-            progress(f"rendering {job.label}")
-        ready = prepare_job(context, job)
-        tracker.linked(
-            job,
-            html=ready.edition.html,
-            html_path=ready.html_path,
-            pdf_options=ready.render_args["pdf_options"],
-        )
-        prepared.append(ready)
-        if pool is not None:
-            pending.append(pool.submit(ready.render_args))
-        else:
-            pending.append(context.get_renderer().render(**ready.render_args))
-    done: dict[Job, RenderedJob] = {}
-    for ready, outcome in zip(prepared, pending, strict=True):
-        pdf = pool.result(outcome) if pool is not None else outcome
-        done[ready.job] = finish_job(context, ready, pdf, emit_html=emit_html)
-    return done
+    if progress and previews and rendered:
+        progress("writing previews")
+    return commit_build(plan, rendered, previews=previews)
 
 
 def _once_for_all_editions(rendered: dict[Job, RenderedJob], done: RenderedJob) -> list[str]:

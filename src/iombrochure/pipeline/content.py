@@ -242,8 +242,27 @@ def _project_root_of(path: Path) -> Path | None:
     return None
 
 
+#: Parsed YAML by (path, text), for a long-lived process: watch mode re-reads every content
+#: file on each save, and only the saved one has changed. Copies are handed out.
+_PARSED: dict[tuple[str, str], Any] = {}
+_PARSED_LIMIT = 64
+
+
 def parse_yaml(text: str, *, path: Path) -> Any:
-    """Parse YAML text (of the file at ``path``), refusing aliases and tags before building it."""
+    """Parse YAML text (of the file at ``path``), refusing aliases and tags before building it.
+
+    The same text of the same file is parsed once per process; each call gets its own copy."""
+    import copy
+
+    key = (str(path), text)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = _parse_yaml(text, path=path)
+    return copy.deepcopy(_PARSED[key])
+
+
+def _parse_yaml(text: str, *, path: Path) -> Any:
     yaml = YAML(typ="rt")
     depth = 0
     try:

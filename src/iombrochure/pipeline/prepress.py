@@ -215,7 +215,11 @@ def soft_proof(page: Any, profile: Path) -> Any:
     white and the ink as dark as it prints (K100 on coated paper is a deep grey, not #000)."""
     from PIL import ImageCms
 
-    return ImageCms.applyTransform(page.convert("CMYK"), _proof_transform(profile))
+    proof = ImageCms.applyTransform(page.convert("CMYK"), _proof_transform(profile))
+    # littlecms tags the result with the sRGB profile it made, creation time included: previews
+    # are plain sRGB PNGs (the default), and the same page always gives the same bytes.
+    proof.info.pop("icc_profile", None)
+    return proof
 
 
 def color_profiles(press: PrintSettings) -> dict[str, Any]:

@@ -475,6 +475,7 @@ class Tracker:
         self.state = BuildState.load(output_dir)
         self._base: dict[str, dict[str, str]] = {}
         self._linked: dict[str, tuple[list[str], dict[str, str], str]] = {}
+        self._touched: set[str] = set()  # records this build wrote or re-validated
 
     def check(self, job: Job) -> str | None:
         """None if ``job``'s output is up to date, else the reason to rebuild it."""
@@ -512,6 +513,7 @@ class Tracker:
     ) -> None:
         """Record an output whose files were just committed."""
         key = job_key(job)
+        self._touched.add(key)
         references, linked, options = self._linked[key]
         inputs = {**self._base[key], **linked}
         self.state.records[key] = OutputRecord(
@@ -537,10 +539,16 @@ class Tracker:
         """After the checks passed again without a rebuild: remember it, and their warnings."""
         for job in jobs:
             record = self.record(job)
+            self._touched.add(job_key(job))
             record.validated = validation_inputs(self.project, job)
             rendering = [w for w in record.warnings if w.startswith(f"{job.label}:")]
             record.warnings = list(dict.fromkeys([*warnings, *rendering]))
 
     def save(self) -> None:
-        self.state.forget_missing()
-        self.state.save()
+        """Write this build's records over the state as it is on disk now: watch mode commits
+        the screen and the print editions of one save separately, each with its own Tracker."""
+        current = BuildState.load(self.output_dir)
+        current.records.update({key: self.state.records[key] for key in self._touched})
+        current.forget_missing()
+        current.save()
+        self.state = current

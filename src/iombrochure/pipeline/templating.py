@@ -228,6 +228,12 @@ def stylesheets_for(
     return [sheet for sheet in sheets if (project.root / sheet).is_file()]
 
 
+def edition_html_path(html_dir: Path, document: str, lang: str, variant: str = "screen") -> Path:
+    """Where an edition's HTML is (or would be) written: html/<doc>-<lang>[-<variant>].html."""
+    suffix = "" if variant == "screen" else f"-{variant}"
+    return html_dir / f"{document}-{lang}{suffix}.html"
+
+
 def render_edition(
     project: Project,
     content: Content,

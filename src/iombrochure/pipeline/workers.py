@@ -2,7 +2,8 @@
 
 WeasyPrint's layout is pure Python, so threads would take turns; processes use every core.
 Templating stays in the build process (it is cheap, and its errors come in plan order); a worker
-only turns HTML into PDF bytes. Each worker imports WeasyPrint once, in its initializer, and
+only turns HTML into PDF bytes, and those bytes into page previews (pypdfium2) while they are at
+hand, so that previews are made in parallel too and no PDF is read back from disk. Each worker imports WeasyPrint once, in its initializer, and
 keeps one :class:`~iombrochure.pipeline.render.Renderer` (FontConfiguration, image cache) for every
 edition it renders. The pool is started before the content is validated, so that the workers'
 WeasyPrint import runs while the build process reads and templates the content.
@@ -89,8 +90,20 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _render(render_args: dict[str, Any]) -> Any:
-    return _renderer.render(**render_args)
+def _render(render_args: dict[str, Any], thumbnail_dpi: int | None) -> Any:
+    """In a worker: one edition's PDF and, with ``thumbnail_dpi``, its pages as PNG bytes."""
+    rendered = _renderer.render(**render_args)
+    if thumbnail_dpi is None:
+        return rendered, None
+    from iombrochure.live.preview import page_pngs
+
+    return rendered, page_pngs(rendered.pdf, dpi=thumbnail_dpi, press=render_args.get("press"))
+
+
+def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:
+    from iombrochure.live.preview import page_pngs
+
+    return page_pngs(pdf, dpi=dpi)
 
 
 class RenderPool:
@@ -117,8 +130,13 @@ class RenderPool:
         # Start the workers now, so that their WeasyPrint import overlaps the caller's work.
         self._warmups = [self._executor.submit(_ready) for _ in range(workers)]
 
-    def submit(self, render_args: dict[str, Any]) -> Future:
-        return self._executor.submit(_render, render_args)
+    def submit(self, render_args: dict[str, Any], thumbnail_dpi: int | None = None) -> Future:
+        """Render one edition; the result is (RenderedPdf, its page PNGs or None)."""
+        return self._executor.submit(_render, render_args, thumbnail_dpi)
+
+    def submit_thumbnails(self, pdf: bytes, dpi: int) -> Future:
+        """A PDF's pages as PNG bytes, made in a worker."""
+        return self._executor.submit(_thumbnails, pdf, dpi)
 
     def result(self, future: Future) -> Any:
         """A render's result; a worker that died becomes a RenderError naming the way out."""

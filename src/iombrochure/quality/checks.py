@@ -18,6 +18,10 @@ The checks, in order (rule ids in brackets; docs/checks.md has an example and th
 9. each edition filled from its template (``template-error``), with the resources it would make
    the renderer read (``resource-*``, ``image-*``) and the characters no bundled font can draw
    (``font-coverage``).
+
+This is the build's pipeline stopped before WeasyPrint: the editions filled in step 9 are kept
+in :attr:`CheckReport.editions`, and ``build`` renders exactly that HTML, so each edition is
+templated once per build.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from iombrochure.errors import (
@@ -67,6 +71,10 @@ from iombrochure.pipeline.safety import (
     svg_references,
 )
 from iombrochure.quality.translations import is_translatable, stale_fields, translatable_fields
+
+if TYPE_CHECKING:
+    from iombrochure.pipeline.jobs import Job
+    from iombrochure.pipeline.templating import Edition
 
 ERROR = "error"
 WARNING = "warning"
@@ -160,6 +168,8 @@ class CheckReport:
     summary: dict[str, LanguageSummary] = field(default_factory=dict)
     fixed: list[tuple[Path, int]] = field(default_factory=list)
     content: Content | None = None
+    #: Each edition filled from its template, by job: the HTML the build hands to WeasyPrint.
+    editions: dict[Job, Edition] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Finding]:
@@ -215,11 +225,35 @@ def run_checks(
     documents: list[str] | None = None,
     languages: list[str] | None = None,
     fix: bool = False,
+    editions: list[Job] | None = None,
+    html_dir: Path | None = None,
+    env: Any = None,
+    read: tuple[Content, list[ContentError]] | None = None,
+    filled: dict[Job, Edition] | None = None,
 ) -> CheckReport:
-    """Run every check on the project (or on some documents and languages of it)."""
+    """Run every check on the project (or on some documents and languages of it).
+
+    ``read`` is ``read_content``'s result for ``languages`` and ``filled`` editions already
+    filled from it with ``env``, when the caller has them (watch mode renders the screen
+    edition while the checks run): they are checked, not made again.
+
+    ``editions`` are the jobs whose HTML is filled and checked (default: every document in
+    every checked language, screen variant); the HTML is kept in ``report.editions``, made for
+    ``html_dir`` (default: the project's output folder's html/) with ``env`` (default: a new
+    Jinja2 environment), as the build would make it.
+    """
+    from iombrochure.pipeline.jobs import Job
+
     report = CheckReport(root=project.root)
     documents = documents or list(project.documents)
     languages = languages or list(project.languages)
+    if editions is None:
+        editions = [
+            Job(document, lang)
+            for document in documents
+            for lang in languages
+            if lang in project.document_languages(document)
+        ]
     source = project.source_language
     try:
         pixel_limit = max_image_pixels(project)
@@ -229,12 +263,12 @@ def run_checks(
     if fix:
         report.fixed = fix_typography(project, languages)
 
-    content, errors = read_content(project, languages=languages)
+    content, errors = read if read is not None else read_content(project, languages=languages)
     report.content = content
     for error in errors:
         report.add(Finding.from_error(error))
 
-    env, template_ok = _check_templates(project, report)
+    env, template_ok = _check_templates(project, report, env)
     catalogs = {
         lang: _check_catalog(project, lang, report, template_ok, env=env)
         for lang in languages
@@ -257,19 +291,23 @@ def run_checks(
     broken = {error.path for error in errors if error.path is not None}
     data_broken = content.data.path in broken
     if template_ok:
-        for document in documents:
-            for lang in languages:
-                if lang not in project.document_languages(document):
-                    continue
-                if catalogs.get(lang, True) is None:
-                    continue  # the catalog cannot be read: already reported
-                names = project.documents[document].content
-                files = content.files.get(lang, {})
-                if data_broken or any(
-                    name not in files or files[name].path in broken for name in names
-                ):
-                    continue
-                _check_edition(project, content, env, document, lang, report, pixel_limit)
+        html_dir = html_dir or project.output_dir / "html"
+        for job in editions:
+            if job.lang not in project.document_languages(job.document):
+                continue
+            if catalogs.get(job.lang, True) is None:
+                continue  # the catalog cannot be read: already reported
+            names = project.documents[job.document].content
+            files = content.files.get(job.lang, {})
+            if data_broken or any(
+                name not in files or files[name].path in broken for name in names
+            ):
+                continue
+            edition = _check_edition(
+                project, content, env, job, html_dir, report, pixel_limit, (filled or {}).get(job)
+            )
+            if edition is not None:
+                report.editions[job] = edition
     report.findings.sort(key=_finding_order)
     return report
 
@@ -293,14 +331,40 @@ def _check_declarations(project: Project, content: Content, report: CheckReport)
         )
 
 
-def check_before_build(
-    project: Project, *, documents: list[str], languages: list[str], strict: bool = False
-) -> tuple[Content, list[str]]:
-    """The checks ``build`` runs first: the loaded content and the warnings, or CheckFailed.
+@dataclass
+class Validated:
+    """What the checks hand to the build: content, filled editions and the warnings."""
 
-    Under ``strict`` a warning fails too, before any page is laid out.
-    """
-    report = run_checks(project, documents=documents, languages=languages)
+    content: Content
+    editions: dict[Job, Edition]
+    warnings: list[str]
+    env: Any
+
+
+def check_before_build(
+    project: Project,
+    *,
+    languages: list[str],
+    editions: list[Job],
+    html_dir: Path,
+    env: Any = None,
+    strict: bool = False,
+    read: tuple[Content, list[ContentError]] | None = None,
+    filled: dict[Job, Edition] | None = None,
+) -> Validated:
+    """The checks ``build`` runs first, over ``languages``, filling ``editions``: what the
+    build renders next, or CheckFailed. Under ``strict`` a warning fails too, before any page
+    is laid out. ``read`` and ``filled``: see :func:`run_checks`."""
+    report = run_checks(
+        project,
+        documents=list(dict.fromkeys(job.document for job in editions)) or None,
+        languages=languages,
+        editions=editions,
+        html_dir=html_dir,
+        env=env,
+        read=read,
+        filled=filled,
+    )
     failing = report.errors
     if strict:
         failing = [
@@ -312,7 +376,12 @@ def check_before_build(
     assert report.content is not None
     content = report.content
     content.files = {lang: content.files[lang] for lang in languages}
-    return content, [finding.format(project.root) for finding in report.warnings]
+    return Validated(
+        content=content,
+        editions=report.editions,
+        warnings=[finding.format(project.root) for finding in report.warnings],
+        env=env,
+    )
 
 
 def _finding_order(finding: Finding) -> tuple:
@@ -382,13 +451,14 @@ def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, i
 # Templates and catalogs
 
 
-def _check_templates(project: Project, report: CheckReport) -> tuple[Any, bool]:
-    """Compile every template; return the environment and whether all compiled."""
+def _check_templates(project: Project, report: CheckReport, env: Any = None) -> tuple[Any, bool]:
+    """Compile every template; return the environment (``env``, or a new one) and whether all
+    compiled."""
     import jinja2
 
     from iombrochure.pipeline.templating import make_environment
 
-    env = make_environment(project)
+    env = env or make_environment(project)
     ok = True
     for name in env.list_templates():
         if any(part.startswith(".") for part in Path(name).parts):
@@ -456,12 +526,34 @@ def document_templates(project: Project, env: Any, documents: list[str]) -> set[
     return found
 
 
+_MESSAGES: dict[tuple, dict[str, tuple[Path, int]]] = {}
+
+
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     """Every msgid the templates use, with the first place it is used (Babel's extractor).
 
-    Only files under templates/ are read (links out of the project refused, as everywhere),
-    whatever the patterns of babel.cfg say; ContentError if babel.cfg cannot be read.
-    """
+    Remembered by the digests of the templates and babel.cfg, for a long-lived process (watch
+    mode checks the catalogs on each save). Only files under templates/ are read (links out of
+    the project refused, as everywhere), whatever the patterns of babel.cfg say; ContentError
+    if babel.cfg cannot be read."""
+    from iombrochure.pipeline.state import project_digest, tree_files
+
+    config = project.root / "babel.cfg"
+    key = (
+        str(project.root),
+        project_digest(config, project.root),
+        *(
+            (str(path), project_digest(path, project.root))
+            for path in tree_files(project.templates_dir)
+        ),
+    )
+    if key not in _MESSAGES:
+        _MESSAGES.clear()
+        _MESSAGES[key] = _extract_template_messages(project)
+    return dict(_MESSAGES[key])
+
+
+def _extract_template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     from babel.messages.extract import extract_from_file
     from babel.messages.frontend import parse_mapping_cfg
     from babel.util import pathmatch
@@ -920,26 +1012,31 @@ def _check_edition(
     project: Project,
     content: Content,
     env: Any,
-    document_name: str,
-    lang: str,
+    job: Job,
+    html_dir: Path,
     report: CheckReport,
     pixel_limit: int,
-) -> None:
-    from iombrochure.pipeline.templating import render_edition
+    edition: Edition | None = None,
+) -> Edition | None:
+    """Fill one edition's template (unless ``edition`` is it, filled already) and check what it
+    would make WeasyPrint read and draw."""
+    from iombrochure.pipeline.templating import edition_html_path, render_edition
 
-    document = project.documents[document_name]
-    html_dir = project.output_dir / "html"
+    document = project.documents[job.document]
+    lang = job.lang
     try:
-        edition = render_edition(project, content, document, lang, env=env, html_dir=html_dir)
+        edition = edition or render_edition(
+            project, content, document, lang, env=env, html_dir=html_dir, variant=job.variant
+        )
     except TemplateError as error:
         report.add(Finding.from_error(error, rule="template-error"))
-        return
+        return None
     except ContentError as error:
         report.add(Finding.from_error(error))
-        return
+        return None
     template = project.templates_dir / document.template
     sources = _Sources(project, content, lang, document.content)
-    html_url = (html_dir / f"{document_name}-{lang}.html").resolve().as_uri()
+    html_url = edition_html_path(html_dir, job.document, lang, job.variant).resolve().as_uri()
     base, references = html_references(edition.html)
     page_url = urljoin(html_url, base) if base else html_url
     stylesheets: list[Path] = []
@@ -953,6 +1050,7 @@ def _check_edition(
     for sheet in stylesheets:
         _check_nested(project, sheet, report, pixel_limit, seen)
     _check_fonts(project, edition.html, lang, sources, template, report)
+    return edition
 
 
 @dataclass
