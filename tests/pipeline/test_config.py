@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -112,5 +113,6 @@ def test_dari_is_a_language_babel_knows_as_persian_of_afghanistan(scratch_projec
     assert dari.locale == "fa_AF"
     localizer = Localizer(language=dari, translations=NullTranslations(), data={})
     assert localizer.direction == "rtl"
-    assert localizer.month("1990-07") == "سرطان ۱۳۶۹"
+    assert localizer.month(dt.date(1990, 7, 1)) == "سرطان ۱۳۶۹"  # a known day: Afghan month
+    assert localizer.solar_hijri_span("1990-07") == "سرطان–اسد ۱۳۶۹"  # a month-only fact
     assert localizer.number(370000) == "۳۷۰٬۰۰۰"
