@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 STATE_NAME = ".iombrochure-state.json"
 STATE_FORMAT = 1
-CACHE_FOLDER = ".iombrochure-cache"
 
 #: Editor swap files, backups and half-written temporary files never shape an output.
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak", ".orig")
