@@ -34,6 +34,18 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+#: What ``iombrochure new`` copies into a new project.
+STARTER = REPO / "src" / "iombrochure" / "starter"
+
+
+def leaflet_project(target: Path) -> Path:
+    """The leaflet a new user makes: ``iombrochure new``'s starter kit, then the user's own
+    files over it (tests/fixtures/leaflet holds only what the user changed or added)."""
+    shutil.copytree(STARTER, target, ignore=shutil.ignore_patterns("gitignore"))
+    shutil.copytree(FIXTURES / "leaflet", target, dirs_exist_ok=True)
+    return target
+
+
 @pytest.fixture
 def scratch_project(tmp_path: Path) -> Path:
     """A private copy of the bundled project to edit and build."""

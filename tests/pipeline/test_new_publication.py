@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, copy_project, run_cli
+from conftest import leaflet_project, run_cli
 from iombrochure.errors import ConfigError
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.jobs import plan_jobs
@@ -24,14 +24,6 @@ from iombrochure.quality.checks import run_checks
 #: Bidi controls pdftotext and the isolating filters put around runs; not part of the words.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 BUNDLED_FONTS = ("Source-Sans-3", "Vazirmatn", "Noto-Naskh-Arabic", "Noto-Sans-Symbols-2")
-
-
-def leaflet_project(tmp_path: Path) -> Path:
-    """A copy of the fixture with the repository's bundled fonts (not duplicated in tests/)."""
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
-    shutil.copy2(FIXTURES / "leaflet" / "babel.cfg", root / "babel.cfg")
-    shutil.copytree(REPO / "fonts", root / "fonts")
-    return root
 
 
 def pdf_text(path: Path) -> str:
@@ -52,7 +44,7 @@ def pdf_fonts(path: Path) -> list[str]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
         pytest.skip("poppler-utils (pdftotext, pdffonts) is not installed")
-    root = leaflet_project(tmp_path_factory.mktemp("new-publication"))
+    root = leaflet_project(tmp_path_factory.mktemp("new-publication") / "leaflet")
     result = run_cli(
         "build", "--strict", "--emit-html", "-j", "1", "--no-preview", "--project", str(root)
     )
@@ -117,7 +109,7 @@ def test_the_print_pdf_has_bleed_and_the_band_runs_into_it(built: Path):
 
 
 def test_check_is_clean_and_counts_each_language_by_its_documents(tmp_path: Path):
-    report = run_checks(load_project(leaflet_project(tmp_path)))
+    report = run_checks(load_project(leaflet_project(tmp_path / "leaflet")))
     assert [f.format() for f in report.findings] == []
     assert report.summary["ps"].fields == 12  # the leaflet's fields only: no card in Pashto
     assert report.summary["ps"].translated == 12
@@ -126,7 +118,7 @@ def test_check_is_clean_and_counts_each_language_by_its_documents(tmp_path: Path
 
 
 def test_a_copied_translation_is_reported_and_not_counted(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     shutil.copy2(root / "content" / "en" / "leaflet.yaml", root / "content" / "ps" / "leaflet.yaml")
     report = run_checks(load_project(root))
     copied = [f for f in report.findings if f.rule == "untranslated-copy"]
@@ -135,15 +127,15 @@ def test_a_copied_translation_is_reported_and_not_counted(tmp_path: Path):
     assert report.summary["ps"].translated < report.summary["ps"].fields
 
 
-def test_a_language_a_document_is_not_made_in_is_named():
-    project = load_project(FIXTURES / "leaflet")
+def test_a_language_a_document_is_not_made_in_is_named(tmp_path: Path):
+    project = load_project(leaflet_project(tmp_path / "leaflet"))
     assert {job.lang for job in plan_jobs(project, documents=["card"])} == {"en", "fa"}
     with pytest.raises(ConfigError, match=r"card is not made in ps .*card: en, fa"):
         plan_jobs(project, documents=["card"], languages=["ps"])
 
 
 def test_an_undeclared_field_is_an_error_with_a_suggestion(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     path = root / "content" / "en" / "card.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("text:", "txet:"), encoding="utf-8")
     report = run_checks(load_project(root))
@@ -152,7 +144,7 @@ def test_an_undeclared_field_is_an_error_with_a_suggestion(tmp_path: Path):
 
 
 def test_an_unknown_field_kind_names_the_line_of_fields_yaml(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     path = root / "content" / "fields.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("intro: prose", "intro: prsoe"))
     report = run_checks(load_project(root))
@@ -162,7 +154,7 @@ def test_an_unknown_field_kind_names_the_line_of_fields_yaml(tmp_path: Path):
 
 
 def test_a_renderer_warning_for_every_edition_is_printed_once(tmp_path: Path):
-    root = leaflet_project(tmp_path)
+    root = leaflet_project(tmp_path / "leaflet")
     sheet = root / "styles" / "leaflet.css"
     sheet.write_text(sheet.read_text() + "\n.band { frobnicate: 1; }\n")
     result = run_cli(
@@ -184,7 +176,7 @@ def test_a_renderer_warning_for_every_edition_is_printed_once(tmp_path: Path):
 
 
 def test_a_language_needs_only_the_ui_strings_of_its_own_documents(tmp_path: Path):
-    root = leaflet_project(tmp_path)
+    root = leaflet_project(tmp_path / "leaflet")
     card = root / "templates" / "card.html"
     card.write_text(card.read_text().replace("</h1>", "</h1><p>{{ _('Bring this card') }}</p>"))
     report = run_checks(load_project(root))
@@ -195,7 +187,7 @@ def test_a_language_needs_only_the_ui_strings_of_its_own_documents(tmp_path: Pat
 
 
 def test_check_shows_content_and_template_problems_in_one_pass(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     (root / "content" / "en" / "card.yaml").unlink()
     leaflet = root / "templates" / "leaflet.html"
     leaflet.write_text(leaflet.read_text().replace("doc.contact", "doc.contacts"))
@@ -209,7 +201,7 @@ def test_check_shows_content_and_template_problems_in_one_pass(tmp_path: Path):
 
 
 def test_mark_current_says_when_there_was_nothing_to_mark(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     first = run_cli("translations", "mark-current", "--project", str(root))
     assert first.returncode == 0, first.stderr
     assert first.stdout == "nothing to mark: 3 files already marked current\n"
@@ -223,7 +215,7 @@ def test_a_date_field_is_written_in_the_editions_calendar(tmp_path: Path):
     from iombrochure.pipeline.content import load_content
     from iombrochure.pipeline.templating import render_edition
 
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "leaflet")
+    root = leaflet_project(tmp_path / "leaflet")
     fields = root / "content" / "fields.yaml"
     fields.write_text(
         fields.read_text().replace(
@@ -249,10 +241,10 @@ def test_the_new_editions_are_pdf_ua_1(built: Path):
     assert_compliant("ua1", sorted((built / "dist").glob("leaflet-*.pdf")))
 
 
-def test_changing_a_fields_kind_makes_its_editions_out_of_date():
+def test_changing_a_fields_kind_makes_its_editions_out_of_date(tmp_path: Path):
     from iombrochure.pipeline.jobs import Job
     from iombrochure.pipeline.state import base_inputs
 
-    project = load_project(FIXTURES / "leaflet")
+    project = load_project(leaflet_project(tmp_path / "leaflet"))
     inputs = base_inputs(project, Job("leaflet", "ps"))
     assert "content/fields.yaml" in inputs and inputs["content/fields.yaml"] != "absent"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import FIXTURES, copy_project
+from conftest import leaflet_project
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.templating import stylesheets_for
 from iombrochure.quality.checks import run_checks
@@ -16,7 +16,7 @@ def template_errors(root: Path) -> list[str]:
 
 
 def test_a_missing_footer_title_names_base_html_and_says_where_to_set_it(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "p")
+    root = leaflet_project(tmp_path / "p")
     card = root / "templates" / "card.html"
     card.write_text(card.read_text().replace("{% set footer_title = doc.title %}\n", ""))
     (error,) = template_errors(root)  # once, not once per language
@@ -27,7 +27,7 @@ def test_a_missing_footer_title_names_base_html_and_says_where_to_set_it(tmp_pat
 
 
 def test_a_misspelt_field_in_a_template_points_at_the_fields(tmp_path: Path):
-    root = copy_project(FIXTURES / "leaflet", tmp_path / "p")
+    root = leaflet_project(tmp_path / "p")
     card = root / "templates" / "card.html"
     card.write_text(card.read_text().replace("doc.text", "doc.txet"))
     (error,) = template_errors(root)
@@ -35,8 +35,8 @@ def test_a_misspelt_field_in_a_template_points_at_the_fields(tmp_path: Path):
     assert "no field 'txet' there: check the field name against content/fields.yaml" in error
 
 
-def test_print_stylesheets_come_last_and_only_in_print():
-    project = load_project(FIXTURES / "leaflet")
+def test_print_stylesheets_come_last_and_only_in_print(tmp_path: Path):
+    project = load_project(leaflet_project(tmp_path / "p"))
     leaflet = project.documents["leaflet"]
     print_sheets = stylesheets_for(project, leaflet, "rtl", "ps", "print")
     assert print_sheets[-2:] == ["styles/print.css", "styles/band-into-bleed.css"]
