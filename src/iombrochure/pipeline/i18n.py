@@ -46,6 +46,7 @@ from iombrochure.pipeline.content import (
     ContentFile,
     dotted,
 )
+from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
@@ -94,8 +95,8 @@ _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
 _HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
 
-#: Link schemes that prose may use. Links are written into the PDF, never fetched.
-ALLOWED_LINK_SCHEMES = ("https:", "mailto:", "tel:")
+#: Link schemes (with their colon) that prose may use: see safety.py.
+ALLOWED_LINK_SCHEMES = ALLOWED_LINK_PREFIXES
 
 
 def text_direction(code: str) -> str:

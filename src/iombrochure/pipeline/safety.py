@@ -27,18 +27,21 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from iombrochure.errors import ConfigError, FetchRefused, ReadRefused
-from iombrochure.pipeline.i18n import ALLOWED_LINK_SCHEMES as _ALLOWED_PREFIXES
 
 if TYPE_CHECKING:
     from iombrochure.pipeline.config import Project
 
-#: Link schemes prose may use (the ones i18n's Markdown renderer keeps), without the colon.
-ALLOWED_LINK_SCHEMES = tuple(prefix.rstrip(":") for prefix in _ALLOWED_PREFIXES)
+#: Link prefixes prose may use: links are written into the PDF, never fetched. Stated here, at
+#: the bottom of the pipeline, so that reading the config never imports the localizing stage.
+ALLOWED_LINK_PREFIXES = ("https:", "mailto:", "tel:")
+#: The same schemes without the colon.
+ALLOWED_LINK_SCHEMES = tuple(prefix.rstrip(":") for prefix in ALLOWED_LINK_PREFIXES)
 
 #: The default pixel limit: a 300 dpi A3 page is about 17.4 million pixels.
 DEFAULT_MAX_IMAGE_PIXELS = 40_000_000
@@ -60,14 +63,12 @@ MAX_BINARY_FILE_BYTES = 64 * 1024 * 1024
 # Confinement: every read stays inside the project
 
 
+@lru_cache(maxsize=16)
 def trusted_roots(project_root: Path) -> tuple[Path, ...]:
-    """The folders inputs may be read from: the project, and a theme shipped inside the package
-    (``iombrochure/theme``) when there is one. The one list every loader consults."""
-    roots = [Path(project_root).resolve()]
-    theme = Path(__file__).resolve().parent.parent / "theme"
-    if theme.is_dir():
-        roots.append(theme)
-    return tuple(roots)
+    """The folders inputs may be read from: the one list every loader consults. A project
+    holds its own templates, styles and fonts (docs/templates.md says why), so that is the
+    project folder alone. Remembered per root: a build asks for every file it fingerprints."""
+    return (Path(project_root).resolve(),)
 
 
 def is_within(path: Path, folder: Path) -> bool:
