@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 class IombrochureError(Exception):
@@ -25,6 +26,19 @@ class IombrochureError(Exception):
         self.hint = hint
         #: A stable id of the check that found the problem (see docs/checks.md), when known.
         self.rule = rule
+
+    @classmethod
+    def headlining(cls, problems: list[Any]) -> dict[str, Any]:
+        """The arguments of an error that stands for several problems (errors or findings): the
+        first one's place, hint and rule, its message saying how many more there are."""
+        first = problems[0]
+        return {
+            "message": headline(first.message, len(problems)),
+            "path": first.path,
+            "line": first.line,
+            "hint": first.hint,
+            "rule": first.rule,
+        }
 
     def location(self, relative_to: Path | None = None) -> str:
         if self.path is None:

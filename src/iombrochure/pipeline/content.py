@@ -33,7 +33,7 @@ from ruamel.yaml.events import (
     NodeEvent,
 )
 
-from iombrochure.errors import ContentError, headline
+from iombrochure.errors import ContentError
 from iombrochure.pipeline.config import Project, calendar_problem
 
 DATA_FILE = "data.yaml"
@@ -168,14 +168,7 @@ class ContentErrors(ContentError):
     """Several problems found at once; the first one is the headline."""
 
     def __init__(self, errors: list[ContentError]) -> None:
-        first = errors[0]
-        super().__init__(
-            headline(first.message, len(errors)),
-            path=first.path,
-            line=first.line,
-            hint=first.hint,
-            rule=first.rule,
-        )
+        super().__init__(**self.headlining(errors))
         self.errors = errors
 
 

@@ -41,7 +41,6 @@ from iombrochure.errors import (
     FetchRefused,
     IombrochureError,
     TemplateError,
-    headline,
     relative_to_project,
 )
 from iombrochure.pipeline.config import Project
@@ -197,14 +196,7 @@ class CheckFailed(IombrochureError):
     """``build`` found errors before rendering; ``findings`` holds every one of them."""
 
     def __init__(self, errors: list[Finding]) -> None:
-        first = errors[0]
-        super().__init__(
-            headline(first.message, len(errors)),
-            path=first.path,
-            line=first.line,
-            hint=first.hint,
-            rule=first.rule,
-        )
+        super().__init__(**self.headlining(errors))
         self.findings = errors
 
 
