@@ -52,17 +52,23 @@ class Output:
     sha256: str
 
 
+def _fill_temporary(handle: int, temporary: str, data: bytes) -> None:
+    """Write ``data`` into a file mkstemp opened, on disk before it is moved into place, with
+    the usual file mode: mkstemp makes it private (0600), and an output is as readable as any
+    new file."""
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.chmod(temporary, _new_file_mode())
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that the file is either the old one or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp makes the file private (0600); an output is as readable as any new file.
-        os.chmod(temporary, _new_file_mode())
+        _fill_temporary(handle, temporary, data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -242,11 +248,7 @@ class OutputCommit:
         entry = _Entry(target=path, temporary=Path(temporary))
         self.entries.append(entry)
         try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, _new_file_mode())
+            _fill_temporary(handle, temporary, data)
         except OSError as exc:
             raise _write_error(shown, path, exc) from None
 
