@@ -6,9 +6,10 @@ Content lives in ``content/``:
   links, codes), stored once and formatted per locale by the localize stage;
 - ``content/<lang>/<name>.yaml`` holds what one edition says, field by field.
 
-Files are parsed with ruamel.yaml so that every value keeps its line number, and every problem can
-be reported as ``file:line``. YAML anchors, aliases and tags are refused before the file is built
-into objects: content is untrusted input, and aliases are how a "billion laughs" file explodes.
+Files are parsed by libyaml into ruamel.yaml's round-trip objects (pipeline/yamlparse.py), so
+that every value keeps its line number, and every problem can be reported as ``file:line``. YAML
+anchors, aliases and tags are refused before the file is built into objects: content is
+untrusted input, and aliases are how a "billion laughs" file explodes.
 """
 
 from __future__ import annotations
@@ -23,15 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    NodeEvent,
-)
 
 from iombrochure.errors import ContentError
 from iombrochure.pipeline.config import Project, calendar_problem
@@ -256,45 +249,22 @@ def parse_yaml(text: str, *, path: Path) -> Any:
 
 
 def _parse_yaml(text: str, *, path: Path) -> Any:
-    yaml = YAML(typ="rt")
-    depth = 0
+    from iombrochure.pipeline.yamlparse import BadYaml, UnsafeYaml, parse_round_trip
+
     try:
-        for event in yaml.parse(text):
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise ContentError(
-                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                        path=path,
-                        line=event.start_mark.line + 1,
-                        hint="content is a few levels of fields and lists; look for runs of [ or {",
-                        rule="yaml-unsafe",
-                    )
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            if isinstance(event, AliasEvent) or (
-                isinstance(event, NodeEvent) and event.anchor is not None
-            ):
-                raise ContentError(
-                    "YAML anchors and aliases (& and *) are not allowed in content",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                    hint="write the value out in full",
-                    rule="yaml-unsafe",
-                )
-            tag = getattr(event, "tag", None)
-            implicit = getattr(event, "implicit", True)  # a pair for scalars, a flag otherwise
-            if tag is not None and not (implicit[0] if isinstance(implicit, tuple) else implicit):
-                raise ContentError(
-                    f"YAML tags ({tag}) are not allowed in content",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                    hint="remove the tag",
-                    rule="yaml-unsafe",
-                )
-        return yaml.load(text)
-    except ContentError:
-        raise
+        return parse_round_trip(text, name=str(path), max_depth=MAX_DEPTH)
+    except UnsafeYaml as exc:
+        raise ContentError(
+            exc.message, path=path, line=exc.line, hint=exc.hint, rule="yaml-unsafe"
+        ) from None
+    except BadYaml as exc:
+        raise ContentError(
+            f"invalid YAML: {exc.problem}",
+            path=path,
+            line=exc.line,
+            hint="check the indentation and quotes on that line" if exc.line else None,
+            rule="yaml-syntax",
+        ) from exc
     except RecursionError:
         raise ContentError(
             "the YAML is nested too deeply to be content",
@@ -302,19 +272,6 @@ def _parse_yaml(text: str, *, path: Path) -> Any:
             hint="content is a few levels of fields and lists; look for runs of [ or {",
             rule="yaml-unsafe",
         ) from None
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(
-            f"invalid YAML: {problem}",
-            path=path,
-            line=line,
-            hint="check the indentation and quotes on that line",
-            rule="yaml-syntax",
-        ) from exc
-    except YAMLError as exc:
-        raise ContentError(f"invalid YAML: {exc}", path=path, rule="yaml-syntax") from exc
     except (ValueError, OverflowError) as exc:  # e.g. a number of thousands of digits
         raise ContentError(
             f"invalid YAML: a value cannot be read ({str(exc)[:80]})",
