@@ -121,3 +121,26 @@ def test_a_proof_sheet_is_remade_only_when_one_of_its_editions_changed(
         brochure.read_bytes() == (built_project / "dist" / "preview" / brochure.name).read_bytes()
     )
     assert brochure.stat().st_mtime_ns < proof.stat().st_mtime_ns  # not written again
+
+
+def test_sheets_composed_while_rendering_match_in_one_process_and_in_workers(
+    built_project: Path, tmp_path: Path
+):
+    """A build composes each proof sheet as soon as its editions are rendered: in a thread of
+    the build process (--jobs 1) or in the build process while workers render (--jobs 2). Both
+    give the sheet the preview command makes from the files."""
+    copy = tmp_path / "project"
+    shutil.copytree(built_project, copy)
+    expected = {
+        name: (built_project / "dist" / "preview" / name).read_bytes()
+        for name in ("factsheet-proof.png", "brochure-proof.png")
+    }
+    for jobs in ("1", "2"):
+        for sheet in expected:
+            (copy / "dist" / "preview" / sheet).unlink()
+        result = run_cli(
+            "build", "--force", "--variant", "screen", "--jobs", jobs, "--project", str(copy)
+        )
+        assert result.returncode == 0, result.stderr
+        for sheet, png in expected.items():
+            assert (copy / "dist" / "preview" / sheet).read_bytes() == png, (jobs, sheet)

@@ -15,6 +15,7 @@ PDFs.
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +123,15 @@ def soft_proof_pages(pdf: bytes, profile: Path, *, dpi: int) -> list[Any] | None
 
 
 def write_previews(
-    project: Project, output_dir: Path, thumbnails: dict[Output, list[bytes]]
+    project: Project,
+    output_dir: Path,
+    thumbnails: dict[Output, list[bytes]],
+    sheets: dict[str, bytes | None] | None = None,
 ) -> list[Path]:
     """Write the given outputs' page PNGs (removing pages an edition no longer has) and remake
-    the proof sheet of each document one of whose proof editions is among them. Returns the
-    files written."""
+    the proof sheet of each document one of whose proof editions is among them; ``sheets``
+    holds those already composed while the build rendered (document -> PNG, or None: nothing
+    to remake). Returns the files written."""
     files: dict[Path, bytes] = {}
     for output, pngs in thumbnails.items():
         for number, png in enumerate(pngs, start=1):
@@ -134,7 +139,9 @@ def write_previews(
     commit_files(files, output_dir=output_dir)
     for output, pngs in thumbnails.items():
         _remove_pages_after(output_dir, output, len(pngs))
-    proofs = _proof_sheets(project, output_dir, thumbnails)
+    sheets = sheets or {}
+    proofs = {proof_path(output_dir, doc): png for doc, png in sheets.items() if png is not None}
+    proofs.update(_proof_sheets(project, output_dir, thumbnails, skip=set(sheets)))
     commit_files(proofs, output_dir=output_dir)
     return sorted([*files, *proofs])
 
@@ -146,42 +153,66 @@ def _remove_pages_after(output_dir: Path, output: Output, count: int) -> None:
         number += 1
 
 
-def proof_variant(listed: list[Output], document: str) -> str | None:
+def proof_variant(listed: list[Any], document: str) -> str | None:
     """The variant a document's proof sheet shows: the first of PROOF_VARIANTS it has."""
     variants = {o.variant for o in listed if o.document == document}
     return next((v for v in PROOF_VARIANTS if v in variants), None)
 
 
 def _proof_sheets(
-    project: Project, output_dir: Path, thumbnails: dict[Output, list[bytes]]
+    project: Project,
+    output_dir: Path,
+    thumbnails: dict[Output, list[bytes]],
+    *,
+    skip: Collection[str] = (),
 ) -> dict[Path, bytes]:
-    """The proof sheets whose editions changed: each takes every edition of its document in
-    the manifest, the unchanged ones from their page PNGs on disk (decoding a PNG is cheaper
-    than rasterising the PDF again), so a build of one language still makes a whole sheet."""
-    from PIL import Image
-
-    listed = [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+    """The proof sheets whose editions changed (but the documents in ``skip``)."""
     fresh = {(o.document, o.lang, o.variant): pngs for o, pngs in thumbnails.items()}
     sheets: dict[Path, bytes] = {}
     for document in dict.fromkeys(o.document for o in thumbnails):
-        variant = proof_variant([*listed, *thumbnails], document)
-        if not any((document, lang, variant) in fresh for lang in project.languages):
-            continue  # none of the sheet's editions changed
-        columns = []
-        for lang in project.languages:
-            key = (document, lang, variant)
-            if key in fresh:
-                pages = [Image.open(io.BytesIO(png)).convert("RGB") for png in fresh[key]]
-            else:
-                entry = next((o for o in listed if (o.document, o.lang, o.variant) == key), None)
-                if entry is None:
-                    continue
-                pages = _pages_on_disk(output_dir, entry, press=_press(project, entry))
-            columns.append((lang, pages))
-        title = f"{document} · {variant} · edition {project.publication.edition_date.isoformat()}"
-        sheet = proof_sheet(title, columns, fonts_dir=project.fonts_dir)
-        sheets[proof_path(output_dir, document)] = png_bytes(sheet)
+        if document in skip:
+            continue
+        sheet = compose_proof_sheet(project, output_dir, document, fresh, list(thumbnails))
+        if sheet is not None:
+            sheets[proof_path(output_dir, document)] = sheet
     return sheets
+
+
+def compose_proof_sheet(
+    project: Project,
+    output_dir: Path,
+    document: str,
+    fresh: dict[tuple[str, str, str], list[bytes]],
+    coming: list[Any],
+) -> bytes | None:
+    """One document's proof sheet as PNG bytes, or None when none of its editions changed.
+
+    It takes every edition of the document: the changed ones from ``fresh`` ((document, lang,
+    variant) -> page PNGs), the others from their page PNGs on disk (decoding a PNG is cheaper
+    than rasterising the PDF again), so a build of one language still makes a whole sheet.
+    ``coming``: the outputs being made (anything with .document and .variant, such as this
+    build's jobs); with those on disk they choose the variant shown.
+    A build composes each sheet as soon as its editions are rendered, while it renders others.
+    """
+    from PIL import Image
+
+    on_disk = [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+    variant = proof_variant([*on_disk, *coming], document)
+    if not any((document, lang, variant) in fresh for lang in project.languages):
+        return None  # none of the sheet's editions changed
+    columns = []
+    for lang in project.languages:
+        key = (document, lang, variant)
+        if key in fresh:
+            pages = [Image.open(io.BytesIO(png)).convert("RGB") for png in fresh[key]]
+        else:
+            entry = next((o for o in on_disk if (o.document, o.lang, o.variant) == key), None)
+            if entry is None:
+                continue
+            pages = _pages_on_disk(output_dir, entry, press=_press(project, entry))
+        columns.append((lang, pages))
+    title = f"{document} · {variant} · edition {project.publication.edition_date.isoformat()}"
+    return png_bytes(proof_sheet(title, columns, fonts_dir=project.fonts_dir))
 
 
 def _pages_on_disk(output_dir: Path, entry: Output, *, press: Any = None) -> list[Any]:

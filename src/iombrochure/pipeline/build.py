@@ -133,6 +133,8 @@ class PreparedBuild:
     strict: bool = False
     #: Outputs an interrupted build committed but made no previews of (outputs.recover).
     pending_previews: list[str] = field(default_factory=list)
+    #: Proof sheets composed while the build rendered (document -> PNG, None: none to remake).
+    proof_sheets: dict[str, bytes | None] = field(default_factory=dict)
 
     @property
     def stale(self) -> list[Job]:
@@ -336,14 +338,16 @@ def render_jobs(
 ) -> dict[Job, RenderedJob]:
     """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process or
     in ``pool``; with ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in
-    this process, by a thread that rasterises one PDF while WeasyPrint lays out the next).
-    Results and the first failure come in plan order."""
+    this process, by a thread that rasterises one PDF while WeasyPrint lays out the next), and
+    each document's proof sheet is composed as soon as its editions are in, while the others
+    render (``build.proof_sheets``). Results and the first failure come in plan order."""
     jobs = build.stale if jobs is None else jobs
     pending: list[tuple[PreparedJob, Any]] = []
     previews = None
     lent = renderer is not None
+    sheets = _SheetsInProgress(build, jobs) if thumbnail_dpi is not None else None
     try:
-        for job in jobs:
+        for job in _heaviest_first(build, jobs) if pool is not None else jobs:
             ready = build.prepared[job]
             if progress:
                 progress(f"rendering {job.label}")
@@ -366,21 +370,83 @@ def render_jobs(
                     dpi=thumbnail_dpi,
                     press=ready.render_args.get("press"),
                 )
+                # One thread, first in first out: the sheet is composed after its pages.
+                for document, compose in sheets.arrived(job, thumbnails.result):
+                    build.proof_sheets[document] = previews.submit(compose)
             pending.append((ready, (rendered, thumbnails)))
+        if pool is not None:
+            pending.sort(key=lambda item: jobs.index(item[0].job))
         done: dict[Job, RenderedJob] = {}
         for ready, outcome in pending:
             if pool is not None:
                 rendered, pngs = pool.result(outcome)
+                if sheets is not None:  # this process waits for the workers: compose here
+                    for document, compose in sheets.arrived(ready.job, lambda p=pngs: p):
+                        build.proof_sheets[document] = compose()
             else:
                 rendered, thumbnails = outcome
                 pngs = thumbnails.result() if thumbnails is not None else None
             done[ready.job] = finish_job(build, ready, rendered, pngs)
+        for document, sheet in build.proof_sheets.items():
+            if not isinstance(sheet, bytes | None):
+                build.proof_sheets[document] = sheet.result()
     finally:
         if previews is not None:
             previews.shutdown(cancel_futures=True)
         if renderer is not None and not lent:
             renderer.close()  # its temporary fonts; a lent (watch) renderer stays warm
     return done
+
+
+def _heaviest_first(build: PreparedBuild, jobs: list[Job]) -> list[Job]:
+    """Jobs for a pool, longest HTML first: the longest renders start first and the workers
+    finish together (results are still taken in plan order)."""
+    return sorted(jobs, key=lambda job: -len(build.prepared[job].render_args["html_text"]))
+
+
+class _SheetsInProgress:
+    """Which rendered editions complete a document's proof sheet (of the variant it shows)."""
+
+    def __init__(self, build: PreparedBuild, jobs: list[Job]) -> None:
+        from iombrochure.live.preview import proof_variant
+        from iombrochure.pipeline.outputs import read_manifest
+
+        self.build = build
+        self.jobs = jobs
+        listed = [
+            o for o in read_manifest(build.output_dir) if (build.output_dir / o.path).is_file()
+        ]
+        self.waiting: dict[str, set[Job]] = {}
+        for document in dict.fromkeys(job.document for job in jobs):
+            variant = proof_variant([*listed, *jobs], document)
+            self.waiting[document] = {
+                job for job in jobs if job.document == document and job.variant == variant
+            }
+        self.pages: dict[Job, Callable[[], list[bytes]]] = {}
+
+    def arrived(
+        self, job: Job, pages: Callable[[], list[bytes]]
+    ) -> list[tuple[str, Callable[[], bytes | None]]]:
+        """Note a job's page PNGs (a callable giving them); the sheets it completes, each
+        with the call that composes it."""
+        self.pages[job] = pages
+        waiting = self.waiting.get(job.document)
+        if not waiting or job not in waiting:
+            return []
+        waiting.discard(job)
+        if waiting:
+            return []
+        document = job.document
+        members = [j for j in self.jobs if j.document == document and j in self.pages]
+        return [(document, lambda: self._compose(document, members))]
+
+    def _compose(self, document: str, members: list[Job]) -> bytes | None:
+        from iombrochure.live.preview import compose_proof_sheet
+
+        fresh = {(j.document, j.lang, j.variant): self.pages[j]() for j in members}
+        return compose_proof_sheet(
+            self.build.project, self.build.output_dir, document, fresh, list(self.jobs)
+        )
 
 
 def commit_build(
@@ -461,7 +527,9 @@ def _commit_and_preview(
         if previews and result.thumbnails:
             from iombrochure.live.preview import write_previews
 
-            result.previews = write_previews(build.project, output_dir, result.thumbnails)
+            result.previews = write_previews(
+                build.project, output_dir, result.thumbnails, sheets=build.proof_sheets
+            )
         listed = {o.path: o for o in read_manifest(output_dir)}
         left = [listed[p] for p in pending if p in listed and p not in wanted]
         left = [o for o in left if (output_dir / o.path).is_file()]
@@ -478,6 +546,7 @@ def _commit_and_preview(
             f"{len(changed)} output(s) were updated ({', '.join(changed)}); their previews "
             "are made by the next build"
         ) from None
+
 
 def build(
     project: Project,
