@@ -275,13 +275,34 @@ def validation_inputs(project: Project, job: Job) -> dict[str, str]:
     }
 
 
-def base_inputs(project: Project, job: Job) -> dict[str, str]:
+class PlanMemo:
+    """Digests and folder listings taken once per plan: a build's jobs share most of their
+    inputs (config, fonts, templates, styles), and a no-op rebuild is mostly this."""
+
+    def __init__(self) -> None:
+        self._digests: dict[tuple[Path, Path], str] = {}
+        self._trees: dict[Path, list[Path]] = {}
+
+    def digest(self, path: Path, root: Path) -> str:
+        key = (path, root)
+        if key not in self._digests:
+            self._digests[key] = project_digest(path, root)
+        return self._digests[key]
+
+    def tree(self, folder: Path) -> list[Path]:
+        if folder not in self._trees:
+            self._trees[folder] = tree_files(folder)
+        return self._trees[folder]
+
+
+def base_inputs(project: Project, job: Job, memo: PlanMemo | None = None) -> dict[str, str]:
     """Everything that shapes one output but the files its HTML links to, as {name: digest}.
 
     Files are named relative to the project; names starting with "@" are not files. Digests are
     taken before the files are read for rendering: a file saved during a build then shows up as
     changed next time, never the other way round.
     """
+    memo = memo or PlanMemo()
     root = project.root
     document = project.documents[job.document]
     inputs = {
@@ -290,7 +311,7 @@ def base_inputs(project: Project, job: Job) -> dict[str, str]:
         "@weasyprint": weasyprint_version(),
         "@styles-listing": "\n".join(
             path.relative_to(project.styles_dir).as_posix()
-            for path in tree_files(project.styles_dir)
+            for path in memo.tree(project.styles_dir)
         ),
     }
     paths = [
@@ -298,24 +319,27 @@ def base_inputs(project: Project, job: Job) -> dict[str, str]:
         project.content_dir / "data.yaml",
         project.content_dir / "fields.yaml",  # a field's kind changes how it is printed
         *(project.content_dir / job.lang / f"{name}.yaml" for name in document.content),
-        *tree_files(project.templates_dir),
-        *tree_files(project.fonts_dir),
-        *tree_files(root / "images"),
-        *tree_files(project.locales_dir / job.lang),
+        *memo.tree(project.templates_dir),
+        *memo.tree(project.fonts_dir),
+        *memo.tree(root / "images"),
+        *memo.tree(project.locales_dir / job.lang),
     ]
     if job.variant == "print":  # the press profile: colours, pictures and the output intent
         paths.append(project.print.profile)
         inputs["@press-condition"] = project.print.press_condition
     for path in paths:
-        inputs[_relative(path, root)] = project_digest(path, root)
+        inputs[_relative(path, root)] = memo.digest(path, root)
     return inputs
 
 
-def linked_inputs(root: Path, references: list[str], pdf_options: str) -> dict[str, str]:
+def linked_inputs(
+    root: Path, references: list[str], pdf_options: str, memo: PlanMemo | None = None
+) -> dict[str, str]:
     """The files an edition's HTML links to (and their digests), and its WeasyPrint options."""
+    memo = memo or PlanMemo()
     inputs = {"@references": "\n".join(references), "@pdf-options": pdf_options}
     for ref in references:
-        inputs[ref] = project_digest(root / ref, root)
+        inputs[ref] = memo.digest(root / ref, root)
     return inputs
 
 
@@ -427,11 +451,12 @@ def stale_reason(
     output_dir: Path,
     *,
     emit_html: bool = False,
+    memo: PlanMemo | None = None,
 ) -> str | None:
     """None if the output is up to date; else why it must be rebuilt (shown with -v)."""
     if record is None:
         return "not built before"
-    inputs = {**base, **linked_inputs(root, record.references, record.pdf_options)}
+    inputs = {**base, **linked_inputs(root, record.references, record.pdf_options, memo)}
     if fingerprint(inputs) != record.fingerprint:
         changed = sorted(
             key for key in {*inputs, *record.inputs} if inputs.get(key) != record.inputs.get(key)
@@ -475,11 +500,12 @@ class Tracker:
         self._base: dict[str, dict[str, str]] = {}
         self._linked: dict[str, tuple[list[str], dict[str, str], str]] = {}
         self._touched: set[str] = set()  # records this build wrote or re-validated
+        self._memo = PlanMemo()
 
     def check(self, job: Job) -> str | None:
         """None if ``job``'s output is up to date, else the reason to rebuild it."""
         key = job_key(job)
-        self._base[key] = base_inputs(self.project, job)
+        self._base[key] = base_inputs(self.project, job, self._memo)
         if self.force:
             return "--force"
         return stale_reason(
@@ -488,6 +514,7 @@ class Tracker:
             self.project.root,
             self.output_dir,
             emit_html=self.emit_html,
+            memo=self._memo,
         )
 
     def record(self, job: Job) -> OutputRecord:
@@ -499,7 +526,11 @@ class Tracker:
         files = with_css_dependencies(html_references(html, html_path, root), root)
         references = [_relative(path, root) for path in files]
         options = options_text(pdf_options)
-        self._linked[job_key(job)] = (references, linked_inputs(root, references, options), options)
+        self._linked[job_key(job)] = (
+            references,
+            linked_inputs(root, references, options, self._memo),
+            options,
+        )
 
     def wrote(
         self,
