@@ -123,3 +123,13 @@ def test_bad_yaml_names_its_line(text: str, line: int, words: str) -> None:
 def test_empty_files_are_none() -> None:
     assert parse_round_trip("", name="x", max_depth=20) is None
     assert parse_round_trip("# a comment\n", name="x", max_depth=20) is None
+
+
+def test_separators_pasted_from_a_word_processor_stay_text_as_in_yaml_1_2() -> None:
+    """libyaml (YAML 1.1) would break the line at NEL, LS and PS; such files go to ruamel's own
+    parser, and are still checked for anchors and tags."""
+    text = "title: Fact\u2028sheet\nlede: one\x85two\n"
+    assert parse_round_trip(text, name="x.yaml", max_depth=20) == YAML().load(text)
+    with pytest.raises(UnsafeYaml) as refused:
+        parse_round_trip("a: x\u2029y\nb: &q 1\n", name="x.yaml", max_depth=20)
+    assert refused.value.line == 2

@@ -11,6 +11,10 @@ blocks kept as such.
 Content is untrusted, so anchors, aliases, explicit tags and deep nesting are refused while the
 events stream by, before anything is built. Where PyYAML was installed without libyaml, its
 pure-Python parser gives the same events, only slower.
+
+libyaml reads YAML 1.1, where NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR break lines; in YAML
+1.2 (ruamel) they are text. Text pasted from a word processor may hold them, so a file that
+does is left to ruamel's own parser, whose events are checked the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 #: libyaml's parser where PyYAML has it (it normally does), else PyYAML's own.
 _LOADER = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+#: Line breaks to YAML 1.1 (libyaml) and text to YAML 1.2 (ruamel): NEL, LS, PS.
+YAML_1_1_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+NODE_EVENTS = ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent")
 
 
 @dataclass
@@ -53,8 +60,13 @@ def parse_round_trip(text: str, *, name: str, max_depth: int) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     loader = YAML(typ="rt")
+    events = (
+        loader.parse(text)
+        if any(mark in text for mark in YAML_1_1_LINE_BREAKS)
+        else pyyaml.parse(text, Loader=_LOADER)
+    )
     try:
-        root = _compose(text, name=name, max_depth=max_depth, loader=loader)
+        root = _compose(events, name=name, max_depth=max_depth, loader=loader)
         return None if root is None else loader.constructor.construct_document(root)
     except (pyyaml.MarkedYAMLError, MarkedYAMLError) as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -65,8 +77,9 @@ def parse_round_trip(text: str, *, name: str, max_depth: int) -> Any:
         raise BadYaml(str(exc), None) from exc
 
 
-def _compose(text: str, *, name: str, max_depth: int, loader: YAML) -> Any:
-    """libyaml's events, checked one by one, composed into one ruamel node tree."""
+def _compose(events: Any, *, name: str, max_depth: int, loader: YAML) -> Any:
+    """Parser events (libyaml's or ruamel's), checked one by one, composed into one ruamel
+    node tree."""
     resolver = loader.resolver
 
     def mark(event_mark: Any) -> StreamMark:
@@ -76,42 +89,43 @@ def _compose(text: str, *, name: str, max_depth: int, loader: YAML) -> Any:
     root: Any = None
     stack: list[Any] = []  # open collections; a mapping's pending key rides along
     pending_key: list[Any] = []
-    for event in pyyaml.parse(text, Loader=_LOADER):
+    for event in events:
         line = event.start_mark.line + 1
-        if isinstance(event, pyyaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+        kind = type(event).__name__  # the same event names in PyYAML and ruamel.yaml
+        if kind == "AliasEvent" or getattr(event, "anchor", None) is not None:
             raise UnsafeYaml(
                 "YAML anchors and aliases (& and *) are not allowed in content",
                 "write the value out in full",
                 line,
             )
-        if isinstance(event, pyyaml.NodeEvent) and event.tag is not None:
+        if kind in NODE_EVENTS and event.tag is not None:
             implicit = event.implicit
             if not (implicit[0] if isinstance(implicit, tuple) else implicit):
                 raise UnsafeYaml(
                     f"YAML tags ({event.tag}) are not allowed in content", "remove the tag", line
                 )
-        if isinstance(event, pyyaml.DocumentStartEvent):
+        if kind == "DocumentStartEvent":
             documents += 1
             if documents > 1:
                 raise BadYaml("expected a single document in the file, found a second one", line)
             if event.version:  # "%YAML 1.1": its scalars (yes, no, 010) are read as 1.1 reads them
                 loader.version = event.version
             continue
-        if isinstance(event, pyyaml.ScalarEvent):
+        if kind == "ScalarEvent":
             tag = resolver.resolve(ScalarNode, event.value, event.implicit)
             node = ScalarNode(
                 tag, event.value, mark(event.start_mark), mark(event.end_mark), style=event.style
             )
-        elif isinstance(event, pyyaml.CollectionStartEvent):
+        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
             if len(stack) >= max_depth:
                 raise UnsafeYaml(
                     f"the YAML is nested more than {max_depth} levels deep",
                     "content is a few levels of fields and lists; look for runs of [ or {",
                     line,
                 )
-            kind = MappingNode if isinstance(event, pyyaml.MappingStartEvent) else SequenceNode
-            node = kind(
-                resolver.resolve(kind, None, event.implicit),
+            node_class = MappingNode if kind == "MappingStartEvent" else SequenceNode
+            node = node_class(
+                resolver.resolve(node_class, None, event.implicit),
                 [],
                 mark(event.start_mark),
                 None,
@@ -123,7 +137,7 @@ def _compose(text: str, *, name: str, max_depth: int, loader: YAML) -> Any:
             if root is None:
                 root = node
             continue
-        elif isinstance(event, pyyaml.CollectionEndEvent):
+        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
             done = stack.pop()
             pending_key.pop()
             done.end_mark = mark(event.end_mark)
