@@ -188,3 +188,47 @@ def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path
         assert not list(dist.rglob("*.tmp"))
         if "previews are made by the next build" not in stderr:
             assert not (dist / ".iombrochure-commit.json").exists()
+
+
+def _has_ended(pid: int) -> bool:
+    """Gone, or a zombie that nobody reaps (its parent died first)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_project: Path):
+    """A watcher killed with SIGKILL, SIGTERM or SIGHUP (a closed terminal) cannot stop its
+    pool; its render worker must not wait for work for ever."""
+    import signal
+    import time
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from iombrochure.pipeline.workers import RenderPool\n"
+        "pool = RenderPool(Path(sys.argv[1]), workers=1, epoch=0, max_image_pixels=10**7)\n"
+        "print(pool._executor.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(scratch_project)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    worker = int(process.stdout.readline())
+    assert worker != process.pid and not _has_ended(worker)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while not _has_ended(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _has_ended(worker)

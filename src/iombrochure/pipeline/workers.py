@@ -76,6 +76,7 @@ def _start_worker(root: str, epoch: int, max_image_pixels: int, temporary: str) 
 
     # Ctrl-C reaches the whole process group; the build process handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _leave_with_parent()
     from iombrochure.pipeline.render import Renderer, bundled_cmap, source_date_epoch_default
 
     source_date_epoch_default(epoch)
@@ -84,6 +85,23 @@ def _start_worker(root: str, epoch: int, max_image_pixels: int, temporary: str) 
         bundled_cmap(_renderer.fonts_dir)  # read font coverage now, while the parent templates
     except RenderError:
         pass  # a broken font: check reports it, by name, before anything renders
+
+
+def _leave_with_parent(interval: float = 1.0) -> None:
+    """End this worker when the process that started it is gone: a watcher killed by SIGTERM or
+    SIGHUP (a closed terminal) has no chance to stop its pool, and an orphaned worker would
+    wait for work, holding its memory, until the machine restarts."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="iombrochure-parent-watch", daemon=True).start()
 
 
 def _ready() -> int:
