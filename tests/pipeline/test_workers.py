@@ -232,3 +232,17 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_projec
     while not _has_ended(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _has_ended(worker)
+
+
+def test_a_render_worker_loads_the_renderer_without_the_stages_before_it():
+    """Every worker imports the render stage (with the text layer) on start-up, while the build
+    process validates; the localize, content and template stages are the build process's."""
+    code = (
+        "import sys\n"
+        "from iombrochure.pipeline.render import Renderer\n"
+        "earlier = ('babel', 'phonenumbers', 'markdown_it', 'jinja2', 'ruamel', 'yaml', 'segno')\n"
+        "print('earlier:', [m for m in earlier if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "earlier: []" in result.stdout

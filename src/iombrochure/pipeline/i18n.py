@@ -47,6 +47,7 @@ from iombrochure.pipeline.content import (
     dotted,
 )
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
+from iombrochure.pipeline.scripts import LATIN_RUN_RE
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
@@ -81,15 +82,6 @@ KEEP_TOGETHER_FA = (
 
 #: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
 #: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
-LATIN_LETTERS = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
-    "\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06"
-)
-_LATIN_WORD = f"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9\u0300-\u036f@._:/\\-+&'’%#=?~]*"
-#: A run of Latin-script text inside right-to-left prose: words, names with accents, acronyms,
-#: e-mail addresses, URLs and codes, possibly several words long, joined by spaces or a lone
-#: "&" (Müller & Co.). Trailing sentence punctuation stays outside.
-LATIN_RUN_RE = re.compile(f"{_LATIN_WORD}(?:[ \u00a0]+(?:&[ \u00a0]+)?{_LATIN_WORD})*")
 _TRAILING_PUNCT = ".,:;?!"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")

@@ -10,7 +10,7 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    a ``/Link``) gets ``/ActualText``: the box's logical text as typed (ZWNJ and lam-alef
    included, bidi isolates removed, a space at the end of each line). A screen reader walks
    this tree, so it announces exactly the words of the HTML.
-2. **Languages.** Latin runs inside right-to-left text (as ``i18n.LATIN_RUN_RE`` finds them,
+2. **Languages.** Latin runs inside right-to-left text (as ``scripts.LATIN_RUN_RE`` finds them,
    accented names included), and Arabic-script runs inside left-to-right text, become child
    ``/Span`` elements with their own ``/Lang`` and ``/ActualText``. The marked content stays
    whole (one text box is drawn as one sequence, and splitting it would change the layout), and
@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
-from iombrochure.pipeline.i18n import LATIN_LETTERS, LATIN_RUN_RE
+from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
@@ -418,7 +418,7 @@ def _split_by_language(
 
 def language_runs(text: str, lang: str) -> list[tuple[str, str]]:
     """``text`` cut into (text, language) runs: Latin runs in right-to-left text (accented names
-    included, see ``i18n.LATIN_RUN_RE``) are English, Arabic-script runs in left-to-right text
+    included, see ``scripts.LATIN_RUN_RE``) are English, Arabic-script runs in left-to-right text
     are Persian, the rest is ``lang``. Joined, the runs give back ``text`` unchanged."""
     if lang in RTL_LANGUAGES:
         found = [m for m in LATIN_RUN_RE.finditer(text) if LATIN_LETTER_RE.search(m[0])]
