@@ -184,3 +184,85 @@ def test_a_forced_build_templates_each_edition_once_and_renders_that_html(
     assert filled == [("factsheet", "fa", "screen")]
     assert [(o.document, o.lang) for o in result.outputs] == [("factsheet", "fa")]
     assert "همکاران" in pdf_text(scratch_project / "dist" / "factsheet-fa.pdf")
+
+
+class _FakePool:
+    """Stands in for RenderPool: renders "in a worker" on a thread, failing where told."""
+
+    def __init__(self, failing: set[str]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.workers = 1  # failing: languages
+        self.failing = failing
+        self.started: list[str] = []
+        self._executor = ThreadPoolExecutor(1)
+
+    def submit(self, render_args: dict, thumbnail_dpi: object) -> object:
+        label = render_args["label"]
+        self.started.append(label)
+
+        def render() -> tuple[str, None]:
+            if label.split("(")[1].split(",")[0] in self.failing:
+                raise RuntimeError(f"{label} failed in a worker")
+            return label, None
+
+        return self._executor.submit(render)
+
+    def result(self, future: object) -> object:
+        return future.result()
+
+
+class _FakeHere:
+    """Stands in for the build process's own renderer."""
+
+    def __init__(self, failing: set[str]) -> None:
+        self.failing = failing
+        self.started: list[str] = []
+
+    def render(self, job: object) -> object:
+        self.started.append(job.label)
+        if job.lang in self.failing:
+            raise RuntimeError(f"{job.label} failed here")
+        return lambda: (job.label, None)
+
+    def arrived(self, job: object, pages: object) -> None:
+        pass
+
+
+def _shared(labels: list[str], failing: set[str]) -> tuple[dict, dict, list[str]]:
+    from types import SimpleNamespace
+
+    from iombrochure.pipeline.build import _share_with_pool
+    from iombrochure.pipeline.jobs import Job
+
+    jobs = [Job("leaflet", lang) for lang in labels]
+    # heaviest first: the HTML of the first job is the longest
+    build = SimpleNamespace(
+        prepared={
+            job: SimpleNamespace(render_args={"label": job.label, "html_text": "x" * (10 - i)})
+            for i, job in enumerate(jobs)
+        }
+    )
+    pool, here = _FakePool(failing), _FakeHere(failing)
+    outcomes: dict = {}
+    failures: dict = {}
+    _share_with_pool(build, jobs, pool, here, None, outcomes, failures)
+    return (
+        {job.lang: outcome()[0] for job, outcome in outcomes.items() if job not in failures},
+        {job.lang: str(error) for job, error in failures.items()},
+        [label.split("(")[1].split(",")[0] for label in pool.started + here.started],
+    )
+
+
+def test_the_build_process_and_its_workers_share_the_editions():
+    done, failures, started = _shared(["a", "b", "c", "d", "e"], set())
+    assert failures == {} and sorted(done) == list("abcde")
+    assert sorted(started) == list("abcde")  # each edition rendered once, here or in the pool
+
+
+def test_after_a_failure_no_later_edition_starts_and_earlier_ones_finish():
+    done, failures, started = _shared(["a", "b", "c", "d", "e"], {"b", "d"})
+    # Later editions may be skipped once b has failed, but b itself and everything before it
+    # always render: so the first failure in plan order is the one the build reports.
+    assert min(failures) == "b" and "a" in done
+    assert sorted([*done, *failures]) == sorted(started)  # whatever started, finished

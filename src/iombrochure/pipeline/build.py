@@ -336,72 +336,195 @@ def render_jobs(
     thumbnail_dpi: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[Job, RenderedJob]:
-    """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process or
-    in ``pool``; with ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in
-    this process, by a thread that rasterises one PDF while WeasyPrint lays out the next), and
-    each document's proof sheet is composed as soon as its editions are in, while the others
-    render (``build.proof_sheets``). Results and the first failure come in plan order."""
+    """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process,
+    and with ``pool``'s workers alongside it: this process is one of the ``--jobs`` rendering
+    processes, so that it imports WeasyPrint only after validating, while the workers render.
+
+    With ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in this process
+    by a thread that rasterises one PDF while WeasyPrint lays out the next), and each
+    document's proof sheet is composed as soon as its editions are in, while the others render
+    (``build.proof_sheets``). Results, and the first failure, come in plan order.
+    """
     jobs = build.stale if jobs is None else jobs
-    pending: list[tuple[PreparedJob, Any]] = []
-    previews = None
-    lent = renderer is not None
-    sheets = _SheetsInProgress(build, jobs) if thumbnail_dpi is not None else None
+    here = _RenderingHere(build, renderer, thumbnail_dpi, jobs)
+    outcomes: dict[Job, Callable[[], tuple[Any, list[bytes] | None]]] = {}
+    failures: dict[Job, BaseException] = {}
     try:
-        for job in _heaviest_first(build, jobs) if pool is not None else jobs:
-            ready = build.prepared[job]
+        if pool is None:
+            for job in jobs:
+                if progress:
+                    progress(f"rendering {job.label}")
+                outcomes[job] = here.render(job)
+        else:
             if progress:
-                progress(f"rendering {job.label}")
-            if pool is not None:
-                pending.append((ready, pool.submit(ready.render_args, thumbnail_dpi)))
-                continue
-            if renderer is None:
-                renderer = make_renderer(build.project)
-            rendered = renderer.render(**ready.render_args)
-            thumbnails = None
-            if thumbnail_dpi is not None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                from iombrochure.live.preview import page_pngs
-
-                previews = previews or ThreadPoolExecutor(1, thread_name_prefix="previews")
-                thumbnails = previews.submit(
-                    page_pngs,
-                    rendered.pdf,
-                    dpi=thumbnail_dpi,
-                    press=ready.render_args.get("press"),
-                )
-                # One thread, first in first out: the sheet is composed after its pages.
-                for document, compose in sheets.arrived(job, thumbnails.result):
-                    build.proof_sheets[document] = previews.submit(compose)
-            pending.append((ready, (rendered, thumbnails)))
-        if pool is not None:
-            pending.sort(key=lambda item: jobs.index(item[0].job))
+                for job in jobs:
+                    progress(f"rendering {job.label}")
+            _share_with_pool(build, jobs, pool, here, thumbnail_dpi, outcomes, failures)
         done: dict[Job, RenderedJob] = {}
-        for ready, outcome in pending:
-            if pool is not None:
-                rendered, pngs = pool.result(outcome)
-                if sheets is not None:  # this process waits for the workers: compose here
-                    for document, compose in sheets.arrived(ready.job, lambda p=pngs: p):
-                        build.proof_sheets[document] = compose()
-            else:
-                rendered, thumbnails = outcome
-                pngs = thumbnails.result() if thumbnails is not None else None
-            done[ready.job] = finish_job(build, ready, rendered, pngs)
+        for job in jobs:
+            if job in failures:
+                raise failures[job]
+            rendered, pngs = outcomes[job]()
+            done[job] = finish_job(build, build.prepared[job], rendered, pngs)
         for document, sheet in build.proof_sheets.items():
             if not isinstance(sheet, bytes | None):
                 build.proof_sheets[document] = sheet.result()
     finally:
-        if previews is not None:
-            previews.shutdown(cancel_futures=True)
-        if renderer is not None and not lent:
-            renderer.close()  # its temporary fonts; a lent (watch) renderer stays warm
+        here.close()
     return done
 
 
+class _RenderingHere:
+    """Renders in this process: the Renderer made on first use (WeasyPrint imported then), the
+    preview thread, and the proof sheets as their editions come in (from here or a pool)."""
+
+    def __init__(
+        self, build: PreparedBuild, renderer: Any, thumbnail_dpi: int | None, jobs: list[Job]
+    ) -> None:
+        import threading
+
+        self.build = build
+        self.renderer = renderer
+        self.lent = renderer is not None  # a lent (watch) renderer stays warm
+        self.thumbnail_dpi = thumbnail_dpi
+        self.sheets = _SheetsInProgress(build, jobs) if thumbnail_dpi is not None else None
+        self.previews: Any = None
+        self.lock = threading.Lock()  # pool callbacks and this thread both report arrivals
+
+    def _preview_thread(self) -> Any:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with self.lock:
+            if self.previews is None:
+                self.previews = ThreadPoolExecutor(1, thread_name_prefix="previews")
+            return self.previews
+
+    def render(self, job: Job) -> Callable[[], tuple[Any, list[bytes] | None]]:
+        """Render ``job`` now; returns the call that gives its (RenderedPdf, page PNGs)."""
+        ready = self.build.prepared[job]
+        if self.renderer is None:
+            self.renderer = make_renderer(self.build.project)
+        rendered = self.renderer.render(**ready.render_args)
+        if self.thumbnail_dpi is None:
+            return lambda: (rendered, None)
+        from iombrochure.live.preview import page_pngs
+
+        thumbnails = self._preview_thread().submit(
+            page_pngs, rendered.pdf, dpi=self.thumbnail_dpi, press=ready.render_args.get("press")
+        )
+        self.arrived(job, thumbnails.result)
+        return lambda: (rendered, thumbnails.result())
+
+    def arrived(self, job: Job, pages: Callable[[], list[bytes]]) -> None:
+        """A job's page PNGs are (or will be) at hand: compose the sheets it completes, in the
+        preview thread, after every page task handed to it before (one thread, in order)."""
+        if self.sheets is None:
+            return
+        with self.lock:
+            completed = self.sheets.arrived(job, pages)
+        for document, compose in completed:
+            self.build.proof_sheets[document] = self._preview_thread().submit(compose)
+
+    def close(self) -> None:
+        if self.previews is not None:
+            self.previews.shutdown(cancel_futures=True)
+        if self.renderer is not None and not self.lent:
+            self.renderer.close()  # its temporary fonts
+
+
+def _share_with_pool(
+    build: PreparedBuild,
+    jobs: list[Job],
+    pool: Any,
+    here: _RenderingHere,
+    thumbnail_dpi: int | None,
+    outcomes: dict[Job, Callable[[], tuple[Any, list[bytes] | None]]],
+    failures: dict[Job, BaseException],
+) -> None:
+    """Render ``jobs`` in this process and in ``pool``'s workers, each taking the heaviest
+    edition left when it is free. A feeder thread keeps each worker one edition busy. After a
+    failure no edition later in plan order is started, so the failure reported is always the
+    first in plan order, as if they had rendered one by one."""
+    import threading
+    from collections import deque
+
+    position = {job: index for index, job in enumerate(jobs)}
+    queue = deque(_heaviest_first(build, jobs))
+    lock = threading.Lock()
+    first_failure = [len(jobs)]
+    slots = threading.Semaphore(pool.workers)
+
+    def take() -> Job | None:
+        with lock:
+            while queue:
+                job = queue.popleft()
+                if position[job] < first_failure[0]:
+                    return job
+            return None
+
+    def fail(job: Job, error: BaseException) -> None:
+        with lock:
+            failures[job] = error
+            first_failure[0] = min(first_failure[0], position[job])
+
+    def finished(job: Job, future: Any) -> None:
+        try:
+            if future.cancelled():
+                fail(job, RenderError(f"{job.label}: not rendered (the build was stopped)"))
+            elif future.exception() is not None:
+                try:
+                    pool.result(future)  # a dead worker becomes a RenderError naming the way out
+                except BaseException as error:  # noqa: BLE001 - reported in plan order
+                    fail(job, error)
+            else:
+                here.arrived(job, lambda: future.result()[1])
+        finally:
+            slots.release()
+
+    def submit_next() -> bool:
+        slots.acquire()
+        job = take()
+        if job is None:
+            slots.release()
+            return False
+        future = pool.submit(build.prepared[job].render_args, thumbnail_dpi)
+        outcomes[job] = lambda future=future: pool.result(future)
+        future.add_done_callback(lambda done, job=job: finished(job, done))
+        return True
+
+    def feed() -> None:
+        while submit_next():
+            pass
+
+    # The workers choose first: they have imported WeasyPrint while this process validated,
+    # and this one still has to; the heaviest editions go to them.
+    for _ in range(pool.workers):
+        submit_next()
+    feeder = threading.Thread(target=feed, name="iombrochure-feeder", daemon=True)
+    feeder.start()
+    try:
+        while (job := take()) is not None:
+            try:
+                outcomes[job] = here.render(job)
+            except Exception as error:  # reported in plan order, after the others stop
+                fail(job, error)
+    except BaseException:
+        with lock:
+            queue.clear()
+        slots.release()  # the feeder, if waiting, finds nothing left and ends
+        raise
+    feeder.join()
+    for _ in range(pool.workers):  # each slot back: every worker's edition is in, callbacks run
+        slots.acquire()
+
+
 def _heaviest_first(build: PreparedBuild, jobs: list[Job]) -> list[Job]:
-    """Jobs for a pool, longest HTML first: the longest renders start first and the workers
-    finish together (results are still taken in plan order)."""
-    return sorted(jobs, key=lambda job: -len(build.prepared[job].render_args["html_text"]))
+    """Jobs for a pool, heaviest first, so that the rendering processes finish together
+    (results are still taken in plan order). The weight is the HTML's size in UTF-8 bytes: a
+    Persian letter weighs two, and shaping Arabic script costs WeasyPrint more than Latin."""
+    return sorted(
+        jobs, key=lambda job: -len(build.prepared[job].render_args["html_text"].encode("utf-8"))
+    )
 
 
 class _SheetsInProgress:
@@ -568,7 +691,8 @@ def build(
     and print variants, with previews).
 
     Only outputs whose inputs changed are rendered (all of them with ``force``), by ``jobs``
-    worker processes (default: one per core; 1 renders here). ``renderer`` lends a warm
+    processes (default: one per core): this one and ``jobs - 1`` workers, started before the
+    validation so that they import WeasyPrint meanwhile. ``renderer`` lends a warm
     Renderer. ``check``'s validation runs first over every language with a changed file, and
     fills the HTML that is rendered. Every job renders before any file is written; a failure
     leaves the output folder as it was.
@@ -596,7 +720,7 @@ def build(
         # Started first, so that the workers import WeasyPrint while this process validates.
         pool = RenderPool(
             project.root,
-            workers=workers,
+            workers=workers - 1,  # this process renders too, once it has validated
             epoch=source_date_epoch(project),
             max_image_pixels=max_image_pixels(project),
         )
