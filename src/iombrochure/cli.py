@@ -52,6 +52,14 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import atexit
+        import gc
+
+        # The files are written and closed by now; at exit, Python would walk every object
+        # WeasyPrint left (0.15-0.25 s after a build, 5 % of it) only to free memory the
+        # operating system takes back anyway. Objects still run their clean-up when their
+        # last reference goes; only the search for reference cycles is skipped.
+        atexit.register(gc.freeze)
         settings: Settings = click.get_current_context().find_object(Settings)
         root = settings.project_dir.resolve() if settings and settings.project_dir else Path.cwd()
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import queue
 import shutil
 import signal
@@ -284,3 +285,27 @@ def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Pat
         assert sha(pdf) != good
     finally:
         watcher.close()
+
+
+def test_a_stopped_watcher_leaves_no_temporary_files(scratch_project: Path, tmp_path: Path):
+    """Ctrl-C: the warm renderer's and the background worker's font folders go with them."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "iombrochure", "watch", "--project", str(scratch_project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        for line in process.stdout:
+            if line.startswith("watching") or time.monotonic() > deadline:
+                break
+        assert process.poll() is None, "watch exited early"
+        time.sleep(1.0)  # the first round's print editions and previews, in the worker
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert sorted(p.name for p in tmpdir.iterdir()) == []

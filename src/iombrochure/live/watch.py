@@ -460,6 +460,9 @@ class Watcher:
                     on_rebuild(self.rebuild(changed))
         finally:
             self.close()
+            if self.renderer is not None:
+                self.renderer.close()  # WeasyPrint's temporary font folder, now
+                self.renderer = None
 
 
 def _internal_error(exc: Exception) -> IombrochureError:
