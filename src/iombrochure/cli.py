@@ -60,6 +60,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         # operating system takes back anyway. Objects still run their clean-up when their
         # last reference goes; only the search for reference cycles is skipped.
         atexit.register(gc.freeze)
+        # WeasyPrint allocates boxes by the hundred thousand, and at Python's default of a
+        # collection every 700 net allocations the cycle search took 0.2 s of a four-edition
+        # build; every 50,000 it takes 0.07 s, with the same peak memory (measured: 166 MB).
+        gc.set_threshold(50_000)
         settings: Settings = click.get_current_context().find_object(Settings)
         root = settings.project_dir.resolve() if settings and settings.project_dir else Path.cwd()
         try:
