@@ -22,7 +22,7 @@ from typing import Any
 from iombrochure.errors import RenderError
 from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
-from iombrochure.pipeline.outputs import Output, commit_files, previews_done, read_manifest
+from iombrochure.pipeline.outputs import Output, commit_files, existing_outputs, previews_done
 
 PREVIEW_DIR = "preview"
 #: Thumbnails at 72 dpi: an A4 page is 595 x 842 px, enough to judge layout and read headings.
@@ -196,7 +196,7 @@ def compose_proof_sheet(
     """
     from PIL import Image
 
-    on_disk = [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+    on_disk = existing_outputs(output_dir)
     variant = proof_variant([*on_disk, *coming], document)
     if not any((document, lang, variant) in fresh for lang in project.languages):
         return None  # none of the sheet's editions changed
@@ -305,7 +305,7 @@ def _font(fonts_dir: Path, size: int) -> Any:
 
 def preview_build(project: Project, output_dir: Path) -> list[Path]:
     """Previews of every output the manifest lists (the last build), without rebuilding."""
-    outputs = [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+    outputs = existing_outputs(output_dir)
     if not outputs:
         raise RenderError(
             f"nothing to preview: {output_dir.name}/manifest.json lists no PDF that exists",

@@ -366,9 +366,7 @@ def render_jobs(
                 raise failures[job]
             rendered, pngs = outcomes[job]()
             done[job] = finish_job(build, build.prepared[job], rendered, pngs)
-        for document, sheet in build.proof_sheets.items():
-            if not isinstance(sheet, bytes | None):
-                build.proof_sheets[document] = sheet.result()
+        build.proof_sheets = {doc: sheet.result() for doc, sheet in here.sheets_composed.items()}
     finally:
         here.close()
     return done
@@ -389,6 +387,8 @@ class _RenderingHere:
         self.thumbnail_dpi = thumbnail_dpi
         self.sheets = _SheetsInProgress(build, jobs) if thumbnail_dpi is not None else None
         self.previews: Any = None
+        #: Proof sheets being composed in the preview thread, by document (futures).
+        self.sheets_composed: dict[str, Any] = {}
         self.lock = threading.Lock()  # pool callbacks and this thread both report arrivals
 
     def _preview_thread(self) -> Any:
@@ -423,7 +423,7 @@ class _RenderingHere:
         with self.lock:
             completed = self.sheets.arrived(job, pages)
         for document, compose in completed:
-            self.build.proof_sheets[document] = self._preview_thread().submit(compose)
+            self.sheets_composed[document] = self._preview_thread().submit(compose)
 
     def close(self) -> None:
         if self.previews is not None:
@@ -532,13 +532,11 @@ class _SheetsInProgress:
 
     def __init__(self, build: PreparedBuild, jobs: list[Job]) -> None:
         from iombrochure.live.preview import proof_variant
-        from iombrochure.pipeline.outputs import read_manifest
+        from iombrochure.pipeline.outputs import existing_outputs
 
         self.build = build
         self.jobs = jobs
-        listed = [
-            o for o in read_manifest(build.output_dir) if (build.output_dir / o.path).is_file()
-        ]
+        listed = existing_outputs(build.output_dir)
         self.waiting: dict[str, set[Job]] = {}
         for document in dict.fromkeys(job.document for job in jobs):
             variant = proof_variant([*listed, *jobs], document)

@@ -105,6 +105,11 @@ def read_manifest(output_dir: Path) -> list[Output]:
         return []
 
 
+def existing_outputs(output_dir: Path) -> list[Output]:
+    """The manifest's outputs whose PDF is still there (someone may have deleted one)."""
+    return [o for o in read_manifest(output_dir) if (output_dir / o.path).is_file()]
+
+
 def write_manifest(output_dir: Path, outputs: list[Output]) -> None:
     """Merge ``outputs`` into the manifest (see :func:`manifest_bytes`) and write it."""
     atomic_write(output_dir / MANIFEST_NAME, manifest_bytes(output_dir, outputs))
