@@ -24,6 +24,7 @@ import logging
 import math
 import mimetypes
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -312,8 +313,11 @@ class Renderer:
         fonts_dir: Path | None = None,
         max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
         text_layer: bool = True,
+        reuse_stylesheets: bool = True,
     ) -> None:
         from weasyprint.text.fonts import FontConfiguration
+
+        from iombrochure.pipeline.stylecache import StylesheetCache
 
         #: Correct the PDF's text layer and tag tree (pipeline/textlayer.py); off only to compare.
         self.text_layer = text_layer
@@ -322,6 +326,8 @@ class Renderer:
         self.max_image_pixels = max_image_pixels
         self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
+        #: Stylesheets parsed once for all the editions this Renderer makes (stylecache.py).
+        self.stylesheets = StylesheetCache(self.font_config) if reuse_stylesheets else None
 
     def close(self) -> None:
         """Remove WeasyPrint's temporary font folder now, not whenever the object is collected."""
@@ -363,16 +369,20 @@ class Renderer:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            document = HTML(string=html_text, base_url=str(base_url), url_fetcher=fetcher).render(
-                color_profiles=prepress.color_profiles(press) if press is not None else None,
-                font_config=self.font_config,
-                stylesheets=[
-                    CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
-                    for sheet in (stylesheets or [])
-                ],
-                cache=image_cache,
-                **image_options,
-            )
+            reuse = self.stylesheets.active() if self.stylesheets else nullcontext()
+            with reuse:
+                document = HTML(
+                    string=html_text, base_url=str(base_url), url_fetcher=fetcher
+                ).render(
+                    color_profiles=prepress.color_profiles(press) if press is not None else None,
+                    font_config=self.font_config,
+                    stylesheets=[
+                        CSS(string=sheet, font_config=self.font_config, url_fetcher=fetcher)
+                        for sheet in (stylesheets or [])
+                    ],
+                    cache=image_cache,
+                    **image_options,
+                )
             overflows = panel_overflows(document)
             buffer = io.BytesIO()
             if not overflows:
