@@ -499,3 +499,76 @@ def test_check_renders_nothing_and_does_not_import_weasyprint():
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "False", result.stderr
+
+
+# -- the templates' messages, remembered between builds ----------------------------------------
+
+
+@pytest.fixture
+def messages_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A user cache folder of the test's own, and nothing remembered in this process."""
+    from iombrochure.quality import checks
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(checks, "_MESSAGES", {})
+    return tmp_path / "cache" / "iombrochure" / "messages"
+
+
+def extractions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the runs of Babel's extractor from now on, as in a new process."""
+    from iombrochure.quality import checks
+
+    monkeypatch.setattr(checks, "_MESSAGES", {})
+    calls: list[int] = []
+    extract = checks._extract_template_messages
+
+    def counted(project):
+        calls.append(1)
+        return extract(project)
+
+    monkeypatch.setattr(checks, "_extract_template_messages", counted)
+    return calls
+
+
+def test_template_messages_are_remembered_for_the_next_build(
+    scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from iombrochure.quality.checks import template_messages
+
+    project = load_project(scratch_project)
+    first = template_messages(project)
+    assert "Contact" in first and first["Contact"][0].parent.name == "templates"
+    calls = extractions(monkeypatch)
+    assert template_messages(project) == first
+    assert calls == []
+    assert len(list(messages_cache.rglob("messages.json"))) == 1
+
+
+def test_a_changed_template_is_read_again(
+    scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from iombrochure.quality.checks import template_messages
+
+    project = load_project(scratch_project)
+    template_messages(project)
+    base = scratch_project / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + '{{ _("A new phrase") }}\n', "utf-8")
+    calls = extractions(monkeypatch)
+    assert template_messages(project)["A new phrase"] == (base, len(lines_of(base)))
+    assert calls == [1]
+
+
+def test_an_unreadable_remembered_list_is_made_again(
+    scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from iombrochure.quality.checks import template_messages
+
+    project = load_project(scratch_project)
+    first = template_messages(project)
+    (stored,) = messages_cache.rglob("messages.json")
+    for broken in ("{", '{"stamp": 1}', "[]"):
+        stored.write_text(broken, encoding="utf-8")
+        calls = extractions(monkeypatch)
+        assert template_messages(project) == first
+        assert calls == [1]
+        assert json.loads(stored.read_text(encoding="utf-8"))["messages"]

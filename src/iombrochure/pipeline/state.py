@@ -148,30 +148,34 @@ def weasyprint_version() -> str:
     return f"{'/'.join(versions)}+{file_digest(Path(spec.origin))[:16]}"
 
 
-def template_bytecode_cache(project_root: Path, environment: Any = None) -> Any:
-    """Jinja2's compiled templates, kept between builds: compiling the templates is a third of
-    templating. Entries are keyed by each template's source checksum.
-
-    Kept in the user's cache folder (``$XDG_CACHE_HOME/iombrochure``), one folder per project
-    and kind of environment, never in the project: a compiled template is Python code that
-    is loaded, and a project that comes by e-mail must not be able to bring its own. Not in
-    the output folder either: a build that fails must leave that untouched. None (no cache)
-    if the cache folder cannot be made."""
-    import hashlib
-    import os
-
-    import jinja2
-    from jinja2 import FileSystemBytecodeCache
-
+def user_cache_folder(kind: str, key: str) -> Path | None:
+    """``$XDG_CACHE_HOME/iombrochure/<kind>/<digest of key>``, made if need be; None if it cannot
+    be made. What a build remembers between runs lives here, never in the project (whose files
+    may come from anyone) nor in the output folder (a failed build must leave that untouched)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "iombrochure"
-    kind = type(environment).__qualname__ if environment is not None else "Environment"
-    key = f"{Path(project_root).resolve()}\0{kind}\0{jinja2.__version__}".encode()
-    folder = base / "templates" / hashlib.sha256(key).hexdigest()[:24]
+    folder = base / kind / hashlib.sha256(key.encode()).hexdigest()[:24]
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         return None
-    return FileSystemBytecodeCache(str(folder))
+    return folder
+
+
+def template_bytecode_cache(project_root: Path, environment: Any = None) -> Any:
+    """Jinja2's compiled templates, kept between builds: compiling the templates is a third of
+    templating. Entries are keyed by each template's source checksum.
+
+    One folder per project and kind of environment in the user's cache (``user_cache_folder``):
+    a compiled template is Python code that is loaded, and a project that comes by e-mail must
+    not be able to bring its own. None (no cache) if the folder cannot be made."""
+    import jinja2
+    from jinja2 import FileSystemBytecodeCache
+
+    kind = type(environment).__qualname__ if environment is not None else "Environment"
+    folder = user_cache_folder(
+        "templates", f"{Path(project_root).resolve()}\0{kind}\0{jinja2.__version__}"
+    )
+    return FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
 # --------------------------------------------------------------------------------------------

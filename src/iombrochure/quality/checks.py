@@ -59,6 +59,7 @@ from iombrochure.pipeline.content import (
 )
 from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
+    MAX_TEXT_FILE_BYTES,
     Reference,
     css_references,
     html_references,
@@ -519,14 +520,17 @@ def document_templates(project: Project, env: Any, documents: list[str]) -> set[
 
 
 _MESSAGES: dict[tuple, dict[str, tuple[Path, int]]] = {}
+#: Bumped when what _extract_template_messages finds, or how it is stored, changes.
+_MESSAGES_FORMAT = 1
 
 
 def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     """Every msgid the templates use, with the first place it is used (Babel's extractor).
 
-    Remembered by the digests of the templates and babel.cfg, for a long-lived process (watch
-    mode checks the catalogs on each save). Only files under templates/ are read (links out of
-    the project refused, as everywhere), whatever the patterns of babel.cfg say; ContentError
+    Remembered by the digests of the templates and babel.cfg: in this process, for watch mode,
+    which checks the catalogs on each save, and in the user's cache folder, for the next build
+    (extracting costs a cold build about 0.1 s). Only files under templates/ are read (links out
+    of the project refused, as everywhere), whatever the patterns of babel.cfg say; ContentError
     if babel.cfg cannot be read."""
     from iombrochure.pipeline.state import project_digest, tree_files
 
@@ -540,9 +544,72 @@ def template_messages(project: Project) -> dict[str, tuple[Path, int]]:
         ),
     )
     if key not in _MESSAGES:
+        messages = _remembered_messages(project.root, key)
+        if messages is None:
+            messages = _extract_template_messages(project)
+            _remember_messages(project.root, key, messages)
         _MESSAGES.clear()
-        _MESSAGES[key] = _extract_template_messages(project)
+        _MESSAGES[key] = messages
     return dict(_MESSAGES[key])
+
+
+def _messages_file(root: Path) -> Path | None:
+    from iombrochure.pipeline.state import user_cache_folder
+
+    folder = user_cache_folder("messages", str(root.resolve()))
+    return folder / "messages.json" if folder is not None else None
+
+
+def _messages_stamp(key: tuple) -> str:
+    import json
+
+    import babel
+    import jinja2
+
+    return json.dumps([_MESSAGES_FORMAT, babel.__version__, jinja2.__version__, key])
+
+
+def _remembered_messages(root: Path, key: tuple) -> dict[str, tuple[Path, int]] | None:
+    """The messages the last extraction found for exactly these files; None if there is none
+    (or it cannot be read: a cache is never a reason to fail)."""
+    import json
+
+    path = _messages_file(root)
+    try:
+        if path is None or path.stat().st_size > MAX_TEXT_FILE_BYTES:
+            return None
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("stamp") != _messages_stamp(key):
+            return None
+        messages = {}
+        for msgid, (relative, line) in stored["messages"].items():
+            if not isinstance(msgid, str) or not isinstance(line, int):
+                return None
+            messages[msgid] = (root / relative, line)
+        return messages
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def _remember_messages(root: Path, key: tuple, messages: dict[str, tuple[Path, int]]) -> None:
+    import json
+
+    from iombrochure.pipeline.outputs import atomic_write
+
+    path = _messages_file(root)
+    if path is None:
+        return
+    stored = {
+        "stamp": _messages_stamp(key),
+        "messages": {
+            msgid: [where.relative_to(root).as_posix(), line]
+            for msgid, (where, line) in messages.items()
+        },
+    }
+    try:
+        atomic_write(path, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    except (OSError, ValueError):
+        pass
 
 
 def _extract_template_messages(project: Project) -> dict[str, tuple[Path, int]]:
@@ -550,11 +617,7 @@ def _extract_template_messages(project: Project) -> dict[str, tuple[Path, int]]:
     from babel.messages.frontend import parse_mapping_cfg
     from babel.util import pathmatch
 
-    from iombrochure.pipeline.safety import (
-        MAX_TEXT_FILE_BYTES,
-        files_below,
-        read_inside,
-    )
+    from iombrochure.pipeline.safety import files_below, read_inside
 
     config = project.root / "babel.cfg"
     if config.is_file() or config.is_symlink():
