@@ -83,12 +83,12 @@ class StylesheetCache:
         if "string" in arguments and "url" not in arguments:
             return ("string", arguments["string"], *common)
         if "url" in arguments and "string" not in arguments:
-            from weasyprint.urls import fetch
+            from weasyprint.urls import FatalURLFetchingError, fetch
 
             try:
                 with fetch(arguments.get("url_fetcher"), arguments["url"]) as response:
                     data = response.read()
-            except BaseException:  # noqa: BLE001 - WeasyPrint meets and reports it again
+            except (Exception, FatalURLFetchingError):  # WeasyPrint meets it again, and says so
                 return None
             if isinstance(data, str):
                 data = data.encode("utf-8")
