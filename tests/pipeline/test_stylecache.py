@@ -126,3 +126,15 @@ def test_a_weasyprint_with_another_stylesheet_class_renders_without_reuse(
     assert page_size(render(renderer, folder).pdf) == A5
     assert page_size(render(renderer, folder).pdf) == A5
     assert (renderer.stylesheets.parsed, renderer.stylesheets.reused) == (0, 0)
+
+
+def test_a_stylesheet_from_outside_the_project_is_still_refused(folder: Path):
+    from iombrochure.errors import FetchRefused
+
+    outside = folder.parent / f"{folder.name}-outside.css"
+    outside.write_text("@page { size: A6 }\n", encoding="utf-8")
+    html = HTML.replace("styles/page.css", outside.as_uri())
+    renderer = Renderer(folder)
+    for _ in range(2):  # the second time too: a refusal is never remembered
+        with pytest.raises(FetchRefused, match="outside the project folder"):
+            render(renderer, folder, html)
