@@ -138,3 +138,15 @@ def test_a_stylesheet_from_outside_the_project_is_still_refused(folder: Path):
     for _ in range(2):  # the second time too: a refusal is never remembered
         with pytest.raises(FetchRefused, match="outside the project folder"):
             render(renderer, folder, html)
+
+
+def test_a_long_watch_session_keeps_a_bounded_number_of_sheets(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The <style> element holds the running footer, so each edit of a title adds a sheet."""
+    monkeypatch.setattr(stylecache, "MAX_SHEETS", 3)
+    renderer = Renderer(folder)
+    for number in range(6):
+        render(renderer, folder, HTML.replace("p { color", f"h1 {{ order: {number} }} p {{ color"))
+        assert len(renderer.stylesheets._sheets) <= 3
+    assert page_size(render(renderer, folder).pdf) == A5

@@ -45,6 +45,9 @@ CSS_ARGUMENTS = (
     "layer",
 )
 
+#: Sheets kept by one cache at the most: a watch session's <style> text changes with the content.
+MAX_SHEETS = 64
+
 _active: ContextVar[StylesheetCache | None] = ContextVar("iombrochure_stylesheets", default=None)
 _original_css: list[Any] = []  # WeasyPrint's CSS class, once installed
 
@@ -144,6 +147,8 @@ class StylesheetCache:
             and _same(profiles, before[3])
         )
         if unchanged:
+            if len(self._sheets) >= MAX_SHEETS:
+                self._sheets.clear()
             added = tuple(page_rules[before[0] :]) if page_rules is not None else ()
             self._sheets[key] = _Parsed(sheet, added)
         return sheet
