@@ -572,3 +572,15 @@ def test_an_unreadable_remembered_list_is_made_again(
         assert template_messages(project) == first
         assert calls == [1]
         assert json.loads(stored.read_text(encoding="utf-8"))["messages"]
+
+
+def test_messages_are_found_when_the_cache_folder_cannot_be_made(
+    scratch_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from iombrochure.quality import checks
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    monkeypatch.setattr(checks, "_MESSAGES", {})
+    assert "Contact" in checks.template_messages(load_project(scratch_project))
