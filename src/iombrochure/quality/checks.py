@@ -599,16 +599,16 @@ def _remember_messages(root: Path, key: tuple, messages: dict[str, tuple[Path, i
     path = _messages_file(root)
     if path is None:
         return
-    stored = {
-        "stamp": _messages_stamp(key),
-        "messages": {
-            msgid: [where.relative_to(root).as_posix(), line]
-            for msgid, (where, line) in messages.items()
-        },
-    }
     try:
+        stored = {
+            "stamp": _messages_stamp(key),
+            "messages": {
+                msgid: [where.relative_to(root).as_posix(), line]
+                for msgid, (where, line) in messages.items()
+            },
+        }
         atomic_write(path, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # not remembered: the next build extracts again
         pass
 
 
