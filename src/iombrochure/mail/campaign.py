@@ -55,10 +55,10 @@ from iombrochure.pipeline.content import (
     validate_against_schema,
 )
 from iombrochure.pipeline.i18n import (
-    ALLOWED_LINK_SCHEMES,
     LRI,
     PDI,
     Localizer,
+    is_allowed_link,
     isolate_latin_runs,
     strip_bidi_controls,
 )
@@ -509,7 +509,7 @@ def _markdown(text: str, localizer: Localizer) -> str:
     address in Latin digits, which is what phones dial.
     """
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
-    md.validateLink = lambda url: url.strip().lower().startswith(ALLOWED_LINK_SCHEMES)
+    md.validateLink = is_allowed_link
     tokens = md.parse(text)
     phones = _phone_links(localizer)
     for token in tokens:

@@ -36,6 +36,7 @@ from iombrochure.pipeline.outputs import (
     Output,
     OutputCommit,
     describe,
+    existing_outputs,
     manifest_bytes,
     prepare_output_dir,
     previews_done,
@@ -532,7 +533,6 @@ class _SheetsInProgress:
 
     def __init__(self, build: PreparedBuild, jobs: list[Job]) -> None:
         from iombrochure.live.preview import proof_variant
-        from iombrochure.pipeline.outputs import existing_outputs
 
         self.build = build
         self.jobs = jobs
@@ -651,9 +651,8 @@ def _commit_and_preview(
             result.previews = write_previews(
                 build.project, output_dir, result.thumbnails, sheets=build.proof_sheets
             )
-        listed = {o.path: o for o in read_manifest(output_dir)}
+        listed = {o.path: o for o in existing_outputs(output_dir)}
         left = [listed[p] for p in pending if p in listed and p not in wanted]
-        left = [o for o in left if (output_dir / o.path).is_file()]
         if left:
             from iombrochure.live.preview import make_previews
 

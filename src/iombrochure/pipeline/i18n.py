@@ -80,15 +80,10 @@ KEEP_TOGETHER_FA = (
     "قاچاق مهاجران",
 )
 
-#: Letters of the Latin script, accented ones included (Latin-1, Extended-A/B, IPA, Extended
-#: Additional, Extended-C/D/E, ligatures): "Renée", "Müller", "Işık" are one run, not three.
 _TRAILING_PUNCT = ".,:;?!"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
 _HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
-
-#: Link schemes (with their colon) that prose may use: see safety.py.
-ALLOWED_LINK_SCHEMES = ALLOWED_LINK_PREFIXES
 
 
 def text_direction(code: str) -> str:
@@ -539,7 +534,7 @@ class Localizer:
     @cached_property
     def _markdown(self) -> MarkdownIt:
         md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.validateLink = _is_allowed_link
+        md.validateLink = is_allowed_link
         return md
 
     def markdown(self, value: str, *, inline: bool = False) -> Markup:
@@ -599,8 +594,9 @@ def _solar_hijri(day: dt.date) -> Any:
     return jdatetime.date.fromgregorian(date=day)
 
 
-def _is_allowed_link(url: str) -> bool:
-    return url.strip().lower().startswith(ALLOWED_LINK_SCHEMES)
+def is_allowed_link(url: str) -> bool:
+    """Whether prose (or a campaign text) may link to ``url``: see safety.ALLOWED_LINK_PREFIXES."""
+    return url.strip().lower().startswith(ALLOWED_LINK_PREFIXES)
 
 
 def localize_file(file: ContentFile, localizer: Localizer) -> Any:
