@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,60 @@ def test_a_character_outside_the_bundled_fonts_is_a_build_warning(scratch_projec
     strict = run_cli("build", "--lang", "en", "--strict", "--project", str(scratch_project))
     assert strict.returncode == 1
     assert "--strict" in strict.stderr and "Traceback" not in strict.stderr
+
+
+def _import_in_a_fresh_process(tmp_path: Path, script: str, pythonpath: str = "") -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, str(REPO / "src")]))}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the lookup is Linux's")
+def test_weasyprint_is_imported_without_asking_gcc_or_ld(tmp_path: Path):
+    """The libraries come from ldconfig's cache and the loader: no compiler runs per name."""
+    script = (
+        "import ctypes.util\n"
+        "calls = []\n"
+        "for name in ('_findLib_gcc', '_findLib_ld'):\n"
+        "    real = getattr(ctypes.util, name)\n"
+        "    def spy(*args, real=real, name=name):\n"
+        "        calls.append(name)\n"
+        "        return real(*args)\n"
+        "    setattr(ctypes.util, name, spy)\n"
+        "usual = ctypes.util.find_library\n"
+        "from iombrochure.pipeline.render import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "import weasyprint.text.ffi\n"
+        "print(len(calls), ctypes.util.find_library is usual, weasyprint.text.ffi.pango is not None)\n"
+    )
+    assert _import_in_a_fresh_process(tmp_path, script).split() == ["0", "True", "True"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the lookup is Linux's")
+def test_a_library_only_the_usual_search_finds_is_found_quietly(tmp_path: Path):
+    """If the quick import fails, the usual one runs, and the failed one printed nothing."""
+    stand_in = tmp_path / "stand_in" / "weasyprint"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text(
+        "import ctypes.util\n"
+        "if ctypes.util.find_library is ctypes.util._findSoname_ldconfig:\n"
+        "    print('WeasyPrint could not import some external libraries')\n"
+        "    raise OSError('cannot load library libpango')\n"
+        "LOOKUP = ctypes.util.find_library.__name__\n",
+        encoding="utf-8",
+    )
+    script = (
+        "from iombrochure.pipeline.render import import_weasyprint\n"
+        "import_weasyprint()\n"
+        "import weasyprint\n"
+        "print(weasyprint.LOOKUP)\n"
+    )
+    output = _import_in_a_fresh_process(tmp_path, script, pythonpath=str(stand_in.parent))
+    assert output == "find_library\n"

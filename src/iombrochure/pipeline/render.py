@@ -303,6 +303,42 @@ def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:
     return missing
 
 
+def import_weasyprint() -> None:
+    """Import WeasyPrint without its slow library search: 0.25 to 0.3 s saved on Linux.
+
+    WeasyPrint tries up to six names for each C library (``libpango-1.0-0``, ``pango-1.0-0``,
+    ..., ``libpango-1.0.so.0``). cffi asks ``ctypes.util.find_library`` about every name the
+    dynamic loader refuses, and on Linux each of those questions runs ldconfig, gcc and ld:
+    15 to 20 ms, fifteen times, in every process that renders. During the import the question
+    goes to ldconfig's cache alone; the loader still finds each library by its Linux name, which
+    WeasyPrint tries too. Should that fail, the import runs again the usual way, so an error
+    reads exactly as WeasyPrint writes it.
+    """
+    import sys
+
+    if "weasyprint" in sys.modules:
+        return
+    import ctypes.util
+
+    ldconfig_lookup = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if sys.platform.startswith("linux") and ldconfig_lookup is not None:
+        import contextlib
+
+        usual_lookup = ctypes.util.find_library
+        ctypes.util.find_library = ldconfig_lookup
+        try:
+            # A failure here prints WeasyPrint's installation advice; the usual import below
+            # prints it if the failure is real.
+            with contextlib.redirect_stdout(io.StringIO()):
+                import weasyprint  # noqa: F401
+            return
+        except OSError:
+            pass
+        finally:
+            ctypes.util.find_library = usual_lookup
+    import weasyprint  # noqa: F401, F811
+
+
 class Renderer:
     """Renders every edition of a build with one FontConfiguration (fonts load once)."""
 
@@ -315,6 +351,7 @@ class Renderer:
         text_layer: bool = True,
         reuse_stylesheets: bool = True,
     ) -> None:
+        import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         from iombrochure.pipeline.stylecache import StylesheetCache
