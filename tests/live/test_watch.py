@@ -287,6 +287,47 @@ def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Pat
         watcher.close()
 
 
+def test_a_save_while_the_worker_is_busy_renders_the_screen_edition_here(
+    built_project: Path, tmp_path: Path
+):
+    """A second save while the first save's print edition is still rendering: the screen
+    edition does not queue behind it (a started job cannot be cancelled), it is rendered at
+    once in the watcher's own warm process."""
+    root = copy_project(built_project, tmp_path / "project")
+    shutil.copytree(built_project / "dist", root / "dist")
+    pdf = root / "dist" / "factsheet-fa.pdf"
+    content = root / "content" / "fa" / "factsheet.yaml"
+    original = content.read_text()
+    watcher = Watcher(root)
+    early: list[bool] = []
+    render_early = watcher._render_early
+
+    def spying(plan, screen):
+        started = render_early(plan, screen)
+        early.append(started is not None)
+        return started
+
+    watcher._render_early = spying
+    try:
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        watcher.wait()
+        # The last round's work, as the worker holds it: one job running, one in its queue.
+        busy = [watcher._pool._executor.submit(time.sleep, 120) for _ in range(2)]
+        watcher._pending.extend(busy)
+        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  کارگران ", 1))
+        report = watcher.rebuild(["content/fa/factsheet.yaml"])
+        assert report.error is None and report.rebuilt == [pdf]
+        assert early == [False, False]  # the worker was busy: rendered here
+        assert not any(future.done() for future in busy)  # it did not wait for them
+        text = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True
+        ).stdout
+        assert "کارگران" in text and "همکاران" not in text
+    finally:
+        watcher.close()
+
+
 def test_a_stopped_watcher_leaves_no_temporary_files(scratch_project: Path, tmp_path: Path):
     """Ctrl-C: the warm renderer's and the background worker's font folders go with them."""
     tmpdir = tmp_path / "tmp"

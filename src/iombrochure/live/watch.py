@@ -5,8 +5,8 @@ On a save, the build's pipeline (:mod:`iombrochure.pipeline.build`) checks the l
 files changed and fills the stale editions' HTML; the screen edition of each affected document
 and language is then rendered here and replaced at once. The print editions and the previews
 follow in a background worker process (forked from this warm one), so they never delay the next
-save: a newer save cancels what has not started yet, and the round it starts renders again what
-is still stale. A broken file is reported and the watcher carries on, with the previous outputs
+save: a newer save cancels what has not started yet, renders its screen editions here while the
+worker finishes what it had started, and its round renders again what is still stale. A broken file is reported and the watcher carries on, with the previous outputs
 untouched (a commit writes nothing until each of its editions has rendered).
 
 This module prints nothing: each rebuild is handed to a callback as a :class:`Rebuild`.
@@ -174,9 +174,10 @@ class Watcher:
         report = Rebuild(changed=changed)
         started = time.perf_counter()
         self._round += 1
-        for future in self._pending:  # what an older save left and has not started: not needed
-            future.cancel()
-        self._pending = []
+        # What an older save left and has not started is not needed. What the worker has
+        # started, or already holds in its queue, cannot be cancelled: it stays pending, so
+        # that this round renders its screen editions here instead of queueing behind it.
+        self._pending = [f for f in self._pending if not f.cancel() and not f.done()]
         if changed:
             self._forget_renderer(changed)
         try:
