@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -251,36 +252,57 @@ def test_outputs_and_editor_leftovers_do_not_trigger_rebuilds(scratch_project: P
     assert watcher.changed_paths(changes) == ["content/fa/factsheet.yaml", "styles/old.css"]
 
 
-def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Path, tmp_path: Path):
-    """The screen edition is rendered while the checks run; a failed check discards it."""
+def watcher_after_one_save(
+    built_project: Path, tmp_path: Path
+) -> tuple[Path, Watcher, list[bool], Callable[[str], None]]:
+    """A copy of the built project, its Watcher after one save of the Persian fact sheet (the
+    background worker started and idle), the list that records for each round whether the
+    screen edition went to the worker before the checks ran, and the call that saves the lede
+    with a word in front."""
     root = copy_project(built_project, tmp_path / "project")
     shutil.copytree(built_project / "dist", root / "dist")
-    pdf = root / "dist" / "factsheet-fa.pdf"
     content = root / "content" / "fa" / "factsheet.yaml"
     original = content.read_text()
+
+    def save_lede(word: str) -> None:
+        content.write_text(original.replace("lede: >-\n  ", f"lede: >-\n  {word} ", 1))
+
     watcher = Watcher(root)
     early: list[bool] = []
     render_early = watcher._render_early
 
-    def spying(plan, screen):
+    def noting(plan, screen):
         started = render_early(plan, screen)
         early.append(started is not None)
         return started
 
-    watcher._render_early = spying
+    watcher._render_early = noting
     try:
-        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
-        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
+        save_lede("همکاران")
+        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [
+            root / "dist" / "factsheet-fa.pdf"
+        ]
         watcher.wait()  # the print edition: the background worker is started and idle now
+    except BaseException:
+        watcher.close()
+        raise
+    return root, watcher, early, save_lede
+
+
+def test_a_save_that_fails_the_checks_keeps_the_last_good_pdf(built_project: Path, tmp_path: Path):
+    """The screen edition is rendered while the checks run; a failed check discards it."""
+    root, watcher, early, save_lede = watcher_after_one_save(built_project, tmp_path)
+    pdf = root / "dist" / "factsheet-fa.pdf"
+    try:
         good = sha(pdf)
-        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  علي ", 1))  # Arabic yeh
+        save_lede("علي")  # Arabic yeh
         report = watcher.rebuild(["content/fa/factsheet.yaml"])
         assert report.error is not None and report.rebuilt == []
         assert early == [False, True]  # rendered in the worker while the checks ran
         assert "content/fa/factsheet.yaml:" in report.error.format(relative_to=root)
         watcher.wait()
         assert sha(pdf) == good
-        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  مهاجران ", 1))
+        save_lede("مهاجران")
         assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
         assert sha(pdf) != good
     finally:
@@ -293,29 +315,13 @@ def test_a_save_while_the_worker_is_busy_renders_the_screen_edition_here(
     """A second save while the first save's print edition is still rendering: the screen
     edition does not queue behind it (a started job cannot be cancelled), it is rendered at
     once in the watcher's own warm process."""
-    root = copy_project(built_project, tmp_path / "project")
-    shutil.copytree(built_project / "dist", root / "dist")
+    root, watcher, early, save_lede = watcher_after_one_save(built_project, tmp_path)
     pdf = root / "dist" / "factsheet-fa.pdf"
-    content = root / "content" / "fa" / "factsheet.yaml"
-    original = content.read_text()
-    watcher = Watcher(root)
-    early: list[bool] = []
-    render_early = watcher._render_early
-
-    def spying(plan, screen):
-        started = render_early(plan, screen)
-        early.append(started is not None)
-        return started
-
-    watcher._render_early = spying
     try:
-        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  همکاران ", 1))
-        assert watcher.rebuild(["content/fa/factsheet.yaml"]).rebuilt == [pdf]
-        watcher.wait()
         # The last round's work, as the worker holds it: one job running, one in its queue.
         busy = [watcher._pool._executor.submit(time.sleep, 120) for _ in range(2)]
         watcher._pending.extend(busy)
-        content.write_text(original.replace("lede: >-\n  ", "lede: >-\n  کارگران ", 1))
+        save_lede("کارگران")
         report = watcher.rebuild(["content/fa/factsheet.yaml"])
         assert report.error is None and report.rebuilt == [pdf]
         assert early == [False, False]  # the worker was busy: rendered here
