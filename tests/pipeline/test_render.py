@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -66,11 +68,10 @@ def test_a_character_outside_the_bundled_fonts_is_a_build_warning(scratch_projec
 
 
 def _import_in_a_fresh_process(tmp_path: Path, script: str, pythonpath: str = "") -> str:
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, str(REPO / "src")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, str(REPO / "src")])),
+    }
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
     )
@@ -94,7 +95,8 @@ def test_weasyprint_is_imported_without_asking_gcc_or_ld(tmp_path: Path):
         "from iombrochure.pipeline.render import import_weasyprint\n"
         "import_weasyprint()\n"
         "import weasyprint.text.ffi\n"
-        "print(len(calls), ctypes.util.find_library is usual, weasyprint.text.ffi.pango is not None)\n"
+        "loaded = weasyprint.text.ffi.pango is not None\n"
+        "print(len(calls), ctypes.util.find_library is usual, loaded)\n"
     )
     assert _import_in_a_fresh_process(tmp_path, script).split() == ["0", "True", "True"]
 

@@ -6,8 +6,9 @@ files changed and fills the stale editions' HTML; the screen edition of each aff
 and language is then rendered here and replaced at once. The print editions and the previews
 follow in a background worker process (forked from this warm one), so they never delay the next
 save: a newer save cancels what has not started yet, renders its screen editions here while the
-worker finishes what it had started, and its round renders again what is still stale. A broken file is reported and the watcher carries on, with the previous outputs
-untouched (a commit writes nothing until each of its editions has rendered).
+worker finishes what it had started, and its round renders again what is still stale. A broken
+file is reported and the watcher carries on, with the previous outputs untouched (a commit
+writes nothing until each of its editions has rendered).
 
 This module prints nothing: each rebuild is handed to a callback as a :class:`Rebuild`.
 """

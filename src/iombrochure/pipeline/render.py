@@ -304,12 +304,12 @@ def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:
 
 
 def import_weasyprint() -> None:
-    """Import WeasyPrint without its slow library search: 0.25 to 0.3 s saved on Linux.
+    """Import WeasyPrint without its slow library search: about 0.2 to 0.3 s saved on Linux.
 
     WeasyPrint tries up to six names for each C library (``libpango-1.0-0``, ``pango-1.0-0``,
     ..., ``libpango-1.0.so.0``). cffi asks ``ctypes.util.find_library`` about every name the
     dynamic loader refuses, and on Linux each of those questions runs ldconfig, gcc and ld:
-    15 to 20 ms, fifteen times, in every process that renders. During the import the question
+    13 to 22 ms, fifteen times, in every process that renders. During the import the question
     goes to ldconfig's cache alone; the loader still finds each library by its Linux name, which
     WeasyPrint tries too. Should that fail, the import runs again the usual way, so an error
     reads exactly as WeasyPrint writes it.
