@@ -66,7 +66,7 @@ FLOOR_SCRIPT = textwrap.dedent(
 )
 
 #: The same floor, with WeasyPrint imported the way the build imports it (render.import_weasyprint
-#: spares WeasyPrint's library search, 0.25 to 0.3 s): the build's own overhead, like for like.
+#: spares WeasyPrint's library search, 0.2 to 0.3 s): the build's own overhead, like for like.
 FLOOR_SCRIPT_LIKE_THE_BUILD = (
     "from iombrochure.pipeline.render import import_weasyprint\nimport_weasyprint()\n"
     + FLOOR_SCRIPT
