@@ -320,6 +320,10 @@ def test_a_save_while_the_worker_is_busy_renders_the_screen_edition_here(
     try:
         # The last round's work, as the worker holds it: one job running, one in its queue.
         busy = [watcher._pool._executor.submit(time.sleep, 120) for _ in range(2)]
+        deadline = time.monotonic() + 30
+        while not all(future.running() for future in busy):  # handed over: not cancellable
+            assert time.monotonic() < deadline, "the worker did not take the jobs"
+            time.sleep(0.01)
         watcher._pending.extend(busy)
         save_lede("کارگران")
         report = watcher.rebuild(["content/fa/factsheet.yaml"])
