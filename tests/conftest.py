@@ -68,14 +68,24 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def run_python(code: str, *, first_on_path: tuple[str, ...] = (), cwd: Path | None = None) -> str:
+    """What ``code`` prints in a fresh interpreter with this checkout's package (and, before it,
+    ``first_on_path``); the run must succeed."""
+    path = [*first_on_path, str(REPO / "src"), *_python_path()]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def modules_loaded_by(code: str, modules: tuple[str, ...]) -> list[str]:
     """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
     probe = f"{code}\nimport sys\nprint(repr([m for m in {modules!r} if m in sys.modules]))\n"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
     import ast
 
-    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    return ast.literal_eval(run_python(probe).strip().splitlines()[-1])
 
 
 def _python_path() -> list[str]:

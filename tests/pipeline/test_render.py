@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, run_python
 from iombrochure.errors import FetchRefused
 from iombrochure.pipeline.render import safe_resource_path, uncovered_characters
 
@@ -67,18 +65,6 @@ def test_a_character_outside_the_bundled_fonts_is_a_build_warning(scratch_projec
     assert "--strict" in strict.stderr and "Traceback" not in strict.stderr
 
 
-def _import_in_a_fresh_process(tmp_path: Path, script: str, pythonpath: str = "") -> str:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [pythonpath, str(REPO / "src")])),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the lookup is Linux's")
 def test_weasyprint_is_imported_without_asking_gcc_or_ld(tmp_path: Path):
     """The libraries come from ldconfig's cache and the loader: no compiler runs per name."""
@@ -98,7 +84,7 @@ def test_weasyprint_is_imported_without_asking_gcc_or_ld(tmp_path: Path):
         "loaded = weasyprint.text.ffi.pango is not None\n"
         "print(len(calls), ctypes.util.find_library is usual, loaded)\n"
     )
-    assert _import_in_a_fresh_process(tmp_path, script).split() == ["0", "True", "True"]
+    assert run_python(script, cwd=tmp_path).split() == ["0", "True", "True"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the lookup is Linux's")
@@ -120,5 +106,5 @@ def test_a_library_only_the_usual_search_finds_is_found_quietly(tmp_path: Path):
         "import weasyprint\n"
         "print(weasyprint.LOOKUP)\n"
     )
-    output = _import_in_a_fresh_process(tmp_path, script, pythonpath=str(stand_in.parent))
+    output = run_python(script, first_on_path=(str(stand_in.parent),), cwd=tmp_path)
     assert output == "find_library\n"

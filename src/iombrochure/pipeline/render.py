@@ -24,7 +24,8 @@ import logging
 import math
 import mimetypes
 import os
-from contextlib import nullcontext
+import sys
+from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -314,22 +315,18 @@ def import_weasyprint() -> None:
     WeasyPrint tries too. Should that fail, the import runs again the usual way, so an error
     reads exactly as WeasyPrint writes it.
     """
-    import sys
-
     if "weasyprint" in sys.modules:
         return
     import ctypes.util
 
     ldconfig_lookup = getattr(ctypes.util, "_findSoname_ldconfig", None)
     if sys.platform.startswith("linux") and ldconfig_lookup is not None:
-        import contextlib
-
         usual_lookup = ctypes.util.find_library
         ctypes.util.find_library = ldconfig_lookup
         try:
             # A failure here prints WeasyPrint's installation advice; the usual import below
             # prints it if the failure is real.
-            with contextlib.redirect_stdout(io.StringIO()):
+            with redirect_stdout(io.StringIO()):
                 import weasyprint  # noqa: F401
             return
         except OSError:

@@ -125,13 +125,9 @@ class StylesheetCache:
         layers, counters, profiles = (
             arguments.get(name) for name in ("layers", "counter_style", "color_profiles")
         )
-        before = (
-            len(page_rules or ()),
-            len(layers or ()),
-            dict(counters or {}),
-            dict(profiles or {}),
-            self._constructions,
-        )
+        page_rules_before, layers_before = len(page_rules or ()), len(layers or ())
+        counters_before, profiles_before = dict(counters or {}), dict(profiles or {})
+        constructions_before = self._constructions
         logged = _Logged()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(logged)
@@ -141,15 +137,15 @@ class StylesheetCache:
             logger.removeHandler(logged)
         unchanged = (
             not logged.any
-            and self._constructions == before[4]
-            and len(layers or ()) == before[1]
-            and _same(counters, before[2])
-            and _same(profiles, before[3])
+            and self._constructions == constructions_before
+            and len(layers or ()) == layers_before
+            and _same(counters, counters_before)
+            and _same(profiles, profiles_before)
         )
         if unchanged:
             if len(self._sheets) >= MAX_SHEETS:
                 self._sheets.clear()
-            added = tuple(page_rules[before[0] :]) if page_rules is not None else ()
+            added = tuple(page_rules[page_rules_before:]) if page_rules is not None else ()
             self._sheets[key] = _Parsed(sheet, added)
         return sheet
 

@@ -725,7 +725,7 @@ def _check_catalog(
         catalog_charset_problem,
         catalog_placeholder_problems,
     )
-    from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, read_inside
+    from iombrochure.pipeline.safety import read_inside
 
     try:
         raw = read_inside(project.root, path, what="translation catalog", limit=MAX_TEXT_FILE_BYTES)
