@@ -193,6 +193,7 @@ class _FakePool:
         from concurrent.futures import ThreadPoolExecutor
 
         self.workers = 1  # failing: languages
+        self.renders_here = True
         self.failing = failing
         self.started: list[str] = []
         self._executor = ThreadPoolExecutor(1)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, copy_project, modules_loaded_by, run_cli
+from conftest import FIXTURES, REPO, copy_project, modules_loaded_by, run_cli, run_python
 from iombrochure.pipeline.workers import available_cores, resolve_jobs
 
 
@@ -214,8 +214,11 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_projec
         "print(pool._executor.submit(os.getpid).result(), flush=True)\n"
         "time.sleep(120)\n"
     )
+    tmpdir = scratch_project.parent / "tmp"
+    tmpdir.mkdir()
     env = {
         **os.environ,
+        "TMPDIR": str(tmpdir),
         "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
     }
     process = subprocess.Popen(
@@ -232,6 +235,7 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_projec
     while not _has_ended(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _has_ended(worker)
+    assert list(tmpdir.iterdir()) == []  # the pool's folder, which the killed process left
 
 
 def test_a_render_worker_loads_the_renderer_without_the_stages_before_it():
@@ -240,3 +244,189 @@ def test_a_render_worker_loads_the_renderer_without_the_stages_before_it():
     earlier = ("babel", "phonenumbers", "markdown_it", "jinja2", "ruamel", "yaml", "segno")
     code = "from iombrochure.pipeline.render import Renderer"
     assert modules_loaded_by(code, earlier) == []
+
+
+# The forked renderers (ForkedRenderPool): the default pool of a build on Linux.
+# Each task below runs in a renderer; ``_meet`` holds every renderer at once, so that each task
+# is known to be in a different process.
+
+
+def _meet(folder: str, renderers: int) -> tuple[int, int, bool, bool]:
+    """Wait until ``renderers`` tasks are held at once; then say who held this one."""
+    import time
+
+    from iombrochure.pipeline import workers
+
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(os.listdir(folder)) < renderers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return os.getpid(), os.getppid(), "weasyprint" in sys.modules, workers._renderer is not None
+
+
+def _meet_then_end(folder: str, renderers: int, victim: str) -> None:
+    """Meet the others, then the ``victim`` renderer ("lead" or "forked") dies as if out of
+    memory; the other waits until it is stopped."""
+    import time
+
+    _meet(folder, renderers)
+    lead = os.getppid() == int(Path(folder).name.split("-")[-1])
+    if lead == (victim == "lead"):
+        os._exit(1)
+    time.sleep(120)
+
+
+def _unpicklable() -> object:
+    return lambda: None
+
+
+def _refuse() -> None:
+    from iombrochure.errors import RenderError
+
+    raise RenderError("factsheet (fa): refused", hint="edit the content")
+
+
+@pytest.fixture
+def forked_pool(tmp_path: Path):
+    from iombrochure.pipeline.workers import ForkedRenderPool
+
+    pool = ForkedRenderPool(REPO, renderers=2, epoch=0, max_image_pixels=10**7)
+    yield pool
+    pool.close(abort=True)
+
+
+def test_forked_renderers_share_one_weasyprint_import(forked_pool, tmp_path: Path):
+    """The lead renderer imports WeasyPrint and makes its Renderer; the second is forked from
+    it, ready; the process that made the pool imported nothing of WeasyPrint for them."""
+    folder = tmp_path / f"meet-{os.getpid()}"
+    folder.mkdir()
+    first, second = (forked_pool.call(_meet, str(folder), 2) for _ in range(2))
+    held = [first.result(timeout=120), second.result(timeout=120)]
+    (lead, lead_parent, *lead_ready), (forked, forked_parent, *forked_ready) = sorted(
+        held,
+        key=lambda who: who[1] != os.getpid(),  # the lead's parent is this process
+    )
+    assert lead_parent == os.getpid() and forked_parent == lead and forked != lead
+    assert lead_ready == forked_ready == [True, True]
+
+
+def test_a_renderers_error_and_an_unsendable_result_come_back_worded(forked_pool):
+    from iombrochure.errors import RenderError
+
+    with pytest.raises(RenderError) as refused:
+        forked_pool.result(forked_pool.call(_refuse))
+    assert refused.value.message == "factsheet (fa): refused"
+    assert refused.value.hint == "edit the content"
+    with pytest.raises(RenderError, match="pickle"):
+        forked_pool.result(forked_pool.call(_unpicklable))
+    assert forked_pool.call(os.getpid).result(timeout=60) != os.getpid()  # still serving
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize("victim", ["lead", "forked"])
+def test_a_renderer_that_dies_stops_them_all_with_the_way_out(
+    forked_pool, tmp_path: Path, victim: str
+):
+    """Out of memory in either renderer: every unfinished render fails with the message that
+    names --jobs 1, no renderer is left behind, and the pool still closes cleanly."""
+    import time
+    from concurrent.futures import wait
+
+    from iombrochure.errors import RenderError
+
+    folder = tmp_path / f"meet-{os.getpid()}"
+    folder.mkdir()
+    futures = [forked_pool.call(_meet_then_end, str(folder), 2, victim) for _ in range(2)]
+    _, unfinished = wait(futures, timeout=60)  # the survivor sleeps for two minutes unless stopped
+    assert not unfinished
+    for future in futures:
+        with pytest.raises(RenderError, match="out of memory") as stopped:
+            forked_pool.result(future)
+        assert stopped.value.hint == "build again with --jobs 1"
+    renderers = [int(name) for name in os.listdir(folder)]
+    deadline = time.monotonic() + 20
+    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(_has_ended, renderers))
+    with pytest.raises(RenderError, match="out of memory"):
+        forked_pool.result(forked_pool.call(os.getpid))  # a broken pool takes no more work
+    forked_pool.close()
+    assert not forked_pool.temporary.exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_an_aborted_pool_stops_busy_renderers_at_once(forked_pool, tmp_path: Path):
+    import threading
+
+    folder = tmp_path / f"meet-{os.getpid()}"
+    folder.mkdir()
+    futures = [forked_pool.call(_meet_then_end, str(folder), 2, "nobody") for _ in range(2)]
+    while len(os.listdir(folder)) < 2:
+        threading.Event().wait(0.01)
+    closing = threading.Thread(target=forked_pool.close, kwargs={"abort": True})
+    closing.start()
+    closing.join(timeout=60)  # the renderers sleep for two minutes unless stopped
+    assert not closing.is_alive()
+    assert all(future.done() for future in futures)
+    assert not forked_pool.temporary.exists()
+    assert all(_has_ended(int(name)) for name in os.listdir(folder))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_forked_renderers_end_when_the_build_process_is_killed(tmp_path: Path):
+    import signal
+    import time
+
+    folder = tmp_path / "meet"
+    folder.mkdir()
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from iombrochure.pipeline.workers import ForkedRenderPool\n"
+        "def meet(folder):\n"
+        "    Path(folder, str(os.getpid())).touch()\n"
+        "    while len(os.listdir(folder)) < 2:\n"
+        "        time.sleep(0.01)\n"
+        "    return os.getpid()\n"
+        "pool = ForkedRenderPool(Path(sys.argv[1]), renderers=2, epoch=0, max_image_pixels=1)\n"
+        "held = [pool.call(meet, sys.argv[2]) for _ in range(2)]\n"
+        "print(*[future.result() for future in held], flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {
+        **os.environ,
+        "TMPDIR": str(tmpdir),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(REPO), str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    renderers = [int(pid) for pid in process.stdout.readline().split()]
+    assert len(renderers) == 2 and not any(map(_has_ended, renderers))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(map(_has_ended, renderers))
+    assert list(tmpdir.iterdir()) == []  # the pool's folder, which the killed process left
+
+
+def test_a_parallel_build_never_imports_weasyprint_in_the_build_process(scratch_project: Path):
+    """With forked renderers the build process validates, templates and writes; WeasyPrint's
+    import is the lead renderer's, made while this process validated."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from iombrochure.pipeline.build import build\n"
+        "from iombrochure.pipeline.config import load_project\n"
+        f"result = build(load_project(Path({str(scratch_project)!r})), jobs=2, force=True,"
+        " variant='screen')\n"
+        "print(len(result.outputs), 'weasyprint' in sys.modules)\n"
+    )
+    assert run_python(code).split() == ["4", "False"]

@@ -338,8 +338,9 @@ def render_jobs(
     progress: Callable[[str], None] | None = None,
 ) -> dict[Job, RenderedJob]:
     """Step 2: render ``jobs`` (default: every stale one) with ``renderer`` in this process,
-    and with ``pool``'s workers alongside it: this process is one of the ``--jobs`` rendering
-    processes, so that it imports WeasyPrint only after validating, while the workers render.
+    or with ``pool``: its forked renderers render them all, or (a RenderPool, where processes
+    are not forked) its workers render alongside this process, which imports WeasyPrint only
+    after validating, while the workers render.
 
     With ``thumbnail_dpi``, each PDF's pages become PNGs where it was rendered (in this process
     by a thread that rasterises one PDF while WeasyPrint lays out the next), and each
@@ -442,10 +443,11 @@ def _share_with_pool(
     outcomes: dict[Job, Callable[[], tuple[Any, list[bytes] | None]]],
     failures: dict[Job, BaseException],
 ) -> None:
-    """Render ``jobs`` in this process and in ``pool``'s workers, each taking the heaviest
-    edition left when it is free. A feeder thread keeps each worker one edition busy. After a
-    failure no edition later in plan order is started, so the failure reported is always the
-    first in plan order, as if they had rendered one by one."""
+    """Render ``jobs`` in ``pool``'s workers, and in this process if the pool says it renders
+    here too, each taking the heaviest edition left when it is free. Each worker is kept one
+    edition busy (by a feeder thread when this process renders). After a failure no edition
+    later in plan order is started, so the failure reported is always the first in plan order,
+    as if they had rendered one by one."""
     import threading
     from collections import deque
 
@@ -497,6 +499,11 @@ def _share_with_pool(
         while submit_next():
             pass
 
+    if not pool.renders_here:  # the pool renders every edition; this process waits
+        feed()
+        for _ in range(pool.workers):
+            slots.acquire()
+        return
     # The workers choose first: they have imported WeasyPrint while this process validated,
     # and this one still has to; the heaviest editions go to them.
     for _ in range(pool.workers):
@@ -688,14 +695,14 @@ def build(
     and print variants, with previews).
 
     Only outputs whose inputs changed are rendered (all of them with ``force``), by ``jobs``
-    processes (default: one per core): this one and ``jobs - 1`` workers, started before the
-    validation so that they import WeasyPrint meanwhile. ``renderer`` lends a warm
+    processes (default: one per core), started before the validation so that WeasyPrint is
+    imported meanwhile (workers.make_render_pool). ``renderer`` lends a warm
     Renderer. ``check``'s validation runs first over every language with a changed file, and
     fills the HTML that is rendered. Every job renders before any file is written; a failure
     leaves the output folder as it was.
     """
     from iombrochure.live.preview import THUMBNAIL_DPI
-    from iombrochure.pipeline.workers import RenderPool, resolve_jobs
+    from iombrochure.pipeline.workers import make_render_pool, resolve_jobs
 
     plan = plan_build(
         project,
@@ -715,9 +722,9 @@ def build(
         from iombrochure.pipeline.safety import max_image_pixels
 
         # Started first, so that the workers import WeasyPrint while this process validates.
-        pool = RenderPool(
+        pool = make_render_pool(
             project.root,
-            workers=workers - 1,  # this process renders too, once it has validated
+            jobs=workers,
             epoch=source_date_epoch(project),
             max_image_pixels=max_image_pixels(project),
         )

@@ -1,6 +1,11 @@
-"""Rendering several editions at once: a pool of worker processes, each with one Renderer.
+"""Rendering several editions at once: worker processes, each with one Renderer.
 
-With ``--jobs N`` the build process renders too, so the pool has N - 1 workers (build.py).
+Where processes can be forked (Linux), ``--jobs N`` gives N renderers forked from one warm
+process (:class:`ForkedRenderPool`): the first renderer imports WeasyPrint while the build
+process validates, then forks the others from itself, so the import is paid once and the build
+process never imports WeasyPrint. Elsewhere, or with ``IOMBROCHURE_START_METHOD``, the build
+process renders too, beside N - 1 workers of a :class:`RenderPool` (build.py); watch keeps a
+one-worker RenderPool for its print editions.
 
 WeasyPrint's layout is pure Python, so threads would take turns; processes use every core.
 Templating stays in the build process (it is cheap, and its errors come in plan order); a worker
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 START_METHOD_VARIABLE = "IOMBROCHURE_START_METHOD"
+#: The name of a pool's temporary folder begins so (WeasyPrint's font folders go inside).
+TEMPORARY_PREFIX = "iombrochure-workers-"
 
 _renderer: Any = None  # the worker's own Renderer, made by _start_worker
 
@@ -93,15 +100,22 @@ def _start_worker(root: str, epoch: int, max_image_pixels: int, temporary: str) 
 def _leave_with_parent(interval: float = 1.0) -> None:
     """End this worker when the process that started it is gone: a watcher killed by SIGTERM or
     SIGHUP (a closed terminal) has no chance to stop its pool, and an orphaned worker would
-    wait for work, holding its memory, until the machine restarts."""
+    wait for work, holding its memory, until the machine restarts. The pool's temporary folder
+    (``tempfile.tempdir`` here, see _start_worker), which that process could not remove, goes
+    with it."""
+    import shutil
+    import tempfile
     import threading
     import time
 
     parent = os.getppid()
+    temporary = tempfile.tempdir
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(interval)
+        if temporary and Path(temporary).name.startswith(TEMPORARY_PREFIX):
+            shutil.rmtree(temporary, ignore_errors=True)
         os._exit(0)
 
     threading.Thread(target=watch, name="iombrochure-parent-watch", daemon=True).start()
@@ -127,8 +141,33 @@ def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:
     return page_pngs(pdf, dpi=dpi)
 
 
+def result_of(future: Future) -> Any:
+    """A worker's result; a worker that died becomes a RenderError naming the way out."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise RenderError(
+            "a render worker stopped unexpectedly (out of memory?)",
+            hint="build again with --jobs 1",
+        ) from exc
+
+
+def make_render_pool(root: Path, *, jobs: int, epoch: int, max_image_pixels: int) -> Any:
+    """The pool for a build of ``jobs`` rendering processes (see the module's docstring)."""
+    if start_method() == "fork":
+        return ForkedRenderPool(
+            root, renderers=jobs, epoch=epoch, max_image_pixels=max_image_pixels
+        )
+    return RenderPool(root, workers=jobs - 1, epoch=epoch, max_image_pixels=max_image_pixels)
+
+
 class RenderPool:
     """Worker processes that render HTML to PDF; results come back as RenderedPdf."""
+
+    #: The build process renders too (build._share_with_pool).
+    renders_here = True
 
     def __init__(self, root: Path, *, workers: int, epoch: int, max_image_pixels: int) -> None:
         import multiprocessing
@@ -137,7 +176,7 @@ class RenderPool:
 
         self.workers = workers
         #: Every temporary file of the workers, removed with the pool (see _start_worker).
-        self.temporary = Path(tempfile.mkdtemp(prefix="iombrochure-workers-"))
+        self.temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
         context = multiprocessing.get_context(start_method())
         if context.get_start_method() == "forkserver":
             # The server imports WeasyPrint once; every worker is forked from it, ready.
@@ -161,15 +200,7 @@ class RenderPool:
 
     def result(self, future: Future) -> Any:
         """A render's result; a worker that died becomes a RenderError naming the way out."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return future.result()
-        except BrokenProcessPool as exc:
-            raise RenderError(
-                "a render worker stopped unexpectedly (out of memory?)",
-                hint="build again with --jobs 1",
-            ) from exc
+        return result_of(future)
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the workers; with ``abort``, at once (a failed build does not wait for them)."""
@@ -190,3 +221,206 @@ class RenderPool:
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         self.close(abort=exc_type is not None)
+
+
+class ForkedRenderPool:
+    """``renderers`` processes that render HTML to PDF, forked from one that imported WeasyPrint.
+
+    The lead renderer is forked at once and imports WeasyPrint while the build process
+    validates; it then forks the other renderers from itself, so that they start with WeasyPrint
+    imported and the Renderer made (about 0.2 to 0.4 s of a build, docs/performance.md). A
+    ProcessPoolExecutor forks every worker from the build process, hence this small pool: a
+    task queue all renderers read, a results queue one thread here reads, and a Future per task.
+
+    A renderer that dies (out of memory) takes the lead and the others with it; every unfinished
+    Future then fails with BrokenProcessPool, which :func:`result_of` words for the officer.
+    """
+
+    #: Every edition is rendered by the pool; the build process only templates and writes.
+    renders_here = False
+
+    def __init__(self, root: Path, *, renderers: int, epoch: int, max_image_pixels: int) -> None:
+        import itertools
+        import multiprocessing
+        import tempfile
+        import threading
+
+        context = multiprocessing.get_context("fork")
+        self.workers = renderers
+        #: Every temporary file of the renderers, removed with the pool (see _start_worker).
+        self.temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
+        self._tasks = context.Queue()
+        self._results = context.Queue()
+        self._futures: dict[int, Future] = {}
+        self._lock = threading.Lock()
+        self._task_ids = itertools.count()
+        self._closing = False
+        self._lead = context.Process(
+            target=_lead_renderer,
+            args=(
+                self._tasks,
+                self._results,
+                renderers,
+                (str(root), epoch, max_image_pixels, str(self.temporary)),
+            ),
+            name="iombrochure-renderer",
+        )
+        self._lead.start()
+        self._collector = threading.Thread(
+            target=self._collect, name="iombrochure-results", daemon=True
+        )
+        self._collector.start()
+
+    def submit(self, render_args: dict[str, Any], thumbnail_dpi: int | None = None) -> Future:
+        """Render one edition; the result is (RenderedPdf, its page PNGs or None)."""
+        return self.call(_render, render_args, thumbnail_dpi)
+
+    def call(self, function: Any, *args: Any) -> Future:
+        """``function(*args)`` in the first free renderer (a module-level function)."""
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        future: Future = Future()
+        future.set_running_or_notify_cancel()  # sent at once: a renderer may take it now
+        with self._lock:
+            if self._closing or not self._lead.is_alive():
+                future.set_exception(BrokenProcessPool("the renderers have stopped"))
+                return future
+            task_id = next(self._task_ids)
+            self._futures[task_id] = future
+        self._tasks.put((task_id, function, args))
+        return future
+
+    def result(self, future: Future) -> Any:
+        """A render's result; a renderer that died becomes a RenderError naming the way out."""
+        return result_of(future)
+
+    def _collect(self) -> None:
+        """Results to their Futures, until the lead renderer has ended (then the rest fail)."""
+        import pickle
+        import queue
+        from multiprocessing.connection import wait
+
+        while True:
+            try:
+                payload = self._results.get(timeout=0.1)
+            except queue.Empty:
+                if wait([self._lead.sentinel], timeout=0):
+                    break  # ended, and everything it and its renderers sent has been read
+                continue
+            task_id, succeeded, pickled = payload
+            with self._lock:
+                future = self._futures.pop(task_id, None)
+            if future is None:
+                continue
+            try:
+                value = pickle.loads(pickled)
+            except Exception as error:  # noqa: BLE001 - worded for the officer, not lost
+                succeeded = False
+                value = RenderError(f"a renderer's answer was unreadable: {error}")
+            future.set_result(value) if succeeded else future.set_exception(value)
+        self._fail_unfinished()
+
+    def _fail_unfinished(self) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        with self._lock:
+            self._closing = True
+            unfinished, self._futures = list(self._futures.values()), {}
+        for future in unfinished:
+            future.set_exception(BrokenProcessPool("a renderer stopped unexpectedly"))
+
+    def close(self, *, abort: bool = False) -> None:
+        """Stop the renderers; with ``abort``, at once (a failed build does not wait for them)."""
+        import shutil
+
+        try:
+            with self._lock:
+                self._closing = True
+            if abort:
+                self._lead.terminate()  # the lead stops its renderers first (_lead_renderer)
+            else:
+                for _ in range(self.workers):
+                    self._tasks.put(None)
+            self._lead.join()
+            self._collector.join()
+            # Tasks a dead lead left unread must not hold this process's exit.
+            self._tasks.cancel_join_thread()
+            self._tasks.close()
+            self._results.close()
+        finally:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+
+    def __enter__(self) -> ForkedRenderPool:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(abort=exc_type is not None)
+
+
+def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, ...]) -> None:
+    """The first renderer: import WeasyPrint, fork the others from this warm process, render.
+
+    SIGTERM (an aborted build) and the death of any renderer stop them all: the build process
+    sees the lead end and fails what is unfinished.
+    """
+    import multiprocessing
+    import signal
+    import threading
+    from multiprocessing.connection import wait
+
+    _start_worker(*start)
+    context = multiprocessing.get_context("fork")
+    others = [
+        context.Process(target=_forked_renderer, args=(tasks, results), daemon=True)
+        for _ in range(renderers - 1)
+    ]
+
+    def stop_all(*_: Any) -> None:
+        for other in others:
+            if other.pid is not None:
+                other.kill()
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop_all)
+    for other in others:
+        other.start()
+
+    def watch_the_others() -> None:
+        running = {other.sentinel: other for other in others}
+        while running:
+            for sentinel in wait(list(running)):
+                if running.pop(sentinel).exitcode != 0:
+                    stop_all()
+
+    threading.Thread(target=watch_the_others, name="iombrochure-renderers", daemon=True).start()
+    _serve(tasks, results)
+    for other in others:
+        other.join()
+
+
+def _forked_renderer(tasks: Any, results: Any) -> None:
+    """A renderer forked from the lead, with its WeasyPrint and Renderer."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the lead's handler is the lead's own
+    _leave_with_parent()
+    _serve(tasks, results)
+
+
+def _serve(tasks: Any, results: Any) -> None:
+    """Take tasks until told to stop (None); send each result, or its error, back pickled
+    (read in the build process apart from its task number, so a bad one fails only its task)."""
+    import pickle
+
+    while (task := tasks.get()) is not None:
+        task_id, function, args = task
+        try:
+            succeeded, value = True, function(*args)
+        except BaseException as error:  # noqa: BLE001 - the build process reports it
+            succeeded, value = False, error
+        try:
+            pickled = pickle.dumps(value)
+        except Exception as error:  # noqa: BLE001 - a result that cannot be sent is worded
+            succeeded, pickled = False, pickle.dumps(RenderError(f"{value!r}: {error}"))
+        results.put((task_id, succeeded, pickled))
