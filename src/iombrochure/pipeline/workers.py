@@ -308,6 +308,8 @@ class ForkedRenderPool:
                 if wait([self._lead.sentinel], timeout=0):
                     break  # ended, and everything it and its renderers sent has been read
                 continue
+            if payload is None:
+                break  # close() has seen the lead end
             task_id, succeeded, pickled = payload
             with self._lock:
                 future = self._futures.pop(task_id, None)
@@ -343,9 +345,11 @@ class ForkedRenderPool:
                 for _ in range(self.workers):
                     self._tasks.put(None)
             self._lead.join()
+            self._results.put(None)  # after all the renderers sent: the collector can stop
             self._collector.join()
-            # Tasks a dead lead left unread must not hold this process's exit.
+            # Tasks a dead lead left unread must not hold this process's exit, nor that None.
             self._tasks.cancel_join_thread()
+            self._results.cancel_join_thread()
             self._tasks.close()
             self._results.close()
         finally:
