@@ -254,7 +254,8 @@ class ForkedRenderPool:
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
         self._task_ids = itertools.count()
-        self._closing = False
+        self._closing = False  # no more tasks are taken
+        self._closed = False  # close() has run
         self._lead = context.Process(
             target=_lead_renderer,
             args=(
@@ -333,9 +334,13 @@ class ForkedRenderPool:
             future.set_exception(BrokenProcessPool("a renderer stopped unexpectedly"))
 
     def close(self, *, abort: bool = False) -> None:
-        """Stop the renderers; with ``abort``, at once (a failed build does not wait for them)."""
+        """Stop the renderers; with ``abort``, at once (a failed build does not wait for them).
+        Closing again does nothing."""
         import shutil
 
+        if self._closed:
+            return
+        self._closed = True
         try:
             with self._lock:
                 self._closing = True
