@@ -322,6 +322,26 @@ def test_a_renderers_error_and_an_unsendable_result_come_back_worded(forked_pool
     assert forked_pool.call(os.getpid).result(timeout=60) != os.getpid()  # still serving
 
 
+def test_a_lead_that_cannot_start_fails_every_render_with_its_reason(monkeypatch, capfd):
+    """WeasyPrint that cannot load Pango (say) is reported as such, not as a dead renderer, and
+    without a traceback from the renderer."""
+    from iombrochure.pipeline import workers
+
+    def cannot_start(*_: object) -> None:
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(workers, "_start_worker", cannot_start)  # the lead is forked from here
+    pool = workers.ForkedRenderPool(REPO, renderers=2, epoch=0, max_image_pixels=10**7)
+    try:
+        for future in (pool.call(os.getpid), pool.call(os.getpid)):
+            with pytest.raises(OSError, match="libpango"):
+                pool.result(future)
+    finally:
+        pool.close()
+    assert "Traceback" not in capfd.readouterr().err
+    assert not pool.temporary.exists()
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 @pytest.mark.parametrize("victim", ["lead", "forked"])
 def test_a_renderer_that_dies_stops_them_all_with_the_way_out(

@@ -233,7 +233,8 @@ class ForkedRenderPool:
     task queue all renderers read, a results queue one thread here reads, and a Future per task.
 
     A renderer that dies (out of memory) takes the lead and the others with it; every unfinished
-    Future then fails with BrokenProcessPool, which :func:`result_of` words for the officer.
+    Future then fails with BrokenProcessPool, which :func:`result_of` words for the officer. If
+    the lead cannot start (WeasyPrint cannot load Pango, say), every Future fails with that error.
     """
 
     #: Every edition is rendered by the pool; the build process only templates and writes.
@@ -256,6 +257,7 @@ class ForkedRenderPool:
         self._task_ids = itertools.count()
         self._closing = False  # no more tasks are taken
         self._closed = False  # close() has run
+        self._start_error: BaseException | None = None  # why the lead could not start
         self._lead = context.Process(
             target=_lead_renderer,
             args=(
@@ -285,7 +287,9 @@ class ForkedRenderPool:
         future.set_running_or_notify_cancel()  # sent at once: a renderer may take it now
         with self._lock:
             if self._closing or not self._lead.is_alive():
-                future.set_exception(BrokenProcessPool("the renderers have stopped"))
+                future.set_exception(
+                    self._start_error or BrokenProcessPool("the renderers have stopped")
+                )
                 return future
             task_id = next(self._task_ids)
             self._futures[task_id] = future
@@ -312,16 +316,18 @@ class ForkedRenderPool:
             if payload is None:
                 break  # close() has seen the lead end
             task_id, succeeded, pickled = payload
-            with self._lock:
-                future = self._futures.pop(task_id, None)
-            if future is None:
-                continue
             try:
                 value = pickle.loads(pickled)
             except Exception as error:  # noqa: BLE001 - worded for the officer, not lost
                 succeeded = False
                 value = RenderError(f"a renderer's answer was unreadable: {error}")
-            future.set_result(value) if succeeded else future.set_exception(value)
+            if task_id is None:  # the lead could not start; it has ended
+                self._start_error = value
+                continue
+            with self._lock:
+                future = self._futures.pop(task_id, None)
+            if future is not None:
+                future.set_result(value) if succeeded else future.set_exception(value)
         self._fail_unfinished()
 
     def _fail_unfinished(self) -> None:
@@ -331,7 +337,9 @@ class ForkedRenderPool:
             self._closing = True
             unfinished, self._futures = list(self._futures.values()), {}
         for future in unfinished:
-            future.set_exception(BrokenProcessPool("a renderer stopped unexpectedly"))
+            future.set_exception(
+                self._start_error or BrokenProcessPool("a renderer stopped unexpectedly")
+            )
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the renderers; with ``abort``, at once (a failed build does not wait for them).
@@ -378,7 +386,11 @@ def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, .
     import threading
     from multiprocessing.connection import wait
 
-    _start_worker(*start)
+    try:
+        _start_worker(*start)
+    except BaseException as error:  # noqa: BLE001 - the build process reports it, not a traceback
+        results.put((None, False, _pickled(error)[1]))
+        return
     context = multiprocessing.get_context("fork")
     others = [
         context.Process(target=_forked_renderer, args=(tasks, results), daemon=True)
@@ -396,16 +408,17 @@ def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, .
         other.start()
 
     def watch_the_others() -> None:
+        """Until every other renderer has ended (the only place they are waited for)."""
         running = {other.sentinel: other for other in others}
         while running:
             for sentinel in wait(list(running)):
                 if running.pop(sentinel).exitcode != 0:
                     stop_all()
 
-    threading.Thread(target=watch_the_others, name="iombrochure-renderers", daemon=True).start()
+    watcher = threading.Thread(target=watch_the_others, name="iombrochure-renderers")
+    watcher.start()
     _serve(tasks, results)
-    for other in others:
-        other.join()
+    watcher.join()  # the others end at their None
 
 
 def _forked_renderer(tasks: Any, results: Any) -> None:
@@ -420,16 +433,21 @@ def _forked_renderer(tasks: Any, results: Any) -> None:
 def _serve(tasks: Any, results: Any) -> None:
     """Take tasks until told to stop (None); send each result, or its error, back pickled
     (read in the build process apart from its task number, so a bad one fails only its task)."""
-    import pickle
-
     while (task := tasks.get()) is not None:
         task_id, function, args = task
         try:
             succeeded, value = True, function(*args)
         except BaseException as error:  # noqa: BLE001 - the build process reports it
             succeeded, value = False, error
-        try:
-            pickled = pickle.dumps(value)
-        except Exception as error:  # noqa: BLE001 - a result that cannot be sent is worded
-            succeeded, pickled = False, pickle.dumps(RenderError(f"{value!r}: {error}"))
-        results.put((task_id, succeeded, pickled))
+        sendable, pickled = _pickled(value)
+        results.put((task_id, succeeded and sendable, pickled))
+
+
+def _pickled(value: Any) -> tuple[bool, bytes]:
+    """(True, ``value`` pickled), or (False, an error saying why it cannot be)."""
+    import pickle
+
+    try:
+        return True, pickle.dumps(value)
+    except Exception as error:  # noqa: BLE001 - a result that cannot be sent is worded
+        return False, pickle.dumps(RenderError(f"{value!r}: {error}"))
