@@ -110,14 +110,19 @@ def test_jobs_must_be_a_positive_number(scratch_project: Path, value: str):
     assert not (scratch_project / "dist").exists()
 
 
-def run_with_tmpdir(tmpdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The CLI with its temporary directory pointed at ``tmpdir``, to count what it leaves."""
-    tmpdir.mkdir(exist_ok=True)
-    env = {
+def environment_with_tmpdir(tmpdir: Path) -> dict[str, str]:
+    """For a child process: this checkout's package, and its temporary files in ``tmpdir``."""
+    return {
         **os.environ,
         "TMPDIR": str(tmpdir),
         "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
     }
+
+
+def run_with_tmpdir(tmpdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI with its temporary directory pointed at ``tmpdir``, to count what it leaves."""
+    tmpdir.mkdir(exist_ok=True)
+    env = environment_with_tmpdir(tmpdir)
     return subprocess.run(
         [sys.executable, "-m", "iombrochure", *args],
         capture_output=True,
@@ -159,11 +164,7 @@ def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path
     root = trilingual(tmp_path)
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    env = {
-        **os.environ,
-        "TMPDIR": str(tmpdir),
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = environment_with_tmpdir(tmpdir)
     process = subprocess.Popen(
         [sys.executable, "-m", "iombrochure", "build", "-v", "--jobs", "2"]
         + ["--project", str(root)],
@@ -216,11 +217,7 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_projec
     )
     tmpdir = scratch_project.parent / "tmp"
     tmpdir.mkdir()
-    env = {
-        **os.environ,
-        "TMPDIR": str(tmpdir),
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = environment_with_tmpdir(tmpdir)
     process = subprocess.Popen(
         [sys.executable, "-c", script, str(scratch_project)],
         stdout=subprocess.PIPE,
@@ -377,6 +374,7 @@ def test_a_renderer_that_dies_stops_them_all_with_the_way_out(
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_an_aborted_pool_stops_busy_renderers_at_once(forked_pool, tmp_path: Path):
     import threading
+    import time
 
     folder = tmp_path / f"meet-{os.getpid()}"
     folder.mkdir()
@@ -389,7 +387,11 @@ def test_an_aborted_pool_stops_busy_renderers_at_once(forked_pool, tmp_path: Pat
     assert not closing.is_alive()
     assert all(future.done() for future in futures)
     assert not forked_pool.temporary.exists()
-    assert all(_has_ended(int(name)) for name in os.listdir(folder))
+    renderers = [int(name) for name in os.listdir(folder)]
+    deadline = time.monotonic() + 20  # a killed process is gone once the kernel has run it
+    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(_has_ended, renderers))
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
@@ -415,11 +417,7 @@ def test_forked_renderers_end_when_the_build_process_is_killed(tmp_path: Path):
     )
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    env = {
-        **os.environ,
-        "TMPDIR": str(tmpdir),
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = environment_with_tmpdir(tmpdir)
     process = subprocess.Popen(
         [sys.executable, "-c", script, str(REPO), str(folder)],
         stdout=subprocess.PIPE,

@@ -141,20 +141,9 @@ def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:
     return page_pngs(pdf, dpi=dpi)
 
 
-def result_of(future: Future) -> Any:
-    """A worker's result; a worker that died becomes a RenderError naming the way out."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        raise RenderError(
-            "a render worker stopped unexpectedly (out of memory?)",
-            hint="build again with --jobs 1",
-        ) from exc
-
-
-def make_render_pool(root: Path, *, jobs: int, epoch: int, max_image_pixels: int) -> Any:
+def make_render_pool(
+    root: Path, *, jobs: int, epoch: int, max_image_pixels: int
+) -> RenderProcesses:
     """The pool for a build of ``jobs`` rendering processes (see the module's docstring)."""
     if start_method() == "fork":
         return ForkedRenderPool(
@@ -163,7 +152,40 @@ def make_render_pool(root: Path, *, jobs: int, epoch: int, max_image_pixels: int
     return RenderPool(root, workers=jobs - 1, epoch=epoch, max_image_pixels=max_image_pixels)
 
 
-class RenderPool:
+class RenderProcesses:
+    """What the build asks of either pool: ``workers`` slots, ``submit``, ``result``, ``close``."""
+
+    #: Whether the build process renders beside the pool (build._share_with_pool).
+    renders_here: bool
+    #: How many editions the pool renders at once.
+    workers: int
+
+    def result(self, future: Future) -> Any:
+        """A render's result; a worker that died becomes a RenderError naming the way out."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise RenderError(
+                "a render worker stopped unexpectedly (out of memory?)",
+                hint="build again with --jobs 1",
+            ) from exc
+
+    def submit(self, render_args: dict[str, Any], thumbnail_dpi: int | None = None) -> Future:
+        raise NotImplementedError
+
+    def close(self, *, abort: bool = False) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.close(abort=exc_type is not None)
+
+
+class RenderPool(RenderProcesses):
     """Worker processes that render HTML to PDF; results come back as RenderedPdf."""
 
     #: The build process renders too (build._share_with_pool).
@@ -198,10 +220,6 @@ class RenderPool:
         """A PDF's pages as PNG bytes, made in a worker."""
         return self._executor.submit(_thumbnails, pdf, dpi)
 
-    def result(self, future: Future) -> Any:
-        """A render's result; a worker that died becomes a RenderError naming the way out."""
-        return result_of(future)
-
     def close(self, *, abort: bool = False) -> None:
         """Stop the workers; with ``abort``, at once (a failed build does not wait for them)."""
         import shutil
@@ -216,24 +234,18 @@ class RenderPool:
         finally:
             shutil.rmtree(self.temporary, ignore_errors=True)
 
-    def __enter__(self) -> RenderPool:
-        return self
 
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self.close(abort=exc_type is not None)
-
-
-class ForkedRenderPool:
+class ForkedRenderPool(RenderProcesses):
     """``renderers`` processes that render HTML to PDF, forked from one that imported WeasyPrint.
 
     The lead renderer is forked at once and imports WeasyPrint while the build process
     validates; it then forks the other renderers from itself, so that they start with WeasyPrint
-    imported and the Renderer made (about 0.2 to 0.4 s of a build, docs/performance.md). A
+    imported and the Renderer made (0.2 s of a ``--jobs 2`` build, docs/performance.md). A
     ProcessPoolExecutor forks every worker from the build process, hence this small pool: a
     task queue all renderers read, a results queue one thread here reads, and a Future per task.
 
     A renderer that dies (out of memory) takes the lead and the others with it; every unfinished
-    Future then fails with BrokenProcessPool, which :func:`result_of` words for the officer. If
+    Future then fails with BrokenProcessPool, which :meth:`result` words for the officer. If
     the lead cannot start (WeasyPrint cannot load Pango, say), every Future fails with that error.
     """
 
@@ -247,6 +259,7 @@ class ForkedRenderPool:
         import threading
 
         context = multiprocessing.get_context("fork")
+        #: How many editions render at once (the build's slots, as RenderPool.workers).
         self.workers = renderers
         #: Every temporary file of the renderers, removed with the pool (see _start_worker).
         self.temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
@@ -295,10 +308,6 @@ class ForkedRenderPool:
             self._futures[task_id] = future
         self._tasks.put((task_id, function, args))
         return future
-
-    def result(self, future: Future) -> Any:
-        """A render's result; a renderer that died becomes a RenderError naming the way out."""
-        return result_of(future)
 
     def _collect(self) -> None:
         """Results to their Futures, until the lead renderer has ended (then the rest fail)."""
@@ -367,12 +376,6 @@ class ForkedRenderPool:
             self._results.close()
         finally:
             shutil.rmtree(self.temporary, ignore_errors=True)
-
-    def __enter__(self) -> ForkedRenderPool:
-        return self
-
-    def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self.close(abort=exc_type is not None)
 
 
 def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, ...]) -> None:
