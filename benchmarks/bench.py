@@ -337,6 +337,10 @@ class Bench:
             except FileNotFoundError:
                 return ""
 
+        def with_word(word: str) -> str:
+            """The fact sheet's content with ``word`` in front of its lede."""
+            return original.replace("lede: >-\n  ", f"lede: >-\n  {word} ", 1)
+
         def settle(path: Path, before: str, started: float) -> None:
             while digest(path) == before:
                 if time.perf_counter() > started + 120:
@@ -353,7 +357,7 @@ class Bench:
                 time.sleep(1.0)  # the previous round's print edition and previews are done
                 before, after = digest(pdf), digest(follower)
                 word = WATCH_WORDS[index % len(WATCH_WORDS)]
-                edited = original.replace("lede: >-\n  ", f"lede: >-\n  {word} ", 1)
+                edited = with_word(word)
                 started = time.perf_counter()
                 content.write_text(edited, encoding="utf-8")
                 settle(pdf, before, started)
@@ -369,15 +373,11 @@ class Bench:
                 second = WATCH_WORDS[(self.runs + 2 * index + 1) % len(WATCH_WORDS)]
                 before, after = digest(pdf), digest(follower)
                 started = time.perf_counter()
-                content.write_text(
-                    original.replace("lede: >-\n  ", f"lede: >-\n  {first} ", 1), encoding="utf-8"
-                )
+                content.write_text(with_word(first), encoding="utf-8")
                 settle(pdf, before, started)
                 before = digest(pdf)
                 started = time.perf_counter()
-                content.write_text(
-                    original.replace("lede: >-\n  ", f"lede: >-\n  {second} ", 1), encoding="utf-8"
-                )
+                content.write_text(with_word(second), encoding="utf-8")
                 settle(pdf, before, started)
                 busy_times.append(time.perf_counter() - started)
                 settle(follower, after, started)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
-from conftest import copy_project
+from conftest import copy_project, pdf_text
 from iombrochure.live.preview import make_previews
 from iombrochure.live.watch import PREVIEW_FOLDER, Watcher
 from iombrochure.pipeline.config import load_project
@@ -330,9 +330,7 @@ def test_a_save_while_the_worker_is_busy_renders_the_screen_edition_here(
         assert report.error is None and report.rebuilt == [pdf]
         assert early == [False, False]  # the worker was busy: rendered here
         assert not any(future.done() for future in busy)  # it did not wait for them
-        text = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True
-        ).stdout
+        text = pdf_text(pdf)
         assert "کارگران" in text and "همکاران" not in text
     finally:
         watcher.close()

@@ -499,29 +499,27 @@ def _share_with_pool(
         while submit_next():
             pass
 
-    if not pool.renders_here:  # the pool renders every edition; this process waits
-        feed()
+    if pool.renders_here:
+        # The workers choose first: they have imported WeasyPrint while this process validated,
+        # and this one still has to; the heaviest editions go to them.
         for _ in range(pool.workers):
-            slots.acquire()
-        return
-    # The workers choose first: they have imported WeasyPrint while this process validated,
-    # and this one still has to; the heaviest editions go to them.
-    for _ in range(pool.workers):
-        submit_next()
-    feeder = threading.Thread(target=feed, name="iombrochure-feeder", daemon=True)
-    feeder.start()
-    try:
-        while (job := take()) is not None:
-            try:
-                outcomes[job] = here.render(job)
-            except Exception as error:  # reported in plan order, after the others stop
-                fail(job, error)
-    except BaseException:
-        with lock:
-            queue.clear()
-        slots.release()  # the feeder, if waiting, finds nothing left and ends
-        raise
-    feeder.join()
+            submit_next()
+        feeder = threading.Thread(target=feed, name="iombrochure-feeder", daemon=True)
+        feeder.start()
+        try:
+            while (job := take()) is not None:
+                try:
+                    outcomes[job] = here.render(job)
+                except Exception as error:  # reported in plan order, after the others stop
+                    fail(job, error)
+        except BaseException:
+            with lock:
+                queue.clear()
+            slots.release()  # the feeder, if waiting, finds nothing left and ends
+            raise
+        feeder.join()
+    else:
+        feed()  # the pool renders every edition; this process only hands them out
     for _ in range(pool.workers):  # each slot back: every worker's edition is in, callbacks run
         slots.acquire()
 

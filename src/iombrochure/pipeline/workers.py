@@ -11,10 +11,10 @@ WeasyPrint's layout is pure Python, so threads would take turns; processes use e
 Templating stays in the build process (it is cheap, and its errors come in plan order); a worker
 only turns HTML into PDF bytes, and those bytes into page previews (pypdfium2) while they are at
 hand, so that previews are made in parallel too and no PDF is read back from disk. Each worker
-imports WeasyPrint once, in its initializer, and keeps one
-:class:`~iombrochure.pipeline.render.Renderer` (FontConfiguration, parsed stylesheets) for every
-edition it renders. The pool is started before the content is validated, so that the workers'
-WeasyPrint import runs while the build process reads and templates the content.
+has WeasyPrint imported once (in its initializer, or before the lead renderer forked it) and
+keeps one :class:`~iombrochure.pipeline.render.Renderer` (FontConfiguration, parsed
+stylesheets) for every edition it renders. The pool is started before the content is
+validated, so that WeasyPrint's import runs while the build process reads and templates it.
 
 On Linux workers are forked (no new interpreter to start, and the parent's imports come
 free); ``IOMBROCHURE_START_METHOD=spawn`` or ``forkserver`` chooses another start method
