@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
+import math
 import os
 import platform
 import shutil
@@ -132,6 +134,54 @@ VALIDATION_SCRIPT = textwrap.dedent(
 )
 
 
+#: A build with its stages stamped, for "where the time goes". argv: a file to append the
+#: stamps to (one JSON line each), then the CLI's arguments. time.perf_counter is one monotonic
+#: clock for this process and the renderers it forks, so their stamps line up with its own.
+#: What where_the_time_goes reads of the stamps, in the order of a build.
+TIMELINE_STAGES = ("validated", "weasyprint", "editions", "last edition", "rendered", "written")
+TIMELINE_SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys, time
+    started = time.perf_counter()
+    stamps = open(sys.argv[1], "a", buffering=1)  # a line at a time: nothing pending at a fork
+
+    def stamp(event, **details):
+        at = time.perf_counter() - started
+        stamps.write(json.dumps({"event": event, "at": at, "pid": os.getpid(), **details}) + "\\n")
+
+    from iombrochure.pipeline import build, render
+
+    def stamped_after(module, name, event):
+        function = getattr(module, name)
+        def stamped(*args, **kwargs):
+            result = function(*args, **kwargs)
+            stamp(event)
+            return result
+        setattr(module, name, stamped)
+
+    stamped_after(build, "validate_and_template", "validated")
+    stamped_after(build, "render_jobs", "rendered")  # previews and proof sheets included
+    stamped_after(build, "commit_build", "written")
+    stamped_after(render, "import_weasyprint", "weasyprint")  # here, or in the lead renderer
+    render_edition = render.Renderer.render
+
+    def timed_render(self, **kwargs):
+        began = time.perf_counter()
+        result = render_edition(self, **kwargs)
+        stamp("edition", seconds=time.perf_counter() - began)
+        return result
+
+    render.Renderer.render = timed_render
+    from iombrochure.cli import main
+    try:
+        main(sys.argv[2:])
+    except SystemExit as exit:
+        if exit.code:
+            raise
+    """
+)
+
+
 class Bench:
     def __init__(self, scratch: Path, runs: int) -> None:
         self.project = scratch / "project"
@@ -145,6 +195,8 @@ class Bench:
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.rows: list[tuple[str, str, str, str, str]] = []
         self.html: dict[str, list] = {}
+        #: Medians of full_build_against_floor, for where_the_time_goes.
+        self.figures: dict[str, float] = {}
 
     # -- running things ---------------------------------------------------------------------
 
@@ -226,6 +278,7 @@ class Bench:
             bare.append(self.timed(lambda: self.build(*BUILD, "--no-preview")))
             twos.append(self.timed(lambda: self.build(*BUILD[:2], "2", *BUILD[3:])))
         floor, one, without, two = (statistics.median(t) for t in (floors, ones, bare, twos))
+        self.figures = {"floor": floor, "jobs 1": one, "jobs 2": two}
         self.row(f"build {' '.join(BUILD)} (previews on, the default)", f"{one:.2f} s")
         self.row("  the same with --no-preview", f"{without:.2f} s")
         self.row(
@@ -252,6 +305,78 @@ class Bench:
         # default build, which uses every core (docs/performance.md).
         self.row(
             "--jobs 2 / floor (for comparison; the goal is set on --jobs 1)", f"{two / floor:.2f}"
+        )
+
+    def where_the_time_goes(self, scratch: Path) -> None:
+        """Stage by stage, --jobs 1 and --jobs 2, and what goal 4's two ratios would need of
+        each other (docs/performance.md, "Why the two halves of goal 4 ...")."""
+        runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+        for index in range(self.runs):
+            for jobs in (1, 2):  # interleaved, as the builds above
+                stamps_file = scratch / f"stamps-{jobs}-{index}.jsonl"
+                self.run(
+                    sys.executable,
+                    "-c",
+                    TIMELINE_SCRIPT,
+                    str(stamps_file),
+                    "build",
+                    "--project",
+                    str(self.project),
+                    *BUILD[:2],
+                    str(jobs),
+                    *BUILD[3:],
+                )
+                stamps = [json.loads(line) for line in stamps_file.read_text().splitlines()]
+                at = {s["event"]: s["at"] for s in stamps if s["event"] != "edition"}
+                editions = [s for s in stamps if s["event"] == "edition"]
+                if editions:  # none stamped where the renderers are spawned
+                    at["editions"] = sum(s["seconds"] for s in editions)
+                    at["last edition"] = max(s["at"] for s in editions)
+                runs[jobs].append(at)
+        # A stage no run stamped (renderers spawned, not forked, see no patched code) is NaN.
+        one, two = (
+            {
+                key: statistics.median(run.get(key, math.nan) for run in runs[jobs])
+                for key in TIMELINE_STAGES
+            }
+            for jobs in (1, 2)
+        )
+        self.row(
+            "  --jobs 1, stage by stage (from the start of the CLI)",
+            f"validated {one['validated']:.2f} s, WeasyPrint imported {one['weasyprint']:.2f} s, "
+            f"the editions {one['editions']:.2f} s of rendering, last one done "
+            f"{one['last edition']:.2f} s, previews done {one['rendered']:.2f} s, "
+            f"written {one['written']:.2f} s",
+        )
+        warm = self.warm_renders(
+            [[name, path, options, None] for name, (path, options) in self.html.items()],
+            max(self.runs, 5),
+        )
+        total = sum(warm.values())
+        best_split = min(
+            max(sum(part), total - sum(part))
+            for size in range(len(warm) + 1)
+            for part in itertools.combinations(warm.values(), size)
+        )
+        self.row(
+            "  --jobs 2, stage by stage",
+            f"validated {two['validated']:.2f} s, WeasyPrint in the lead renderer "
+            f"{two['weasyprint']:.2f} s, the editions {two['editions']:.2f} s of rendering "
+            f"between the renderers (warm in one process: {total:.2f} s, best split in two "
+            f"{best_split:.2f} s), last one done {two['last edition']:.2f} s, "
+            f"written {two['written']:.2f} s",
+        )
+        # Both halves of goal 4 at once: --jobs 1 <= 1.15 x the floor, and --jobs 2 <= 0.65 x
+        # that. Validation is the --jobs 1 work that --jobs 2 overlaps with the import: cutting
+        # it would take off --jobs 2 only what of it outlasts the import.
+        most_for_one = 1.15 * self.figures["floor"]
+        most_for_two = 0.65 * most_for_one
+        waits_on_validation = max(0.0, two["validated"] - two["weasyprint"])
+        self.row(
+            "  goal 4 at once would need",
+            f"--jobs 1 <= {most_for_one:.2f} s (it is {self.figures['jobs 1']:.2f} s) and "
+            f"--jobs 2 <= {most_for_two:.2f} s (it is {self.figures['jobs 2']:.2f} s, of which "
+            f"{waits_on_validation:.2f} s waits for validation to end)",
         )
 
     def layout(self) -> None:
@@ -483,6 +608,7 @@ def main() -> None:
         bench.run(sys.executable, "-m", "compileall", "-q", str(REPO / "src"), env=bench.env)
         bench.startup()
         bench.full_build_against_floor()
+        bench.where_the_time_goes(scratch)
         bench.layout()
         if not options.quick:
             bench.watch()
