@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 FLEX_LAYOUT = Path(__file__).resolve().parent / "factsheet-flex.css"
 #: The build the issue measures: one core, the screen editions, previews on (the default).
 BUILD = ("--force", "--jobs", "1", "--variant", "screen")
+
 PROJECT_PARTS = ("iombrochure.toml", "content", "templates", "styles", "fonts", "locales", "images")
 #: Size budgets of screen PDFs, in KB, by document.
 SIZE_BUDGETS_KB = {"factsheet": 150, "brochure": 600}
@@ -134,11 +135,11 @@ VALIDATION_SCRIPT = textwrap.dedent(
 )
 
 
+#: What where_the_time_goes reads of the stamps, in the order of a build.
+TIMELINE_STAGES = ("validated", "weasyprint", "editions", "last edition", "rendered", "written")
 #: A build with its stages stamped, for "where the time goes". argv: a file to append the
 #: stamps to (one JSON line each), then the CLI's arguments. time.perf_counter is one monotonic
 #: clock for this process and the renderers it forks, so their stamps line up with its own.
-#: What where_the_time_goes reads of the stamps, in the order of a build.
-TIMELINE_STAGES = ("validated", "weasyprint", "editions", "last edition", "rendered", "written")
 TIMELINE_SCRIPT = textwrap.dedent(
     """
     import json, os, sys, time
@@ -180,6 +181,11 @@ TIMELINE_SCRIPT = textwrap.dedent(
             raise
     """
 )
+
+
+def with_jobs(jobs: int) -> tuple[str, ...]:
+    """The same build with ``jobs`` rendering processes."""
+    return (*BUILD[:2], str(jobs), *BUILD[3:])
 
 
 class Bench:
@@ -276,7 +282,7 @@ class Bench:
             )
             ones.append(self.timed(lambda: self.build(*BUILD)))
             bare.append(self.timed(lambda: self.build(*BUILD, "--no-preview")))
-            twos.append(self.timed(lambda: self.build(*BUILD[:2], "2", *BUILD[3:])))
+            twos.append(self.timed(lambda: self.build(*with_jobs(2))))
         floor, one, without, two = (statistics.median(t) for t in (floors, ones, bare, twos))
         self.figures = {"floor": floor, "jobs 1": one, "jobs 2": two}
         self.row(f"build {' '.join(BUILD)} (previews on, the default)", f"{one:.2f} s")
@@ -307,13 +313,13 @@ class Bench:
             "--jobs 2 / floor (for comparison; the goal is set on --jobs 1)", f"{two / floor:.2f}"
         )
 
-    def where_the_time_goes(self, scratch: Path) -> None:
+    def where_the_time_goes(self) -> None:
         """Stage by stage, --jobs 1 and --jobs 2, and what goal 4's two ratios would need of
         each other (docs/performance.md, "Why the two halves of goal 4 ...")."""
         runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
         for index in range(self.runs):
             for jobs in (1, 2):  # interleaved, as the builds above
-                stamps_file = scratch / f"stamps-{jobs}-{index}.jsonl"
+                stamps_file = self.project.parent / f"stamps-{jobs}-{index}.jsonl"
                 self.run(
                     sys.executable,
                     "-c",
@@ -322,9 +328,7 @@ class Bench:
                     "build",
                     "--project",
                     str(self.project),
-                    *BUILD[:2],
-                    str(jobs),
-                    *BUILD[3:],
+                    *with_jobs(jobs),
                 )
                 stamps = [json.loads(line) for line in stamps_file.read_text().splitlines()]
                 at = {s["event"]: s["at"] for s in stamps if s["event"] != "edition"}
@@ -608,7 +612,7 @@ def main() -> None:
         bench.run(sys.executable, "-m", "compileall", "-q", str(REPO / "src"), env=bench.env)
         bench.startup()
         bench.full_build_against_floor()
-        bench.where_the_time_goes(scratch)
+        bench.where_the_time_goes()
         bench.layout()
         if not options.quick:
             bench.watch()

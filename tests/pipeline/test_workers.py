@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,6 @@ def test_a_failed_parallel_build_leaves_no_temporary_files(tmp_path: Path):
 def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path):
     """Wherever the interrupt lands, the temporary folder is empty and dist/ whole or absent."""
     import signal
-    import time
 
     root = trilingual(tmp_path)
     tmpdir = tmp_path / "tmp"
@@ -200,12 +200,19 @@ def _has_ended(pid: int) -> bool:
     return "\nState:\tZ" in status
 
 
+def _wait_until_ended(pids: list[int], seconds: float = 20) -> None:
+    """Until every one of ``pids`` has ended, or ``seconds`` have passed: a killed process is
+    gone only once the kernel has run it."""
+    deadline = time.monotonic() + seconds
+    while not all(map(_has_ended, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_project: Path):
     """A watcher killed with SIGKILL, SIGTERM or SIGHUP (a closed terminal) cannot stop its
     pool; its render worker must not wait for work for ever."""
     import signal
-    import time
 
     script = (
         "import os, sys, time\n"
@@ -228,9 +235,7 @@ def test_a_worker_ends_when_the_process_that_started_it_is_killed(scratch_projec
     assert worker != process.pid and not _has_ended(worker)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    deadline = time.monotonic() + 20
-    while not _has_ended(worker) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_until_ended([worker])
     assert _has_ended(worker)
     assert list(tmpdir.iterdir()) == []  # the pool's folder, which the killed process left
 
@@ -250,8 +255,6 @@ def test_a_render_worker_loads_the_renderer_without_the_stages_before_it():
 
 def _meet(folder: str, renderers: int) -> tuple[int, int, bool, bool]:
     """Wait until ``renderers`` tasks are held at once; then say who held this one."""
-    import time
-
     from iombrochure.pipeline import workers
 
     Path(folder, str(os.getpid())).touch()
@@ -264,8 +267,6 @@ def _meet(folder: str, renderers: int) -> tuple[int, int, bool, bool]:
 def _meet_then_end(folder: str, renderers: int, victim: str) -> None:
     """Meet the others, then the ``victim`` renderer ("lead" or "forked") dies as if out of
     memory; the other waits until it is stopped."""
-    import time
-
     _meet(folder, renderers)
     lead = os.getppid() == int(Path(folder).name.split("-")[-1])
     if lead == (victim == "lead"):
@@ -346,7 +347,6 @@ def test_a_renderer_that_dies_stops_them_all_with_the_way_out(
 ):
     """Out of memory in either renderer: every unfinished render fails with the message that
     names --jobs 1, no renderer is left behind, and the pool still closes cleanly."""
-    import time
     from concurrent.futures import wait
 
     from iombrochure.errors import RenderError
@@ -361,9 +361,7 @@ def test_a_renderer_that_dies_stops_them_all_with_the_way_out(
             forked_pool.result(future)
         assert stopped.value.hint == "build again with --jobs 1"
     renderers = [int(name) for name in os.listdir(folder)]
-    deadline = time.monotonic() + 20
-    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_ended(renderers)
     assert all(map(_has_ended, renderers))
     with pytest.raises(RenderError, match="out of memory"):
         forked_pool.result(forked_pool.call(os.getpid))  # a broken pool takes no more work
@@ -374,7 +372,6 @@ def test_a_renderer_that_dies_stops_them_all_with_the_way_out(
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_an_aborted_pool_stops_busy_renderers_at_once(forked_pool, tmp_path: Path):
     import threading
-    import time
 
     folder = tmp_path / f"meet-{os.getpid()}"
     folder.mkdir()
@@ -388,16 +385,13 @@ def test_an_aborted_pool_stops_busy_renderers_at_once(forked_pool, tmp_path: Pat
     assert all(future.done() for future in futures)
     assert not forked_pool.temporary.exists()
     renderers = [int(name) for name in os.listdir(folder)]
-    deadline = time.monotonic() + 20  # a killed process is gone once the kernel has run it
-    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until_ended(renderers)
     assert all(map(_has_ended, renderers))
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_forked_renderers_end_when_the_build_process_is_killed(tmp_path: Path):
     import signal
-    import time
 
     folder = tmp_path / "meet"
     folder.mkdir()
@@ -428,9 +422,7 @@ def test_forked_renderers_end_when_the_build_process_is_killed(tmp_path: Path):
     assert len(renderers) == 2 and not any(map(_has_ended, renderers))
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    deadline = time.monotonic() + 20
-    while not all(map(_has_ended, renderers)) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_until_ended(renderers)
     assert all(map(_has_ended, renderers))
     assert list(tmpdir.iterdir()) == []  # the pool's folder, which the killed process left
 
