@@ -619,7 +619,7 @@ def check(
 
 
 @main.command("new")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=click.Path(path_type=Path))  # new itself refuses a file
 @click.option(
     "--languages",
     default=None,
@@ -633,12 +633,15 @@ def new(settings: Settings, directory: Path, languages: str | None) -> None:
     Config, declared fields, content in each language, templates, styles, fonts, catalogs,
     babel.cfg and .gitignore; docs/templates.md says how to make it your own.
     """
+    import shlex
+
     from iombrochure.newproject import create_project, parse_languages
 
     codes = parse_languages(languages)
-    root = create_project(directory, codes)
-    settings.info(f"made a project in {root}: a leaflet in {', '.join(codes)}")
-    settings.info(f"next: cd {root} && iombrochure build")
+    create_project(directory, codes)
+    # The folder as typed: the next line is a command to copy, from the folder the user is in.
+    settings.info(f"made a project in {directory}: a leaflet in {', '.join(codes)}")
+    settings.info(f"next: cd {shlex.quote(str(directory))} && iombrochure build")
 
 
 @main.group()

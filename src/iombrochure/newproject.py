@@ -9,9 +9,11 @@ see and change it (docs/templates.md explains why there is no hidden theme).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from iombrochure.errors import ConfigError
@@ -45,23 +47,82 @@ def parse_languages(text: str | None) -> list[str]:
 
 
 def create_project(target: Path, languages: list[str], *, today: dt.date | None = None) -> Path:
-    """Write a new project into ``target`` (a new or empty folder); all of it or nothing."""
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    """Write a new project into ``target`` (a new or empty folder) and return its absolute path.
+
+    All of it or nothing: the project is written into a hidden folder beside ``target`` and
+    renamed into place at the end; on any failure, Ctrl-C included, the hidden folder and every
+    parent folder this call created are removed again, so a second try starts from a clean slate.
+    """
+    # Absolute from the start: the staging folder is read back as a project (fingerprints), and
+    # a relative path would be joined to itself there.
+    target = Path(target).absolute()
+    if target.exists() and not target.is_dir():
         raise ConfigError(
-            f"{target} already exists and is not empty: new never writes over files",
+            "is a file: new makes a new folder",
+            path=target,
+            hint="name a new folder, e.g. iombrochure new my-leaflet",
+        )
+    if target.is_dir() and any(target.iterdir()):
+        raise ConfigError(
+            "already exists and is not empty: new never writes over files",
+            path=target,
             hint="name a new folder, e.g. iombrochure new my-leaflet",
         )
     today = today or dt.date.today()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".iombrochure-new-", dir=target.parent) as scratch:
-        staging = Path(scratch) / "project"
-        _write(staging, languages, today)
-        _record_fingerprints(staging, languages)
-        if target.exists():
-            target.rmdir()
-        staging.rename(target)
+    made_parents = _missing_parents(target)
+    try:
+        with (
+            _writing_in(target.parent),
+            tempfile.TemporaryDirectory(prefix=".iombrochure-new-", dir=_parent(target)) as scratch,
+        ):
+            staging = Path(scratch) / "project"
+            _write(staging, languages, today)
+            _record_fingerprints(staging, languages)
+            # rename() replaces an empty folder, and refuses one that filled up meanwhile.
+            staging.rename(target)
+    except BaseException:
+        for folder in made_parents:  # innermost first, and only while empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
     return target
+
+
+def _missing_parents(target: Path) -> list[Path]:
+    """The parent folders of ``target`` that do not exist yet, innermost first."""
+    missing = []
+    for folder in target.parents:
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
+def _parent(target: Path) -> Path:
+    """``target``'s parent folder, made with its own missing parents."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.parent
+
+
+@contextlib.contextmanager
+def _writing_in(folder: Path) -> Iterator[None]:
+    """One line naming the folder for a write the system refused (unwritable, a file where a
+    folder should be, disk full), rather than an internal error."""
+    hint = "make the project in a folder you may write to, e.g. iombrochure new my-leaflet"
+    try:
+        yield
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ConfigError(
+            "cannot make a project here: a part of this path is a file, not a folder",
+            path=folder,
+            hint="name a folder inside folders, e.g. iombrochure new my-leaflet",
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write here: {exc.strerror or exc}", path=exc.filename or folder, hint=hint
+        ) from exc
 
 
 def _write(root: Path, languages: list[str], today: dt.date) -> None:
