@@ -111,7 +111,15 @@ def test_unsafe_yaml_is_refused_with_its_line(text: str, line: int, words: str) 
         ("a: 1\na: 2\n", 2, "duplicate key"),
         ("a: 1\n---\nb: 2\n", 2, "single document"),
         ("a:\n\tb: 1\n", 2, "cannot start any token"),
-        ("a: 'open\n", 2, "end of stream"),
+        # Where the mistake starts, not where the parser gave up:
+        ("a: 'open\n", 1, "a quote opened on this line is never closed"),
+        ('a: 1\ntitle: "IOM in Iran\nb: 2\nc: 3\n', 2, "never closed"),
+        ('title: "IOM in Iran\nb: 2\nc: "x"\nd: 4\n', 1, "runs on to line 3"),
+        ("a: 1\nsubject Migration\nkeywords:\n  - x\n", 2, "has no colon (:) after it"),
+        ("a:\n  b: 1\n  c 2\n", 3, "has no colon (:) after it"),
+        ("k:\n  - [IOM\n  - y\nz: 1\n", 2, "in the [ ... ] list that starts on this line"),
+        # A value quoted over two lines is fine: a later mistake is named at its own line.
+        ('a: "one\n  two"\nb 3\nc: 1\n', 3, "has no colon"),
     ],
 )
 def test_bad_yaml_names_its_line(text: str, line: int, words: str) -> None:

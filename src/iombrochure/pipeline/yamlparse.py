@@ -69,12 +69,65 @@ def parse_round_trip(text: str, *, name: str, max_depth: int) -> Any:
         root = _compose(events, name=name, max_depth=max_depth, loader=loader)
         return None if root is None else loader.constructor.construct_document(root)
     except (pyyaml.MarkedYAMLError, MarkedYAMLError) as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise BadYaml(
-            exc.problem or exc.context or "invalid YAML", mark.line + 1 if mark else None
-        ) from exc
+        raise _where_it_starts(text, exc) from exc
     except (pyyaml.YAMLError, YAMLError) as exc:
         raise BadYaml(str(exc), None) from exc
+
+
+#: Parser contexts whose mark is where the mistake began: a token that never ended (a quote, a
+#: key without its colon) or a bracket that was never closed. Other contexts ("while parsing a
+#: block mapping") mark the start of the whole mapping, which says nothing.
+_CONTEXTS_MARKING_THE_START = ("while scanning", "while parsing a flow")
+
+
+def _where_it_starts(text: str, exc: Any) -> BadYaml:
+    """The error at the line where the mistake starts, not where the parser gave up.
+
+    An unclosed quote is noticed at the end of the file, or at the next quote further down; a
+    key without its colon on the line after it. An officer looks at the line we name, so it
+    must be the line to fix.
+    """
+    context = exc.context or ""
+    problem = exc.problem or context or "invalid YAML"
+    if exc.context_mark is not None and context.startswith(_CONTEXTS_MARKING_THE_START):
+        start = exc.context_mark.line + 1
+        if "quoted scalar" in context:
+            return BadYaml("a quote opened on this line is never closed", start)
+        if "simple key" in context:
+            return BadYaml("the key on this line has no colon (:) after it", start)
+        if "flow sequence" in context:
+            return BadYaml(f"{problem} in the [ ... ] list that starts on this line", start)
+        if "flow mapping" in context:
+            return BadYaml(f"{problem} in the {{ ... }} fields that start on this line", start)
+        return BadYaml(problem, start)
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    # libyaml breaks lines where ruamel does not (see above): its lines would not be ours.
+    same_lines = not any(mark in text for mark in YAML_1_1_LINE_BREAKS)
+    opened = _quote_running_to(text, line) if line and same_lines else None
+    if opened is not None:
+        return BadYaml(
+            f"a quote opened on this line runs on to line {line}, where the YAML breaks",
+            opened,
+        )
+    return BadYaml(problem, line)
+
+
+def _quote_running_to(text: str, line: int) -> int | None:
+    """The line of a quoted value that spans several lines and ends on ``line`` (1-based):
+    the quote that was left open and was closed, by accident, by the next quote below."""
+    found: int | None = None
+    try:
+        for token in pyyaml.scan(text, Loader=_LOADER):
+            start, end = token.start_mark.line + 1, token.end_mark.line + 1
+            if start > line:
+                break
+            quoted = getattr(token, "style", None) in ('"', "'")
+            if quoted and start < end == line:
+                found = start
+    except pyyaml.YAMLError:
+        pass  # the scanner stops where the text breaks; what it saw before is enough
+    return found
 
 
 def _compose(events: Any, *, name: str, max_depth: int, loader: YAML) -> Any:
