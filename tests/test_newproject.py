@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import REPO, run_cli
 from iombrochure.errors import ConfigError
 from iombrochure.newproject import create_project, parse_languages
 from iombrochure.pipeline.config import load_project
@@ -83,3 +86,79 @@ def test_nothing_is_left_behind_when_new_fails(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(ConfigError):
         create_project(tmp_path / "leaflet", ["en", "fa"])
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_new_works_with_relative_folders_from_any_current_folder(tmp_path: Path):
+    """The README's own example: a relative folder, then cd into it and build --strict."""
+    for folder in ("my-leaflet", "./x1", "sub/x2"):
+        made = run_cli("new", folder, "--languages", "en,fa,ps", cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        assert f"next: cd {Path(folder)} && iombrochure build" in made.stdout
+        check = run_cli("check", "--strict", cwd=tmp_path / folder)
+        assert check.returncode == 0, check.stdout
+        assert "0 errors, 0 warnings" in check.stdout
+    # Nothing but the projects: no staging folder beside them.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-leaflet", "sub", "x1"]
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["x2"]
+    root = tmp_path / "my-leaflet"
+    build = run_cli("build", "--strict", "-j", "1", "--no-preview", cwd=root)
+    assert build.returncode == 0, build.stderr
+    made_pdfs = sorted(p.relative_to(root / "dist").as_posix() for p in root.glob("dist/**/*.pdf"))
+    assert made_pdfs == sorted(
+        [f"leaflet-{c}.pdf" for c in ("en", "fa", "ps")]
+        + [f"print/leaflet-{c}.pdf" for c in ("en", "fa", "ps")]
+    )
+
+
+UNWRITABLE = Path("/sys")  # not even root may make a folder there
+
+
+@pytest.mark.parametrize(
+    ("folder", "options", "message"),
+    [
+        ("taken", (), "taken: already exists and is not empty"),
+        ("a-file", (), "a-file: is a file: new makes a new folder"),
+        ("a-file/sub/leaflet", (), "a part of this path is a file, not a folder"),
+        ("sub/leaflet", ("--languages", "en,ar"), "not ar"),
+        (str(UNWRITABLE / "my-leaflet"), (), "cannot write here"),
+    ],
+    ids=["not-empty", "a-file", "inside-a-file", "bad-languages", "unwritable-parent"],
+)
+def test_a_refused_new_says_why_in_one_line_and_leaves_nothing(
+    tmp_path: Path, folder: str, options: tuple[str, ...], message: str
+):
+    if folder.startswith(str(UNWRITABLE)) and not UNWRITABLE.is_dir():
+        pytest.skip(f"{UNWRITABLE} is a Linux folder")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    (tmp_path / "a-file").write_text("not a folder")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = run_cli("new", folder, *options, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert message in result.stderr
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_an_interrupted_new_removes_the_folders_it_made(tmp_path: Path):
+    """Ctrl-C while the project is written: the staging folder and the parents new made go."""
+    interrupt_while_writing = (
+        "import os, signal, sys\n"
+        "import iombrochure.newproject as newproject\n"
+        "newproject._record_fingerprints = lambda *a: os.kill(os.getpid(), signal.SIGINT)\n"
+        "from iombrochure.cli import main\n"
+        "sys.argv = ['iombrochure', 'new', 'sub/deeper/my-leaflet']\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run(
+        [sys.executable, "-c", interrupt_while_writing],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.startswith("interrupted")
+    assert list(tmp_path.iterdir()) == []
