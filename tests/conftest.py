@@ -68,6 +68,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def environment_with_tmpdir(tmpdir: Path) -> dict[str, str]:
+    """For a child process: this checkout's package, and its temporary files in ``tmpdir``."""
+    return {
+        **os.environ,
+        "TMPDIR": str(tmpdir),
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
 def run_python(code: str, *, first_on_path: tuple[str, ...] = (), cwd: Path | None = None) -> str:
     """What ``code`` prints in a fresh interpreter with this checkout's package (and, before it,
     ``first_on_path``); the run must succeed."""

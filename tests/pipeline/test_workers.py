@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, copy_project, modules_loaded_by, run_cli, run_python
+from conftest import (
+    FIXTURES,
+    REPO,
+    copy_project,
+    environment_with_tmpdir,
+    modules_loaded_by,
+    run_cli,
+    run_python,
+)
 from iombrochure.pipeline.workers import available_cores, resolve_jobs
 
 
@@ -109,15 +117,6 @@ def test_jobs_must_be_a_positive_number(scratch_project: Path, value: str):
     assert result.returncode == 2
     assert "--jobs" in result.stderr
     assert not (scratch_project / "dist").exists()
-
-
-def environment_with_tmpdir(tmpdir: Path) -> dict[str, str]:
-    """For a child process: this checkout's package, and its temporary files in ``tmpdir``."""
-    return {
-        **os.environ,
-        "TMPDIR": str(tmpdir),
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
 
 
 def run_with_tmpdir(tmpdir: Path, *args: str) -> subprocess.CompletedProcess[str]:

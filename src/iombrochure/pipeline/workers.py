@@ -229,7 +229,7 @@ class RenderPool(RenderProcesses):
                 # The executor has no public way to stop workers busy in their initializer.
                 for process in list(getattr(self._executor, "_processes", {}).values()):
                     if process.is_alive():
-                        process.terminate()
+                        process.kill()  # SIGKILL: no Python code has to run in the worker
             self._executor.shutdown(wait=True, cancel_futures=abort)
         finally:
             shutil.rmtree(self.temporary, ignore_errors=True)
@@ -242,7 +242,19 @@ class ForkedRenderPool(RenderProcesses):
     validates; it then forks the other renderers from itself, so that they start with WeasyPrint
     imported and the Renderer made (0.2 s of a ``--jobs 2`` build, docs/performance.md). A
     ProcessPoolExecutor forks every worker from the build process, hence this small pool: a
-    task queue all renderers read, a results queue one thread here reads, and a Future per task.
+    task queue all renderers read, one results pipe they all write and one thread here reads,
+    and a Future per task.
+
+    It cannot hang, because no wait depends on Python code running in another process:
+
+    - the build process closes its end of the results pipe for writing as soon as the lead is
+      forked, so the collector's read ends (end of file) when the lead and every renderer have
+      ended, however they ended, even in the middle of a message; every unfinished Future then
+      fails;
+    - an abort is SIGKILL to the lead, and the kernel kills the renderers the lead forked when
+      the lead dies (``PR_SET_PDEATHSIG``); the lead kills them all when any of them dies;
+    - a renderer whose build process is gone leaves too (_leave_with_parent);
+    - closing waits for the lead with a deadline, then kills it.
 
     A renderer that dies (out of memory) takes the lead and the others with it; every unfinished
     Future then fails with BrokenProcessPool, which :meth:`result` words for the officer. If
@@ -251,6 +263,8 @@ class ForkedRenderPool(RenderProcesses):
 
     #: Every edition is rendered by the pool; the build process only templates and writes.
     renders_here = False
+    #: How long a normal close waits for idle renderers to end before killing them.
+    CLOSE_DEADLINE = 10.0
 
     def __init__(self, root: Path, *, renderers: int, epoch: int, max_image_pixels: int) -> None:
         import itertools
@@ -264,7 +278,8 @@ class ForkedRenderPool(RenderProcesses):
         #: Every temporary file of the renderers, removed with the pool (see _start_worker).
         self.temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX))
         self._tasks = context.Queue()
-        self._results = context.Queue()
+        results, sending = context.Pipe(duplex=False)
+        self._results = results
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
         self._task_ids = itertools.count()
@@ -275,13 +290,18 @@ class ForkedRenderPool(RenderProcesses):
             target=_lead_renderer,
             args=(
                 self._tasks,
-                self._results,
+                results,
+                sending,
+                context.Lock(),
                 renderers,
                 (str(root), epoch, max_image_pixels, str(self.temporary)),
             ),
             name="iombrochure-renderer",
         )
-        self._lead.start()
+        try:
+            self._lead.start()
+        finally:
+            sending.close()  # only the renderers write: their ends closed, the reader sees EOF
         self._collector = threading.Thread(
             target=self._collect, name="iombrochure-results", daemon=True
         )
@@ -299,7 +319,7 @@ class ForkedRenderPool(RenderProcesses):
         future: Future = Future()
         future.set_running_or_notify_cancel()  # sent at once: a renderer may take it now
         with self._lock:
-            if self._closing or not self._lead.is_alive():
+            if self._closing:
                 future.set_exception(
                     self._start_error or BrokenProcessPool("the renderers have stopped")
                 )
@@ -310,27 +330,22 @@ class ForkedRenderPool(RenderProcesses):
         return future
 
     def _collect(self) -> None:
-        """Results to their Futures, until the lead renderer has ended (then the rest fail)."""
+        """Results to their Futures, until every renderer has ended (then the rest fail)."""
         import pickle
-        import queue
-        from multiprocessing.connection import wait
 
         while True:
             try:
-                payload = self._results.get(timeout=0.1)
-            except queue.Empty:
-                if wait([self._lead.sentinel], timeout=0):
-                    break  # ended, and everything it and its renderers sent has been read
-                continue
-            if payload is None:
-                break  # close() has seen the lead end
-            task_id, succeeded, pickled = payload
+                task_id, succeeded, pickled = self._results.recv()
+            except (EOFError, OSError):
+                break  # every writer has ended (or close() closed the pipe after an abort)
+            except Exception:  # noqa: BLE001 - a message cut short by a killed renderer
+                break
             try:
                 value = pickle.loads(pickled)
             except Exception as error:  # noqa: BLE001 - worded for the officer, not lost
                 succeeded = False
                 value = RenderError(f"a renderer's answer was unreadable: {error}")
-            if task_id is None:  # the lead could not start; it has ended
+            if task_id is None:  # the lead could not start; it is ending
                 self._start_error = value
                 continue
             with self._lock:
@@ -346,9 +361,10 @@ class ForkedRenderPool(RenderProcesses):
             self._closing = True
             unfinished, self._futures = list(self._futures.values()), {}
         for future in unfinished:
-            future.set_exception(
-                self._start_error or BrokenProcessPool("a renderer stopped unexpectedly")
-            )
+            if not future.done():
+                future.set_exception(
+                    self._start_error or BrokenProcessPool("a renderer stopped unexpectedly")
+                )
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the renderers; with ``abort``, at once (a failed build does not wait for them).
@@ -361,52 +377,63 @@ class ForkedRenderPool(RenderProcesses):
         try:
             with self._lock:
                 self._closing = True
-            if abort:
-                self._lead.terminate()  # the lead stops its renderers first (_lead_renderer)
-            else:
+            if not abort:
                 for _ in range(self.workers):
                     self._tasks.put(None)
-            self._lead.join()
-            self._results.put(None)  # after all the renderers sent: the collector can stop
-            self._collector.join()
-            # Tasks a dead lead left unread must not hold this process's exit, nor that None.
+                self._lead.join(self.CLOSE_DEADLINE)
+            if self._lead.is_alive():
+                self._lead.kill()  # its renderers die with it (PR_SET_PDEATHSIG)
+            self._lead.join()  # SIGKILL cannot be caught: this returns
+            # The collector reads until the last renderer has gone; after a kill that is at once.
+            # Should one outlive its lead, its Futures fail here all the same (the collector is
+            # a daemon thread and holds nothing this process waits for).
+            self._collector.join(self.CLOSE_DEADLINE)
+            self._fail_unfinished()
+            # Tasks a dead lead left unread must not hold this process's exit.
             self._tasks.cancel_join_thread()
-            self._results.cancel_join_thread()
             self._tasks.close()
-            self._results.close()
         finally:
             shutil.rmtree(self.temporary, ignore_errors=True)
 
 
-def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, ...]) -> None:
+def _lead_renderer(
+    tasks: Any,
+    results: Any,
+    sending: Any,
+    sending_lock: Any,
+    renderers: int,
+    start: tuple[Any, ...],
+) -> None:
     """The first renderer: import WeasyPrint, fork the others from this warm process, render.
 
-    SIGTERM (an aborted build) and the death of any renderer stop them all: the build process
-    sees the lead end and fails what is unfinished.
+    The death of any renderer stops them all: the build process sees the results pipe close
+    and fails what is unfinished. The lead is stopped by SIGKILL alone, which needs no Python
+    code here; the renderers it forked die with it (_die_with_parent).
     """
     import multiprocessing
-    import signal
     import threading
     from multiprocessing.connection import wait
 
+    results.close()  # the build process's end
+    send = _Sender(sending, sending_lock)
     try:
         _start_worker(*start)
     except BaseException as error:  # noqa: BLE001 - the build process reports it, not a traceback
-        results.put((None, False, _pickled(error)[1]))
+        send((None, False, _pickled(error)[1]))
         return
     context = multiprocessing.get_context("fork")
+    lead = os.getpid()
     others = [
-        context.Process(target=_forked_renderer, args=(tasks, results), daemon=True)
+        context.Process(target=_forked_renderer, args=(tasks, send, lead), daemon=True)
         for _ in range(renderers - 1)
     ]
 
-    def stop_all(*_: Any) -> None:
+    def stop_all() -> None:
         for other in others:
             if other.pid is not None:
                 other.kill()
         os._exit(1)
 
-    signal.signal(signal.SIGTERM, stop_all)
     for other in others:
         other.start()
 
@@ -420,20 +447,48 @@ def _lead_renderer(tasks: Any, results: Any, renderers: int, start: tuple[Any, .
 
     watcher = threading.Thread(target=watch_the_others, name="iombrochure-renderers")
     watcher.start()
-    _serve(tasks, results)
+    _serve(tasks, send)
     watcher.join()  # the others end at their None
 
 
-def _forked_renderer(tasks: Any, results: Any) -> None:
+class _Sender:
+    """One renderer's way to send a result: the shared pipe, one message at a time."""
+
+    def __init__(self, connection: Any, lock: Any) -> None:
+        self.connection = connection
+        self.lock = lock
+
+    def __call__(self, message: tuple[Any, bool, bytes]) -> None:
+        with self.lock:
+            self.connection.send(message)
+
+
+def _forked_renderer(tasks: Any, send: _Sender, lead: int) -> None:
     """A renderer forked from the lead, with its WeasyPrint and Renderer."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the lead's handler is the lead's own
+    _die_with_parent(lead)
     _leave_with_parent()
-    _serve(tasks, results)
+    _serve(tasks, send)
 
 
-def _serve(tasks: Any, results: Any) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when ``parent`` (the lead) dies, so that killing the
+    lead stops every renderer without any Python code running in them (Linux; elsewhere
+    _leave_with_parent's watch does it within a second)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the lead died before the request took effect
+        os._exit(1)
+
+
+def _serve(tasks: Any, send: Any) -> None:
     """Take tasks until told to stop (None); send each result, or its error, back pickled
     (read in the build process apart from its task number, so a bad one fails only its task)."""
     while (task := tasks.get()) is not None:
@@ -443,7 +498,7 @@ def _serve(tasks: Any, results: Any) -> None:
         except BaseException as error:  # noqa: BLE001 - the build process reports it
             succeeded, value = False, error
         sendable, pickled = _pickled(value)
-        results.put((task_id, succeeded and sendable, pickled))
+        send((task_id, succeeded and sendable, pickled))
 
 
 def _pickled(value: Any) -> tuple[bool, bytes]:
