@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 START_METHOD_VARIABLE = "IOMBROCHURE_START_METHOD"
+#: ``executor``: render beside a ProcessPoolExecutor even where renderers could be forked.
+POOL_VARIABLE = "IOMBROCHURE_RENDER_POOL"
 #: The name of a pool's temporary folder begins so (WeasyPrint's font folders go inside).
 TEMPORARY_PREFIX = "iombrochure-workers-"
 
@@ -144,8 +146,10 @@ def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:
 def make_render_pool(
     root: Path, *, jobs: int, epoch: int, max_image_pixels: int
 ) -> RenderProcesses:
-    """The pool for a build of ``jobs`` rendering processes (see the module's docstring)."""
-    if start_method() == "fork":
+    """The pool for a build of ``jobs`` rendering processes (see the module's docstring).
+    ``IOMBROCHURE_RENDER_POOL=executor`` takes the standard library's ProcessPoolExecutor where
+    the forked renderers would be used, so that the benchmark can weigh the two."""
+    if start_method() == "fork" and os.environ.get(POOL_VARIABLE, "").strip() != "executor":
         return ForkedRenderPool(
             root, renderers=jobs, epoch=epoch, max_image_pixels=max_image_pixels
         )
