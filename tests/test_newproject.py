@@ -162,3 +162,33 @@ def test_an_interrupted_new_removes_the_folders_it_made(tmp_path: Path):
     assert result.returncode == 130, result.stderr
     assert result.stderr.startswith("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_new_fills_an_empty_folder(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    root = create_project(tmp_path / "empty", ["en"])
+    assert root == tmp_path / "empty"
+    assert (root / "iombrochure.toml").is_file() and (root / "content" / "en").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_new_never_writes_over_files_that_appear_while_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another program (or person) puts a file into the empty folder while new is writing."""
+    import iombrochure.newproject as newproject
+
+    (tmp_path / "leaflet").mkdir()
+    record = newproject._record_fingerprints
+
+    def someone_writes_meanwhile(root: Path, languages: list[str]) -> None:
+        record(root, languages)
+        (tmp_path / "leaflet" / "notes.txt").write_text("mine")
+
+    monkeypatch.setattr(newproject, "_record_fingerprints", someone_writes_meanwhile)
+    with pytest.raises(ConfigError, match="files appeared in this folder while new was writing"):
+        create_project(tmp_path / "leaflet", ["en", "fa"])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "leaflet",
+        "leaflet/notes.txt",
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -78,8 +79,7 @@ def create_project(target: Path, languages: list[str], *, today: dt.date | None 
             staging = Path(scratch) / "project"
             _write(staging, languages, today)
             _record_fingerprints(staging, languages)
-            # rename() replaces an empty folder, and refuses one that filled up meanwhile.
-            staging.rename(target)
+            _move_into_place(staging, target)
     except BaseException:
         for folder in made_parents:  # innermost first, and only while empty
             try:
@@ -88,6 +88,20 @@ def create_project(target: Path, languages: list[str], *, today: dt.date | None 
                 break
         raise
     return target
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """rename() replaces an empty folder, and refuses one that someone filled meanwhile."""
+    try:
+        staging.rename(target)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        raise ConfigError(
+            "files appeared in this folder while new was writing: new never writes over files",
+            path=target,
+            hint="name a new folder, e.g. iombrochure new my-leaflet",
+        ) from exc
 
 
 def _missing_parents(target: Path) -> list[Path]:
