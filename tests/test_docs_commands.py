@@ -153,7 +153,8 @@ def project_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_command(command: str, cwd: Path, python_path: Path) -> subprocess.CompletedProcess[str]:
     """``command`` in bash, as typed in a terminal in ``cwd``, with the package of
     ``python_path`` (the copy's own, for commands run in the project folder)."""
-    env = {**os.environ, "PYTHONPATH": str(python_path), "PAGER": "cat"}
+    inherited = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(python_path), inherited]))}
     return subprocess.run(
         ["bash", "-c", command],
         cwd=cwd,
