@@ -116,3 +116,39 @@ def test_dari_is_a_language_babel_knows_as_persian_of_afghanistan(scratch_projec
     assert localizer.month(dt.date(1990, 7, 1)) == "سرطان ۱۳۶۹"  # a known day: Afghan month
     assert localizer.solar_hijri_span("1990-07") == "سرطان–اسد ۱۳۶۹"  # a month-only fact
     assert localizer.number(370000) == "۳۷۰٬۰۰۰"
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(scratch_project: Path):
+    """Windows Notepad starts UTF-8 files with an invisible byte-order mark, which TOML does
+    not allow: it is accepted, as the officer cannot see it to remove it."""
+    config = scratch_project / "iombrochure.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    project = load_project(scratch_project)
+    assert project.source_language == "en" and "factsheet" in project.documents
+
+
+def test_a_config_that_is_not_utf8_names_the_line(scratch_project: Path):
+    config = scratch_project / "iombrochure.toml"
+    config.write_bytes(config.read_bytes() + "\n# Café\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_project(scratch_project)
+    last_line = len(config.read_bytes().splitlines())
+    assert (caught.value.message, caught.value.line) == ("the file is not UTF-8 text", last_line)
+    assert caught.value.hint == "save it as UTF-8 in your editor"
+
+
+def test_a_folder_named_like_the_config_is_not_taken_for_a_missing_one(tmp_path: Path):
+    (tmp_path / "iombrochure.toml").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+    assert caught.value.path == tmp_path.resolve() / "iombrochure.toml"
+    assert caught.value.message == "not a file but a folder, a device or a pipe"
+
+
+def test_a_stylesheet_named_in_the_config_that_is_a_folder_is_said_so(scratch_project: Path):
+    (scratch_project / "styles" / "factsheet.css").unlink()
+    (scratch_project / "styles" / "factsheet.css").mkdir()
+    with pytest.raises(
+        ConfigError, match="stylesheet styles/factsheet.css is a folder, not a file"
+    ):
+        load_project(scratch_project)

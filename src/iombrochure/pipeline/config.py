@@ -142,8 +142,22 @@ def find_project_root(start: Path) -> Path:
     """The folder holding iombrochure.toml: ``start`` itself or one of its parents."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
+        candidate = folder / CONFIG_NAME
+        try:
+            if candidate.is_file():
+                return folder
+            if candidate.exists():  # a folder or a pipe by that name: say so, not "no config"
+                raise ConfigError(
+                    "not a file but a folder, a device or a pipe",
+                    path=candidate,
+                    hint=f"the project's config must be a text file named {CONFIG_NAME}",
+                )
+        except OSError as exc:  # a folder on the way that may not be looked into
+            raise ConfigError(
+                f"cannot look for {CONFIG_NAME} in this folder: {exc.strerror or exc}",
+                path=folder,
+                hint="make the folder readable by your user, or pass --project DIR",
+            ) from None
     raise ConfigError(
         f"no {CONFIG_NAME} here or in any parent folder of {start}",
         hint="run iombrochure inside a project folder, or pass --project DIR",
@@ -168,13 +182,24 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
         resolved = resolve_inside(root, config_path, what="the config file")
         if resolved.stat().st_size > MAX_TEXT_FILE_BYTES:
             raise ConfigError("the config file is over 2 MB: refused unread", path=config_path)
-        raw = tomllib.loads(resolved.read_text(encoding="utf-8"))
+        # "utf-8-sig": Windows Notepad starts UTF-8 files with a byte-order mark, which TOML
+        # does not allow; it is invisible in the editor, so it is accepted rather than refused.
+        raw = tomllib.loads(resolved.read_text(encoding="utf-8-sig"))
     except ReadRefused as exc:
         raise ConfigError(exc.message, path=config_path, hint=exc.hint) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", path=config_path) from exc
+        raise ConfigError(
+            f"cannot read the file: {exc.strerror or exc}",
+            path=config_path,
+            hint="make the file readable by your user",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError("the file is not UTF-8 text", path=config_path) from exc
+        raise ConfigError(
+            "the file is not UTF-8 text",
+            path=config_path,
+            line=resolved.read_bytes()[: exc.start].count(b"\n") + 1,
+            hint="save it as UTF-8 in your editor",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ConfigError(f"invalid TOML: {exc}", path=config_path, line=line) from exc
@@ -251,7 +276,7 @@ class _ConfigReader:
         output_dir = self._output_dir(project.get("output_dir", "dist"))
         if self.problems:
             hint = "see docs/content.md for the config format"
-            if not (self.root / "templates").is_dir():
+            if not _is_folder(self.root / "templates"):
                 hint = (
                     "this folder has no templates/: make a complete project with "
                     "iombrochure new DIR, then bring your config and content/ into it"
@@ -287,7 +312,7 @@ class _ConfigReader:
         if resolved == self.root:
             self.problem(f"{example}, not the project folder itself")
             return "dist"
-        if resolved.exists() and not resolved.is_dir():
+        if _file_missing(resolved) is None:
             self.problem(f"[project] output_dir {value!r} is a file, not a folder")
             return "dist"
         return value
@@ -415,8 +440,8 @@ class _ConfigReader:
             key = f"[documents.{name}]"
             if not self._project_file(f"{key} template", template, "templates"):
                 pass
-            elif not (self.root / "templates" / template).is_file():
-                self.problem(f"{key} template templates/{template} does not exist")
+            elif missing := _file_missing(self.root / "templates" / template):
+                self.problem(f"{key} template templates/{template} {missing}")
             content = options.get("content", [name])
             stylesheets = options.get("stylesheets", [])
             page_budget = options.get("page_budget", 2)
@@ -429,7 +454,8 @@ class _ConfigReader:
             print_sheets = options.get("print_stylesheets")
             if print_sheets is None:
                 conventional = f"styles/{name}-print.css"
-                print_sheets = [conventional] if (self.root / conventional).is_file() else []
+                absent = _file_missing(self.root / conventional)
+                print_sheets = [] if absent == "does not exist" else [conventional]
             elif not (
                 isinstance(print_sheets, list) and all(isinstance(s, str) for s in print_sheets)
             ):
@@ -438,8 +464,8 @@ class _ConfigReader:
             for sheet in [*stylesheets, *print_sheets]:
                 if not self._project_file(f"{key} stylesheet", sheet):
                     continue
-                if not (self.root / sheet).is_file():
-                    self.problem(f"[documents.{name}] stylesheet {sheet} does not exist")
+                if missing := _file_missing(self.root / sheet):
+                    self.problem(f"[documents.{name}] stylesheet {sheet} {missing}")
             for item in content:
                 if not CONTENT_NAME.fullmatch(item):
                     self.problem(
@@ -565,6 +591,25 @@ def _bundled_print_settings() -> PrintSettings:
     from iombrochure.pipeline.prepress import BUNDLED_PRESS_CONDITION, BUNDLED_PROFILE
 
     return PrintSettings(BUNDLED_PROFILE, BUNDLED_PRESS_CONDITION, bundled=True)
+
+
+def _file_missing(path: Path) -> str | None:
+    """Why the config's ``path`` is not a file it can use ("does not exist", "cannot be
+    read: ..."), or None: a folder whose permissions deny looking into it is said so, as one
+    problem of the config, rather than failing as a bug would."""
+    try:
+        if path.is_file():
+            return None
+        return "is a folder, not a file" if path.is_dir() else "does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc}): make its folder readable by your user"
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
