@@ -8,7 +8,7 @@ import pytest
 
 from iombrochure.errors import ContentError
 from iombrochure.pipeline.config import load_project
-from iombrochure.pipeline.content import ContentErrors, load_content, read_yaml
+from iombrochure.pipeline.content import ContentErrors, load_content, read_content, read_yaml
 
 
 def test_bundled_content_is_valid(scratch_project: Path):
@@ -80,3 +80,73 @@ def test_not_utf8(tmp_path: Path):
     path.write_bytes("title: caf\xe9\n".encode("latin-1"))
     with pytest.raises(ContentError, match="UTF-8"):
         read_yaml(path)
+
+
+def errors_of(root: Path) -> list[tuple[str, int | None, str | None, str]]:
+    _, errors = read_content(load_project(root))
+    return [(e.path.relative_to(root).as_posix(), e.line, e.rule, e.message) for e in errors]
+
+
+def edit(root: Path, file: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in a content file; the line the edit starts on."""
+    path = root / "content" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"]
+)
+def test_an_invisible_bidi_control_in_english_content_is_refused(
+    scratch_project: Path, control: str
+):
+    line = edit(scratch_project, "en/factsheet.yaml", "label: Founded", f"label: Fou{control}nded")
+    found = errors_of(scratch_project)
+    assert [(path, number, rule) for path, number, rule, _ in found] == [
+        ("content/en/factsheet.yaml", line, "bidi-control")
+    ]
+    assert (
+        f"key_figures[0].label contains an invisible bidi control U+{ord(control):04X}"
+        in (found[0][3])
+    )
+
+
+def test_persian_content_leaves_bidi_controls_to_its_typography_rules(scratch_project: Path):
+    """Persian's rule set (check's bidi-control rule) refuses overrides and allows balanced
+    isolates and marks: the content stage does not say it a second time."""
+    edit(scratch_project, "fa/factsheet.yaml", "label: کشورهای ناظر", "label: کشورهای \u202eناظر")
+    assert errors_of(scratch_project) == []
+
+
+def test_a_line_break_in_a_one_line_field_is_refused_in_every_language(scratch_project: Path):
+    title = "title: IOM in the Islamic Republic of Iran"
+    line = edit(scratch_project, "en/factsheet.yaml", title, 'title: "IOM in the\\nRepublic"')
+    fa_line = edit(
+        scratch_project,
+        "fa/factsheet.yaml",
+        "label: کشورهای ناظر",
+        "label: |\n      کشورهای\n      ناظر",
+    )
+    assert errors_of(scratch_project) == [
+        (
+            "content/en/factsheet.yaml",
+            line,
+            "line-break",
+            "title is one line of text but holds a line break",
+        ),
+        (
+            "content/fa/factsheet.yaml",
+            fa_line,
+            "line-break",
+            "key_figures[2].label is one line of text but holds a line break",
+        ),
+    ]
+
+
+def test_prose_keeps_its_paragraphs_and_a_text_its_final_line_break(scratch_project: Path):
+    """Only a break inside a one-line field is a mistake: ``|`` ends a value with one."""
+    edit(scratch_project, "en/factsheet.yaml", "lede: >-\n", "lede: |\n  First paragraph.\n\n")
+    edit(scratch_project, "en/factsheet.yaml", "    label: Founded", "    label: |\n      Founded")
+    assert errors_of(scratch_project) == []

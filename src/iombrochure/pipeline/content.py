@@ -333,6 +333,10 @@ def read_content(
     returned content (the source language is always included, for comparison).
     """
     errors: list[ContentError] = []
+    unreadable = _unreadable_folder(project.content_dir)
+    if unreadable is not None:  # one line for the folder: nothing in it can be read
+        nothing = ContentFile(project.content_dir / DATA_FILE, CommentedMap())
+        return Content(data=nothing, declared=True), [unreadable]
     data_file = _load_data(project, errors)
     # One mistake, one line: if data.yaml cannot be read, every placeholder would seem unknown.
     data_readable = not errors
@@ -363,7 +367,7 @@ def read_content(
         for name in content_names(project, lang):
             path = project.content_dir / lang / f"{name}.yaml"
             source_path = project.content_dir / source / f"{name}.yaml"
-            if lang != source and not source_path.exists():
+            if lang != source and not _can_see(source_path):
                 continue  # reported once, for the source language
             if not path.exists() and not path.is_symlink():  # else read_yaml says what it is
                 if lang == source:
@@ -392,8 +396,13 @@ def read_content(
             except ContentError as exc:
                 errors.append(exc)
     for lang in content.files:
+        # Persian and Pashto have the typography rule bidi-control (quality/typography/),
+        # which refuses the controls that reorder text and allows balanced isolates and marks.
+        language = project.languages.get(lang)
+        rule_set = language is not None and language.typography != "none"
         for name, file in content.files[lang].items():
             errors.extend(empty_values(file))
+            errors.extend(hidden_characters(file, bidi=not rule_set))
             compared = lang != source and name in content.files[source]
             schema = file.schema
             if schema is not None:
@@ -423,7 +432,7 @@ def _language_folder_problem(project: Project, lang: str) -> ContentError | None
     except ReadRefused as exc:
         return ContentError(exc.message, path=exc.path, hint=exc.hint, rule=exc.rule)
     if folder.is_dir():
-        return None
+        return _unreadable_folder(folder)
     source = project.source_language
     return ContentError(
         f"no content folder for language {lang!r}" + (": it is a file" if folder.exists() else ""),
@@ -433,6 +442,34 @@ def _language_folder_problem(project: Project, lang: str) -> ContentError | None
         else "create it, with one .yaml file per document",
         rule="untranslated",
     )
+
+
+def _can_see(path: Path) -> bool:
+    """Whether ``path`` exists and its folder may be looked into (else said for the folder)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def _unreadable_folder(folder: Path) -> ContentError | None:
+    """A folder whose files cannot be listed or opened (its permissions deny it), as one
+    error; None if it can be read, or does not exist (said elsewhere, with what to write)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                entry.stat(follow_symlinks=False)  # needs the folder's search permission
+                break
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return ContentError(
+            f"cannot open the folder: {exc.strerror or exc}",
+            path=folder,
+            hint="make the folder and its files readable by your user",
+            rule="file-unreadable",
+        )
+    return None
 
 
 def content_names(project: Project, lang: str | None = None) -> list[str]:
@@ -567,8 +604,9 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
 
 
 #: Characters that change the order in which text is shown (U+202E makes "moc.elpmaxe@"
-#: look like "example@com"): never needed in data.yaml or campaigns, where they can spoof an
-#: address or a figure. Persian text gets its isolates from the localize stage.
+#: look like "example@com"): never needed in content, data.yaml, campaigns or recipient lists,
+#: where they can spoof an address, a name or a figure. Persian text gets its isolates from the
+#: localize stage.
 BIDI_CONTROLS = {
     "\u200e": "LEFT-TO-RIGHT MARK",
     "\u200f": "RIGHT-TO-LEFT MARK",
@@ -594,6 +632,60 @@ def bidi_control_problem(text: str) -> str | None:
                 "which changes how the text reads"
             )
     return None
+
+
+#: Line breaks, as Python's str.splitlines sees them: YAML's "\n" and those pasted from Word.
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def hidden_characters(file: ContentFile, *, bidi: bool = True) -> list[ContentError]:
+    """Characters a reader of the file cannot see but the PDF obeys: an invisible bidi control
+    in any text (U+202E shows "Tehran" as "narheT"), and a line break inside a field that is
+    one line of text (a title, a label), which would break the line in the PDF, the PDF's
+    metadata or an e-mail's subject. Each field is reported once, at its line."""
+    errors: list[ContentError] = []
+    for key_path, value, kind in _text_leaves(file):
+        if bidi and (problem := bidi_control_problem(value)):
+            rule = "bidi-control"
+            hint = "retype the text around it: each edition's direction is set for you"
+        elif kind == TEXT and any(char in LINE_BREAKS for char in value.strip()):
+            problem = "is one line of text but holds a line break"
+            hint, rule = "write it on one line; only prose fields have paragraphs", "line-break"
+        else:
+            continue
+        errors.append(
+            ContentError(
+                f"{dotted(key_path)} {problem}",
+                path=file.path,
+                line=file.line_of(key_path),
+                hint=hint,
+                rule=rule,
+            )
+        )
+    return errors
+
+
+def _text_leaves(file: ContentFile) -> Iterator[tuple[tuple, str, str | None]]:
+    """(key path, text, kind) of every text a content file prints: TEXT and MARKDOWN fields,
+    or every string of an undeclared file (kind None). Bookkeeping (``translation:``), facts'
+    names and file paths are not printed as written and are left out."""
+    schema = file.fields
+
+    def walk(value: Any, sub: Any, key_path: tuple) -> Iterator[tuple[tuple, str, str | None]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not key_path and key == "translation":
+                    continue
+                child = sub.get(key, sub.get(f"{key}?")) if isinstance(sub, dict) else None
+                yield from walk(item, child, (*key_path, key))
+        elif isinstance(value, list):
+            child = sub[0] if isinstance(sub, list) and sub else None
+            for index, item in enumerate(value):
+                yield from walk(item, child, (*key_path, index))
+        elif isinstance(value, str) and (schema is None or sub in (TEXT, MARKDOWN)):
+            yield key_path, value, sub if schema is not None else None
+
+    yield from walk(file.data, schema, ())
 
 
 def empty_values(file: ContentFile) -> list[ContentError]:
