@@ -53,3 +53,40 @@ def test_a_header_of_thousands_of_columns_is_refused_at_once(tmp_path: Path):
     with pytest.raises(ContentError) as caught:
         read(tmp_path / "people.csv", HEADER.strip() + ",extra" * 100_000 + "\n")
     assert caught.value.line == 1 and "100,004 columns" in caught.value.message
+
+
+def test_a_quoted_line_break_with_a_comma_after_it_is_still_one_field(tmp_path: Path):
+    """Legal CSV: a quoted organization on two lines, the second with a comma, is not rows
+    swallowed by an unclosed quote; it becomes one line."""
+    rows, problems = read(
+        tmp_path / "people.csv",
+        HEADER + 'ali@example.org,Ali,"UNHCR\nVanak Square, Tehran",fa\nsam@example.org,Sam,,en\n',
+    )
+    assert problems == []
+    assert [(row.email, row.organization) for row in rows] == [
+        ("ali@example.org", "UNHCR Vanak Square, Tehran"),
+        ("sam@example.org", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "Ali\u202egro.elpmaxe@evil",
+            "the name contains an invisible bidi control U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        ("\u200fعلی رضایی", "the name contains an invisible bidi control U+200F"),
+        ('"Ali\nRezaei"', "the name is written on two lines"),
+    ],
+)
+def test_a_name_with_hidden_characters_is_refused_with_its_line(
+    tmp_path: Path, name: str, message: str
+):
+    rows, problems = read(
+        tmp_path / "people.csv",
+        HEADER + "sam@example.org,Sam,,en\n" + f"ali@example.org,{name},UNHCR,fa\n",
+    )
+    assert [row.email for row in rows] == ["sam@example.org"]
+    (problem,) = problems
+    assert problem.line == 3 and problem.message.startswith(message), problem.message

@@ -19,6 +19,7 @@ from typing import Any
 
 from iombrochure.errors import ContentError
 from iombrochure.mail.settings import check_addr_spec
+from iombrochure.pipeline.content import LINE_BREAKS, bidi_control_problem
 from iombrochure.pipeline.i18n import strip_bidi_controls
 
 REQUIRED_COLUMNS = ("email", "name", "organization", "lang")
@@ -61,7 +62,7 @@ def read_recipients(
         def problem(message: str, hint: str | None = None, at: int = start) -> None:
             problems.append(ContentError(message, path=path, line=at, hint=hint))
 
-        if _swallows_rows(row, dialect.delimiter):
+        if _swallows_rows(row, len(header), dialect.delimiter):
             problem(
                 f"a quote opened on this line is not closed: the {line - 1 - start} line(s) "
                 "after it "
@@ -71,6 +72,10 @@ def read_recipients(
             continue
         if len(row) != len(header):
             problem(f"this row has {len(row)} fields but the header has {len(header)}")
+            continue
+        hidden = _hidden_characters(dict(zip(header, row, strict=True)))
+        if hidden:
+            problem(*hidden)
             continue
         values = {name: _clean(cell) for name, cell in zip(header, row, strict=True)}
         try:
@@ -144,11 +149,35 @@ def _next_row(reader: Any, path: Path, line: int) -> list[str] | None:
         ) from None
 
 
-def _swallows_rows(row: list[str], delimiter: str) -> bool:
-    """Whether an unclosed quote folded whole CSV rows into one field: a field with line
-    breaks is fine (an address), one whose later lines hold delimiters or e-mail addresses
-    is rows read as text."""
-    return any(delimiter in text or "@" in text for cell in row for text in cell.split("\n")[1:])
+def _swallows_rows(row: list[str], columns: int, delimiter: str) -> bool:
+    """Whether an unclosed quote folded whole CSV rows into one field. A quoted field with a
+    line break is legal CSV (an organization's two-line name) when the row still has every
+    column; a row short of columns, or a field whose later lines look like rows of their own
+    (a delimiter and an e-mail address), is rows read as text."""
+    multi_line = [cell for cell in row if any(char in cell for char in "\r\n")]
+    if not multi_line:
+        return False
+    if len(row) != columns:
+        return True
+    later_lines = [text for cell in multi_line for text in cell.splitlines()[1:]]
+    return any(delimiter in text and "@" in text for text in later_lines)
+
+
+def _hidden_characters(cells: dict[str, str]) -> tuple[str, str] | None:
+    """(problem, hint) for a row with characters a spreadsheet does not show but a mail
+    program obeys: an invisible bidi control anywhere (U+202E can make the To: line show an
+    address other than the one written), or a line break in the name, which is the To: line
+    and the greeting. None when the row is clean. A line break elsewhere (an organization
+    written on two lines) becomes a space."""
+    for column, cell in cells.items():
+        if problem := bidi_control_problem(cell):
+            return f"the {column} {problem}", f"retype the {column} without it"
+    if any(char in LINE_BREAKS for char in cells["name"].strip()):
+        return (
+            "the name is written on two lines (a line break inside its quotes)",
+            "write the name on one line: it is the To: line and the greeting",
+        )
+    return None
 
 
 def _read_text(path: Path) -> str:
