@@ -38,7 +38,7 @@ from markupsafe import Markup
 from iombrochure.errors import ContentError
 from iombrochure.mail.campaign import Campaign, RenderedMessage, load_campaign, render_message
 from iombrochure.mail.recipients import Recipient, read_recipients
-from iombrochure.mail.settings import MailError, MailSettings, mail_settings
+from iombrochure.mail.settings import MailError, MailSettings, mail_settings, outbox_folder
 from iombrochure.mail.suppression import read_suppression_list
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.i18n import Localizer, text_direction
@@ -174,7 +174,7 @@ def compose_campaign(
         source_language=project.source_language,
         campaign_languages=list(campaign.messages),
     )
-    out_dir = (out_dir or project.root / settings.outbox / campaign.name).resolve()
+    out_dir = out_dir.resolve() if out_dir else outbox_folder(project, settings, campaign.name)
     result = ComposeResult(
         out_dir=out_dir,
         campaign=campaign.name,

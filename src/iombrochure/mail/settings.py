@@ -114,6 +114,32 @@ def check_addr_spec(addr_spec: str) -> Address:
     return address
 
 
+def _outside_project(project: Project, key: str, value: str) -> str | None:
+    """Why a path ``[mail] key`` names may not be used: outside the project, or a link that
+    leads out of it; None if it lies inside. Only the names are looked at (links followed
+    without opening anything), so a file outside is refused before it is ever opened: a
+    setting reads and writes inside the project, and only the command line points elsewhere."""
+    from iombrochure.errors import ReadRefused
+    from iombrochure.pipeline.safety import resolve_inside
+
+    try:
+        resolve_inside(project.root, value.strip(), what=f"[mail] {key}")
+    except ReadRefused as exc:
+        return exc.message
+    return None
+
+
+def outbox_folder(project: Project, settings: MailSettings, campaign: str) -> Path:
+    """The folder compose writes a campaign's messages into (outbox/<campaign>/ by default),
+    once it is known to be inside the project, not a folder of sources, and writable: a
+    read-only outbox is said before any PDF is built, not as a failed write after."""
+    from iombrochure.pipeline.outputs import prepare_output_dir
+
+    return prepare_output_dir(
+        project.root, project.root / settings.outbox / campaign, explicit=False
+    )
+
+
 def mail_settings(project: Project) -> MailSettings:
     """Read and check ``[mail]``; every problem is reported at once, naming the key."""
     table: dict[str, Any] = project.section("mail")
@@ -160,8 +186,11 @@ def mail_settings(project: Project) -> MailSettings:
         problems.append('[mail] message_id_domain must be a domain name, e.g. "iom.int"')
         domain = "localhost"
     outbox = table.get("outbox", "outbox")
-    if not isinstance(outbox, str) or not outbox:
+    if not isinstance(outbox, str) or not outbox.strip():
         problems.append('[mail] outbox must be a folder name, e.g. "outbox"')
+        outbox = "outbox"
+    elif problem := _outside_project(project, "outbox", outbox):
+        problems.append(f"{problem}; to compose into a folder elsewhere, use --out DIR")
         outbox = "outbox"
     unsubscribe = address("unsubscribe")
     bcc = address("bcc")
@@ -179,6 +208,11 @@ def mail_settings(project: Project) -> MailSettings:
     suppression = table.get("suppression_list")
     if suppression is not None and (not isinstance(suppression, str) or not suppression.strip()):
         problems.append('[mail] suppression_list must be a file name, e.g. "opted-out.txt"')
+        suppression = None
+    elif suppression is not None and (
+        problem := _outside_project(project, "suppression_list", suppression)
+    ):
+        problems.append(f"{problem}; keep the list in the project folder")
         suppression = None
     from_names = table.get("from_name", {})
     if not isinstance(from_names, dict):

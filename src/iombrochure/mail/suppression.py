@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from iombrochure.errors import ContentError
+
+#: A list of ten thousand addresses is a few hundred KB; more is not a suppression list.
+MAX_LIST_BYTES = 8 * 1024 * 1024
 
 HEADER = (
     "# Partners who asked to receive no more e-mail from the office: one address per line.\n"
@@ -28,6 +32,7 @@ class SuppressionList:
 
     path: Path | None
     lines: dict[str, int] = field(default_factory=dict)  # casefolded address -> line
+    size: int = 0  # bytes the file had when read: 0 when missing or empty
 
     def __contains__(self, address: object) -> bool:
         return isinstance(address, str) and address.casefold() in self.lines
@@ -48,9 +53,29 @@ def read_suppression_list(path: Path | None) -> SuppressionList:
     if path is None:
         return result
     try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a pipe would never end, a folder cannot be read
+            raise ContentError(
+                "the suppression list is not a file (a folder, a device or a pipe)",
+                path=path,
+                hint="[mail] suppression_list names a text file, one address per line",
+            )
+        if status.st_size > MAX_LIST_BYTES:
+            raise ContentError(
+                f"the suppression list is over {MAX_LIST_BYTES >> 20} MB: refused unread",
+                path=path,
+                hint="is it the right file? It holds one address per line",
+            )
         text = path.read_text(encoding="utf-8-sig")
+        result.size = status.st_size
     except FileNotFoundError:
         return result
+    except OSError as exc:
+        raise ContentError(
+            f"cannot read the suppression list: {exc.strerror or exc}",
+            path=path,
+            hint="make the file readable by your user",
+        ) from None
     except UnicodeDecodeError as exc:
         raise ContentError(
             "the suppression list is not UTF-8 text", path=path, hint="save it as UTF-8"
@@ -99,14 +124,27 @@ def add_to_suppression_list(
         else:
             added.append(address)
     if added:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        existing = path.read_bytes() if path.exists() else b""
         today = dt.date.today().isoformat()
         comment = f"  # {today}{' ' + note if note else ''}"
         lines = "".join(f"{address}{comment}\n" for address in added)
-        prefix = HEADER if not existing else ("\n" if not existing.endswith(b"\n") else "")
-        with path.open("a", encoding="utf-8") as stream:
-            stream.write(prefix + lines)
-            stream.flush()
-            os.fsync(stream.fileno())
+        ends_with_break = not current.size or _ends_with_line_break(path)
+        prefix = HEADER if not current.size else ("" if ends_with_break else "\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as stream:
+                stream.write(prefix + lines)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except OSError as exc:
+            raise ContentError(
+                f"cannot add to the suppression list: {exc.strerror or exc}",
+                path=path,
+                hint="make the file and its folder writable by your user; nothing was added",
+            ) from None
     return added, already
+
+
+def _ends_with_line_break(path: Path) -> bool:
+    with path.open("rb") as stream:
+        stream.seek(-1, os.SEEK_END)
+        return stream.read(1) == b"\n"
