@@ -244,7 +244,7 @@ def built_outputs(root: Path) -> dict[str, bytes]:
         ("{server}/direct.png", "refused to fetch 'http://127.0.0.1:"),
         ("file:///etc/passwd", "refused to read /etc/passwd: it is outside the project folder"),
         ("../../outside.png", "outside.png: it is outside the project folder"),
-        ("svg:{server}/in-svg.png", "refused to fetch 'http://127.0.0.1:"),
+        ("svg:{server}/in-svg.png", "the SVG links out of the project ('http://127.0.0.1:"),
         ("css:\\68 ttp://127.0.0.1:{port}/escaped.png", "refused to fetch 'http://127.0.0.1:"),
     ],
 )

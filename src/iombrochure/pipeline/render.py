@@ -24,6 +24,7 @@ import logging
 import math
 import mimetypes
 import os
+import re
 import sys
 from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
@@ -37,8 +38,15 @@ from iombrochure.pipeline import textlayer
 from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     MAX_BINARY_FILE_BYTES,
+    decode_data_url,
+    inspect_data_url,
+    inspect_font,
     inspect_image,
     is_picture_name,
+    is_svg,
+    printable_picture,
+    refuse_machine_fonts,
+    refuse_svg_links,
 )
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
@@ -155,7 +163,10 @@ def make_url_fetcher(
 ):
     """A WeasyPrint URL fetcher that serves the project's files and data: URIs, nothing else.
 
-    Images are measured from their header before WeasyPrint decodes them (see safety.py).
+    Everything is checked before WeasyPrint reads it (see safety.py): pictures are measured
+    from their header and SVGs parsed, a 16-bit grey picture is served as 8-bit, fonts are
+    parsed, ``data:`` URLs decoded strictly, and a stylesheet that names a machine's font
+    (``local()``) is refused with its file and line.
     """
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -166,13 +177,12 @@ def make_url_fetcher(
     class ProjectURLFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url.startswith("data:"):
-                response = super().fetch(url, headers)
-                data = response.read()
                 try:
-                    inspect_image(data, limit=max_image_pixels, name="a data: URI image")
+                    media_type, _data = decode_data_url(url)
+                    data = inspect_data_url(url, limit=max_image_pixels)
                 except FetchRefused as exc:
                     raise refuse(exc) from None
-                return URLFetcherResponse(url, data, response.headers)
+                return URLFetcherResponse(url, data, {"Content-Type": media_type})
             try:
                 path = safe_resource_path(url, root)
             except FetchRefused as exc:
@@ -188,16 +198,23 @@ def make_url_fetcher(
                     FetchRefused(f"{shown}: over {MAX_BINARY_FILE_BYTES >> 20} MB, refused unread")
                 )
             data = path.read_bytes()
-            if path.suffix.lower() not in FONT_SUFFIXES:
-                try:
+            try:
+                if path.suffix.lower() in FONT_SUFFIXES:
+                    inspect_font(data, name=shown)
+                elif path.suffix.lower() == ".css":
+                    refuse_machine_fonts(data.decode("utf-8", errors="replace"), path)
+                else:
                     inspect_image(
                         data,
                         limit=max_image_pixels,
                         name=shown,
                         must_be_picture=is_picture_name(path.name),
                     )
-                except FetchRefused as exc:
-                    raise refuse(exc) from None
+                    if is_svg(data):
+                        refuse_svg_links(data, path, limit=max_image_pixels)
+                    data = printable_picture(data)
+            except FetchRefused as exc:
+                raise refuse(exc) from None
             mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
@@ -264,6 +281,15 @@ def font_codepoints(font_path: Path) -> set[int]:
             rule="font-unreadable",
         )
     try:
+        inspect_font(font_path.read_bytes(), name=font_path.name)
+    except FetchRefused as exc:
+        raise RenderError(
+            exc.message.removeprefix(f"{font_path.name}: "),
+            path=font_path,
+            hint="replace it with the font file from its publisher, or remove it from fonts/",
+            rule="font-unreadable",
+        ) from None
+    try:
         codepoints = cmap_codepoints(font_path)  # fast path; fontTools for the rest
         if codepoints is None:
             from fontTools.ttLib import TTFont
@@ -302,6 +328,117 @@ def uncovered_characters(html_text: str, fonts_dir: Path) -> list[str]:
             continue
         missing.append(char)
     return missing
+
+
+#: CSS generic families, and the names fontconfig itself uses for them: each is drawn by the
+#: bundled fonts (``<code>`` too, which WeasyPrint's own stylesheet sets in ``monospace``).
+GENERIC_FAMILIES = (
+    "serif",
+    "sans-serif",
+    "monospace",
+    "cursive",
+    "fantasy",
+    "system-ui",
+    "ui-serif",
+    "ui-sans-serif",
+    "ui-monospace",
+    "ui-rounded",
+    "math",
+    "emoji",
+    "fangsong",
+    "sans",
+    "mono",
+)
+#: The environment variable fontconfig reads for its configuration file, each time it loads one.
+FONTCONFIG_VARIABLE = "FONTCONFIG_FILE"
+_fontconfig_files: dict[Path, Path] = {}
+
+
+@cache
+def bundled_families(fonts_dir: Path) -> tuple[str, ...]:
+    """The family names of the bundled fonts, those that draw the most of ASCII first.
+
+    The order decides which bundled font draws a generic family (``monospace``, ``serif``) or a
+    family no bundled font has: a font for English text and code, not one of symbols that also
+    has a few letters. Ties go by name, so the choice is the same on every computer.
+    """
+    from fontTools.ttLib import TTFont
+
+    from iombrochure.pipeline.safety import files_below
+
+    ascii_drawn: dict[str, int] = {}
+    for font_path in files_below(fonts_dir.parent, fonts_dir, what="font"):
+        if font_path.suffix.lower() not in FONT_SUFFIXES:
+            continue
+        try:
+            with TTFont(font_path, lazy=True) as font:
+                family = font["name"].getBestFamilyName()
+                cmap = font.getBestCmap() or {}
+        except Exception:  # noqa: BLE001 - font_codepoints names an unreadable font, by file
+            continue
+        if family:
+            drawn = sum(code in cmap for code in range(0x20, 0x7F))
+            ascii_drawn[family] = max(ascii_drawn.get(family, 0), drawn)
+    return tuple(sorted(ascii_drawn, key=lambda family: (-ascii_drawn[family], family.casefold())))
+
+
+def fontconfig_text(fonts_dir: Path, cache_dir: Path) -> str:
+    """A fontconfig configuration that knows the project's fonts folder and nothing else.
+
+    No ``<dir>`` of the machine or the user's home and no ``<include>`` of the system's
+    configuration: a font installed on one computer can never change another's PDF. Every
+    generic family, and every family no bundled font has, falls back to the bundled families.
+    """
+    from xml.sax.saxutils import escape
+
+    families = bundled_families(fonts_dir)
+    prefer = "".join(f"<family>{escape(family)}</family>" for family in families)
+    fallback = "".join(f"<string>{escape(family)}</string>" for family in families)
+    lines = [
+        '<?xml version="1.0"?>',
+        "<fontconfig>",
+        f"  <dir>{escape(str(fonts_dir.resolve()))}</dir>",
+        f"  <cachedir>{escape(str(cache_dir))}</cachedir>",
+        *(
+            f'  <alias binding="same"><family>{escape(generic)}</family>'
+            f"<prefer>{prefer}</prefer></alias>"
+            for generic in GENERIC_FAMILIES
+        ),
+    ]
+    if fallback:
+        lines.append(
+            '  <match target="pattern"><edit name="family" mode="append_last">'
+            f"{fallback}</edit></match>"
+        )
+    lines.append("</fontconfig>")
+    return "\n".join(lines) + "\n"
+
+
+def use_bundled_fonts_only(fonts_dir: Path) -> Path:
+    """Make fontconfig, in this process, see the project's fonts folder alone.
+
+    fontconfig reads ``FONTCONFIG_FILE`` whenever a configuration is loaded: once when
+    WeasyPrint is imported and once for every FontConfiguration. This must therefore run
+    before both; the variable stays set, so that nothing in the process loads the system's
+    configuration later. The file lives as long as the process (processes forked from this
+    one use it too) and is removed when the process that wrote it ends.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    fonts_dir = fonts_dir.resolve()
+    config_file = _fontconfig_files.get(fonts_dir)
+    if config_file is None or not config_file.is_file():
+        folder = Path(tempfile.mkdtemp(prefix="iombrochure-fontconfig-"))
+        config_file = folder / "fonts.conf"
+        config_file.write_text(fontconfig_text(fonts_dir, folder / "cache"), encoding="utf-8")
+        _fontconfig_files[fonts_dir] = config_file
+        owner = os.getpid()
+        atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+    os.environ[FONTCONFIG_VARIABLE] = str(config_file)
+    os.environ.pop("FONTCONFIG_PATH", None)  # would add its folder's configuration files
+    return config_file
 
 
 def import_weasyprint() -> None:
@@ -348,6 +485,9 @@ class Renderer:
         text_layer: bool = True,
         reuse_stylesheets: bool = True,
     ) -> None:
+        self.root = root.resolve()
+        self.fonts_dir = fonts_dir or self.root / "fonts"
+        use_bundled_fonts_only(self.fonts_dir)  # before WeasyPrint loads any fontconfig file
         import_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
@@ -356,12 +496,67 @@ class Renderer:
         #: Correct the PDF's text layer and tag tree (pipeline/textlayer.py); off only to compare.
         self.text_layer = text_layer
 
-        self.root = root.resolve()
         self.max_image_pixels = max_image_pixels
-        self.fonts_dir = fonts_dir or self.root / "fonts"
         self.font_config = FontConfiguration()
         #: Stylesheets parsed once for all the editions this Renderer makes (stylecache.py).
         self.stylesheets = StylesheetCache(self.font_config) if reuse_stylesheets else None
+
+    def _template_path(self, template: str | Path | None) -> Path | None:
+        if template is None:
+            return None
+        path = Path(template)
+        return path if path.is_absolute() else self.root / "templates" / path
+
+    def _check_page_references(
+        self, html_text: str, base_url: Path, label: str, template: Path | None
+    ) -> None:
+        """Refuse, naming the template, what the page itself would make WeasyPrint read and the
+        fetcher would refuse mid-render: a ``local()`` font in a ``<style>``, an attachment
+        or picture from the web or outside the project, a ``data:`` URL that is not what it
+        says. Stylesheets and pictures are checked by the fetcher, which names their file."""
+        from urllib.parse import urljoin
+
+        from iombrochure.pipeline.safety import html_references, machine_font_lines
+
+        def refused(error: FetchRefused, written: str) -> FetchRefused:
+            found = _in_edition(error, label, template)
+            found.line = _line_in_file(template, written) if template else None
+            return found
+
+        styles = re.findall(r"<style[^>]*>(.*?)</style>", html_text, flags=re.S | re.I)
+        if any(machine_font_lines(text) for text in styles):
+            raise refused(
+                FetchRefused(
+                    "a <style> of the page names a font of this computer with local()",
+                    hint='put the font file into fonts/ and write src: url("../fonts/<file>")',
+                    rule="font-local",
+                ),
+                "local(",
+            )
+        base, references = html_references(html_text)
+        page_url = urljoin(Path(base_url).resolve().as_uri(), base or "")
+        for reference in references:
+            url = reference.url.strip()
+            if not url or url.startswith("#"):
+                continue
+            try:
+                if url.lower().startswith("data:"):
+                    inspect_data_url(
+                        url, limit=self.max_image_pixels, name=f"{reference.where} data: URL"
+                    )
+                else:
+                    safe_resource_path(urljoin(page_url, url), self.root)
+            except FetchRefused as exc:
+                raise refused(
+                    FetchRefused(
+                        f"{reference.where} {url[:80]!r}: {exc.message}"
+                        if not url.lower().startswith("data:")
+                        else exc.message,
+                        hint=exc.hint,
+                        rule=exc.rule,
+                    ),
+                    url,
+                ) from None
 
     def close(self) -> None:
         """Remove WeasyPrint's temporary font folder now, not whenever the object is collected."""
@@ -381,13 +576,18 @@ class Renderer:
         pdf_options: dict[str, Any] | None = None,
         stylesheets: list[str] | None = None,
         press: Any = None,
+        template: str | Path | None = None,
     ) -> RenderedPdf:
-        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)").
-        ``press`` (a config.PrintSettings) makes a print-shop PDF/X file: see prepress.py."""
+        """HTML to PDF bytes. ``label`` names the edition in every message ("factsheet (fa)");
+        ``template`` (the document's template, a path inside the project) is the file a
+        problem of the page itself is blamed on. ``press`` (a config.PrintSettings) makes a
+        print-shop PDF/X file: see prepress.py."""
         from weasyprint import CSS, HTML
 
         from iombrochure.pipeline import prepress
 
+        template_path = self._template_path(template)
+        self._check_page_references(html_text, base_url, label, template_path)
         for char in uncovered_characters(html_text, self.fonts_dir):
             html_text = html_text.replace(char, MISSING_GLYPH)
         refused: list[FetchRefused] = []
@@ -424,22 +624,24 @@ class Renderer:
                     document.write_pdf(buffer, finisher=finisher, **(pdf_options or {}))
         except BaseException as exc:  # FatalURLFetchingError is a BaseException
             if refused:
-                error = refused[0]
-                raise FetchRefused(
-                    f"{label}: {error.message}", hint=error.hint, rule=error.rule
-                ) from None
+                raise _in_edition(refused[0], label, template_path) from None
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             # The text layer's hook no longer fits WeasyPrint, or the print PDF breaks a rule of
             # the press (prepress.PrepressError).
             if isinstance(exc, RenderError):
-                raise RenderError(f"{label}: {exc.message}", hint=exc.hint) from exc
-            raise RenderError(f"{label}: WeasyPrint failed: {exc}") from exc
+                raise RenderError(
+                    f"{label}: {exc.message}",
+                    path=exc.path or template_path,
+                    line=exc.line,
+                    hint=exc.hint,
+                    rule=exc.rule,
+                ) from exc
+            raise weasyprint_failure(exc, label, template_path, self.root) from exc
         finally:
             logger.removeHandler(collector)
         if refused:  # WeasyPrint swallows some (inside SVG images); a refusal must stop the build
-            error = refused[0]
-            raise FetchRefused(f"{label}: {error.message}", hint=error.hint, rule=error.rule)
+            raise _in_edition(refused[0], label, template_path)
         if overflows:
             raise RenderError(
                 f"{label}: " + "; ".join(overflow.describe() for overflow in overflows),
@@ -448,6 +650,73 @@ class Renderer:
         warnings = [f"{label}: {message}" for message in collector.messages]
         warnings.extend(finisher.warnings() if finisher is not None else [])
         return RenderedPdf(pdf=buffer.getvalue(), pages=len(document.pages), warnings=warnings)
+
+
+def _line_in_file(path: Path, written: str) -> int | None:
+    """The first line of ``path`` holding the start of ``written`` (a URL as the template
+    writes it), if the file says it literally; None when it comes from content or a variable."""
+    needle = written[:60]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    at = text.find(needle) if needle else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def _in_edition(error: FetchRefused, label: str, template: Path | None) -> FetchRefused:
+    """A refusal as the build reports it: the edition first, and the file to fix (the one
+    the refusal names, else the template)."""
+    return FetchRefused(
+        f"{label}: {error.message}",
+        path=error.path or template,
+        line=error.line if error.path else None,
+        hint=error.hint,
+        rule=error.rule,
+    )
+
+
+def weasyprint_failure(
+    exc: BaseException, label: str, template: Path | None, root: Path
+) -> RenderError:
+    """One line for an exception inside WeasyPrint: the edition, the stylesheet being read
+    when it happened (found in the traceback, where WeasyPrint's CSS class was at work), else
+    the template; RecursionError said in words."""
+    stylesheet = _stylesheet_in_traceback(exc, root)
+    if isinstance(exc, RecursionError):
+        what = (
+            "the stylesheet nests too deep for WeasyPrint (maximum recursion depth exceeded)"
+            if stylesheet
+            else "the page's elements nest too deep for WeasyPrint (maximum recursion depth "
+            "exceeded)"
+        )
+        hint = "remove the deep nesting (blocks or rules inside each other hundreds of times)"
+    else:
+        what = f"WeasyPrint failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        hint = "rerun with -v for WeasyPrint's traceback"
+    return RenderError(
+        f"{label}: {what}", path=stylesheet or template, hint=hint, rule="render-failed"
+    )
+
+
+def _stylesheet_in_traceback(exc: BaseException, root: Path) -> Path | None:
+    """The project stylesheet WeasyPrint was reading when ``exc`` was raised, if any."""
+    traceback = exc.__traceback__
+    found: Path | None = None
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if (
+            frame.f_code.co_name == "__init__"
+            and type(frame.f_locals.get("self")).__name__ == "CSS"
+        ):
+            url = frame.f_locals.get("url") or frame.f_locals.get("filename")
+            if isinstance(url, str) and url.startswith("file:"):
+                try:
+                    found = safe_resource_path(url, root)
+                except FetchRefused:
+                    pass
+        traceback = traceback.tb_next
+    return found
 
 
 def weasyprint_version() -> str:

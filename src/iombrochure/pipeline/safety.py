@@ -12,6 +12,14 @@ line of defence, which stops a render instead of reading a file or URL it should
   ``[build] max_image_pixels`` (a "decompression bomb" is a small file that claims a huge one) is
   refused, and so is an SVG with a DOCTYPE (entity expansion is the SVG form of a bomb).
   A picture within the limit is then decoded once, so a truncated file is refused too.
+- An SVG is parsed (no DOCTYPE, so no entity is ever expanded) and refused when it has too many
+  elements, nests too deep, or its ``<use>`` elements would copy too much (the "billion
+  laughs" of SVG, which hangs WeasyPrint), when it sets ``xml:base``, or when it links out
+  (a web address, an absolute path, or any file at all from a ``data:`` SVG).
+- A picture in a colour mode WeasyPrint prints wrong (16-bit grey) is converted to 8 bits
+  before WeasyPrint sees it (:func:`printable_picture`); one it cannot print is refused.
+- A font must parse with fontTools and its outlines must be readable (:func:`inspect_font`).
+- A ``data:`` URL is decoded strictly and checked as the file it holds (:func:`inspect_data_url`).
 
 Every file the tool reads (config paths, content, templates and their includes, styles, fonts,
 images, catalogs, campaigns, recipient lists) goes through :func:`resolve_inside`: resolved with
@@ -29,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from iombrochure.errors import ConfigError, FetchRefused, ReadRefused
@@ -281,13 +289,19 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".
 
 
 def inspect_image(
-    data: bytes, *, limit: int, name: str, must_be_picture: bool = False
+    data: bytes,
+    *,
+    limit: int,
+    name: str,
+    must_be_picture: bool = False,
+    standalone: bool = False,
 ) -> ImageInfo | None:
     """Measure an image from its header; refuse bombs. None if ``data`` is not an image (and
-    FetchRefused if ``must_be_picture``), or an SVG.
+    FetchRefused if ``must_be_picture``), or an SVG (checked by :func:`inspect_svg`).
 
     Pillow reads only the header here (``Image.open`` is lazy); its own decompression-bomb guard
-    is turned into an error as well, so nothing huge is ever allocated.
+    is turned into an error as well, so nothing huge is ever allocated. ``standalone`` says the
+    picture has no folder of its own (a ``data:`` URL): then an SVG may link to no file at all.
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 markup: judged as what it says
         data = data.decode("utf-16", errors="replace").encode("utf-8")
@@ -299,6 +313,7 @@ def inspect_image(
             rule="image-unsafe",
         )
     if is_svg(data):
+        inspect_svg(data, name=name, limit=limit, standalone=standalone)
         return None
     from PIL import Image, UnidentifiedImageError
 
@@ -308,6 +323,7 @@ def inspect_image(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 info = ImageInfo(format=image.format or "?", width=image.width, height=image.height)
+                mode = image.mode
                 if info.pixels <= limit:
                     image.load()  # a truncated or corrupt file fails here, not in the PDF
     except UnidentifiedImageError:
@@ -339,7 +355,355 @@ def inspect_image(
             "[build] max_image_pixels in iombrochure.toml",
             rule="image-too-large",
         )
+    if mode not in PRINTABLE_MODES and mode not in DEEP_GREY_MODES:
+        raise FetchRefused(
+            f"{name}: the picture's colour mode ({mode}) cannot be printed right",
+            hint="open it in an image editor and save it again as an 8-bit RGB PNG or a JPEG",
+            rule="image-unreadable",
+        )
     return info
+
+
+#: Pillow modes WeasyPrint prints as they are.
+PRINTABLE_MODES = frozenset({"1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK"})
+#: Grey with more than 8 bits (a 16-bit grey PNG): WeasyPrint 70 prints it dark and wrong, so it
+#: is converted to 8-bit grey first.
+DEEP_GREY_MODES = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+
+
+def printable_picture(data: bytes) -> bytes:
+    """The picture as WeasyPrint should get it: the same bytes, or 16-bit grey as 8-bit grey.
+
+    Call it after :func:`inspect_image` accepted ``data``; anything that is not such a
+    picture (an SVG, a font) comes back as it is.
+    """
+    if is_svg(data):
+        return data
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.mode not in DEEP_GREY_MODES:
+                return data
+            image.load()
+            # 16-bit values to 8 bits, scaled (a plain conversion would clip them to white).
+            grey = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
+            out = io.BytesIO()
+            grey.save(out, "PNG", dpi=image.info.get("dpi", (72, 72)))
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# SVG pictures: parsed, bounded, confined
+
+#: Elements an SVG may have in all; a map of the world has a few thousand.
+MAX_SVG_ELEMENTS = 50_000
+#: How deep its elements may nest: WeasyPrint draws them recursively.
+MAX_SVG_DEPTH = 100
+#: Elements an SVG may draw once every ``<use>`` is replaced by what it copies.
+MAX_SVG_DRAWN = 200_000
+#: A ``<use>`` copying a ``<use>`` copying ...: how long such a chain may be.
+MAX_USE_DEPTH = 16
+
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def inspect_svg(data: bytes, *, name: str, limit: int, standalone: bool = False) -> None:
+    """Refuse an SVG that would hang the renderer, move its base, or read what it may not.
+
+    Parsed with the standard library's expat, after :func:`inspect_image` refused any DOCTYPE
+    (so no entity is defined, let alone expanded), and counted as it is read.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    def refuse(message: str, hint: str, rule: str = "image-unsafe") -> FetchRefused:
+        return FetchRefused(f"{name}: {message}", hint=hint, rule=rule)
+
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    elements: list[ElementTree.Element] = []
+    depth = 0
+    try:
+        for start in range(0, len(data), 65536):
+            parser.feed(data[start : start + 65536])
+            for event, element in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    continue
+                depth += 1
+                elements.append(element)
+                if len(elements) > MAX_SVG_ELEMENTS:
+                    raise refuse(
+                        f"the SVG has over {MAX_SVG_ELEMENTS:,} elements",
+                        "simplify it, or export it as a PNG",
+                        "image-too-large",
+                    )
+                if depth > MAX_SVG_DEPTH:
+                    raise refuse(
+                        f"the SVG's elements nest over {MAX_SVG_DEPTH} deep",
+                        "simplify it (ungroup), or export it as a PNG",
+                        "image-too-large",
+                    )
+        parser.close()
+    except ElementTree.ParseError as exc:
+        raise refuse(
+            f"the SVG is not well-formed XML ({exc})",
+            "open it in an SVG editor and save it again",
+            "image-unreadable",
+        ) from None
+    by_id = {element.get("id"): element for element in elements if element.get("id")}
+    for element in elements:
+        if _XML_BASE in element.attrib:
+            raise refuse(
+                "the SVG sets xml:base, which would make its links point elsewhere",
+                "remove the xml:base attribute",
+            )
+    if standalone:  # a file's links are named by file and line: see refuse_svg_links
+        for reference in svg_references(data.decode("utf-8", errors="replace")):
+            _check_svg_link(reference.url.strip(), name=name, limit=limit, standalone=True)
+    _check_use_expansion(elements, by_id, refuse)
+
+
+def refuse_svg_links(data: bytes, path: Path, *, limit: int) -> None:
+    """FetchRefused naming the SVG file and line of its first link out of the project (a web
+    address, an absolute path) or its first damaged ``data:`` URL."""
+    text = data.decode("utf-8", errors="replace")
+    for reference in svg_references(text):
+        try:
+            _check_svg_link(reference.url.strip(), name=path.name, limit=limit, standalone=False)
+        except FetchRefused as exc:
+            raise FetchRefused(
+                exc.message.removeprefix(f"{path.name}: "),
+                path=path,
+                line=text.count("\n", 0, reference.offset) + 1,
+                hint=exc.hint,
+                rule=exc.rule,
+            ) from None
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _check_svg_link(url: str, *, name: str, limit: int, standalone: bool) -> None:
+    """An SVG's link: to a part of itself, a ``data:`` picture, or (unless ``standalone``) a
+    file beside it; never a web address or an absolute path."""
+    if not url or url.startswith("#"):
+        return
+    if url.lower().startswith("data:"):
+        inspect_data_url(url, limit=limit, name=f"{name}: a data: URL inside it")
+        return
+    scheme = urlsplit(url).scheme if ":" in url else ""
+    if scheme or url.startswith(("/", "\\")):
+        raise FetchRefused(
+            f"{name}: the SVG links out of the project ({url[:80]!r})",
+            hint="put the picture it links to into the project and link to it by a relative "
+            "path, or embed it",
+            rule="image-unsafe",
+        )
+    if standalone:
+        raise FetchRefused(
+            f"{name}: an SVG in a data: URL links to a file ({url[:80]!r})",
+            hint="save the SVG as a file in images/ and refer to that file",
+            rule="image-unsafe",
+        )
+
+
+def _check_use_expansion(elements: list, by_id: dict, refuse: Any) -> None:
+    """How many elements the SVG draws once every ``<use>`` copies what it names: a chain of
+    ``<use>`` elements that each copy the one before ten times is a few lines that draw
+    billions of elements; a ``<use>`` that copies its own ancestor never ends."""
+    drawn: dict[int, int] = {}
+    chain: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(element: Any) -> tuple[int, int]:
+        key = id(element)
+        if key in drawn:
+            return drawn[key], chain[key]
+        if key in busy:
+            raise refuse(
+                "a <use> element in the SVG copies itself (through its own ancestors)",
+                "remove that <use>, or export the picture as a PNG",
+            )
+        busy.add(key)
+        total, longest = 1, 0
+        for child in element:
+            child_total, child_chain = size(child)
+            total += child_total
+            longest = max(longest, child_chain)
+        if _local_name(element.tag) == "use":
+            href = (element.get("href") or element.get(_XLINK_HREF) or "").strip()
+            target = by_id.get(href[1:]) if href.startswith("#") else None
+            if target is not None:
+                target_total, target_chain = size(target)
+                total += target_total
+                longest = max(longest, target_chain + 1)
+        busy.discard(key)
+        if longest > MAX_USE_DEPTH:
+            raise refuse(
+                f"the SVG's <use> elements copy each other over {MAX_USE_DEPTH} deep",
+                "simplify it, or export it as a PNG",
+                "image-too-large",
+            )
+        if total > MAX_SVG_DRAWN:
+            raise refuse(
+                f"the SVG's <use> elements would draw over {MAX_SVG_DRAWN:,} elements "
+                "(a picture that multiplies itself)",
+                "simplify it, or export it as a PNG",
+                "image-too-large",
+            )
+        drawn[key], chain[key] = total, longest
+        return total, longest
+
+    if elements:
+        size(elements[0])  # the root: each element is counted once, with what it copies
+
+
+# --------------------------------------------------------------------------------------------
+# data: URLs and fonts
+
+#: Media types a ``data:`` URL may hold, by what it is checked as.
+_FONT_TYPES = ("font/", "application/font", "application/x-font", "application/vnd.ms-opentype")
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"wOFF", b"wOF2", b"ttcf")
+
+
+def decode_data_url(url: str, *, name: str = "a data: URL") -> tuple[str, bytes]:
+    """The media type and bytes of a ``data:`` URL, decoded strictly: base64 that is not
+    base64 is refused, never read as whatever bytes a lenient decoder makes of it."""
+    import base64
+    import binascii
+    from urllib.parse import unquote_to_bytes
+
+    header, comma, payload = url[5:].partition(",")
+    if not comma:
+        raise FetchRefused(
+            f"{name}: the data: URL has no comma, so it holds nothing",
+            hint="embed the file again with a tool, or save it as a file in the project",
+            rule="image-unreadable",
+        )
+    parameters = [part.strip() for part in header.split(";")]
+    media_type = (parameters[0] or "text/plain").lower()
+    try:
+        if "base64" in (part.lower() for part in parameters[1:]):
+            compact = re.sub(rb"\s+", b"", unquote_to_bytes(payload))
+            data = base64.b64decode(compact, validate=True)
+        else:
+            data = unquote_to_bytes(payload)
+    except (binascii.Error, ValueError):
+        raise FetchRefused(
+            f"{name}: the data: URL's base64 text is damaged",
+            hint="embed the file again with a tool, or save it as a file in the project",
+            rule="image-unreadable",
+        ) from None
+    return media_type, data
+
+
+def inspect_data_url(url: str, *, limit: int, name: str = "a data: URL") -> bytes:
+    """Decode a ``data:`` URL and check what it holds as the file it stands for: a picture
+    (SVG with no link to any file), a font, or a stylesheet that fetches nothing. Its bytes,
+    as WeasyPrint may have them (see :func:`printable_picture`); FetchRefused otherwise."""
+    media_type, data = decode_data_url(url, name=name)
+    if not data:
+        raise FetchRefused(
+            f"{name}: the data: URL is empty", hint="remove it", rule="image-unreadable"
+        )
+    if media_type.startswith(_FONT_TYPES) or data.startswith(_FONT_MAGIC):
+        inspect_font(data, name=name)
+        return data
+    if media_type == "text/css":
+        for reference in css_references(data.decode("utf-8", errors="replace")):
+            if not reference.url.strip().lower().startswith(("data:", "#")):
+                raise FetchRefused(
+                    f"{name}: a stylesheet in a data: URL refers to {reference.url[:80]!r}",
+                    hint="put the stylesheet into styles/ and link to that file",
+                    rule="resource-outside",
+                )
+        return data
+    if media_type.startswith("image/") or media_type == "text/plain":
+        inspect_image(data, limit=limit, name=name, must_be_picture=True, standalone=True)
+        return printable_picture(data)
+    raise FetchRefused(
+        f"{name}: a data: URL of type {media_type!r} is neither a picture nor a font",
+        hint="use a picture (PNG, JPEG, SVG) or a font file from the project instead",
+        rule="image-unreadable",
+    )
+
+
+#: Fonts checked already in this process, by their bytes' digest: a build serves each font to
+#: every edition.
+_fonts_checked: set[str] = set()
+
+
+def inspect_font(data: bytes, *, name: str) -> None:
+    """Refuse a font whose tables or outlines cannot be read: WeasyPrint would embed it, and
+    its letters would print blank or as garbage, in silence.
+
+    fontTools parses the tables; every TrueType glyph's header is read and must lie in the
+    glyf table, with a bounding box inside the font's own; CFF glyphs are decompiled.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in _fonts_checked:
+        return
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(io.BytesIO(data), lazy=True, fontNumber=0)
+        with font:
+            missing = [tag for tag in ("cmap", "head", "hmtx", "maxp") if tag not in font]
+            if missing:
+                raise TTLibError(f"no {', '.join(missing)} table")
+            if "glyf" in font:
+                _check_glyf(font)
+            elif "CFF " in font or "CFF2" in font:
+                _check_cff(font)
+            else:
+                raise TTLibError("no outlines (glyf or CFF table)")
+            font.getBestCmap()
+    except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds on a damaged font
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise FetchRefused(
+            f"{name}: not a font that can be read ({reason})",
+            hint="replace it with the font file from its publisher",
+            rule="font-unreadable",
+        ) from None
+    _fonts_checked.add(digest)
+
+
+def _check_glyf(font: Any) -> None:
+    import struct
+    from itertools import pairwise
+
+    from fontTools.ttLib import TTLibError
+
+    glyf = font.getTableData("glyf")
+    offsets = list(font["loca"])
+    head = font["head"]
+    slack = head.unitsPerEm  # a glyph may stick out of the font's box a little, not miles
+    low_x, low_y = head.xMin - slack, head.yMin - slack
+    high_x, high_y = head.xMax + slack, head.yMax + slack
+    for index, (start, end) in enumerate(pairwise(offsets)):
+        if end == start:
+            continue  # an empty glyph: a space
+        if not 0 <= start < end <= len(glyf) or end - start < 10:
+            raise TTLibError(f"glyph {index} lies outside its table")
+        contours, x_min, y_min, x_max, y_max = struct.unpack_from(">hhhhh", glyf, start)
+        if contours < -1 or 10 + 2 * contours > end - start:
+            raise TTLibError(f"glyph {index} claims {contours} contours")
+        if not (low_x <= x_min <= x_max <= high_x and low_y <= y_min <= y_max <= high_y):
+            raise TTLibError(f"glyph {index} has a box outside the font's")
+
+
+def _check_cff(font: Any) -> None:
+    tag = "CFF " if "CFF " in font else "CFF2"
+    cff = font[tag].cff
+    top = cff.topDictIndex[0]
+    for glyph_name in top.charset:
+        top.CharStrings[glyph_name].decompile()
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,6 +796,31 @@ def _css_unescape_keeping_lines(text: str) -> str:
     return _CSS_ESCAPE.sub(decode, text)
 
 
+_LOCAL_FONT = re.compile(r"(?<![\w-])local\(", re.I)
+
+
+def machine_font_lines(text: str) -> list[int]:
+    """The lines of a stylesheet (or ``<style>`` text) whose ``@font-face`` names a font of the
+    machine with ``local()``: a font installed on one computer, missing on the next."""
+    text = _CSS_COMMENT.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
+    text = _css_unescape_keeping_lines(text)
+    return [text.count("\n", 0, match.start()) + 1 for match in _LOCAL_FONT.finditer(text)]
+
+
+def refuse_machine_fonts(text: str, path: Path, line_offset: int = 0) -> None:
+    """FetchRefused naming the first ``local()`` font of a stylesheet, by file and line."""
+    lines = machine_font_lines(text)
+    if lines:
+        raise FetchRefused(
+            "@font-face src: local() names a font of this computer, which the next one may "
+            "not have",
+            path=path,
+            line=lines[0] + line_offset,
+            hint='put the font file into fonts/ and write src: url("../fonts/<file>")',
+            rule="font-local",
+        )
+
+
 def html_references(html_text: str) -> tuple[str | None, list[Reference]]:
     """The document's ``<base href>`` and every resource URL it refers to (links excepted)."""
     import html.parser
@@ -446,8 +835,11 @@ def html_references(html_text: str) -> tuple[str | None, list[Reference]]:
             values = {name: value or "" for name, value in attrs}
             if tag == "base" and "href" in values and not base:
                 base.append(values["href"])
-            if tag == "link" and _LINK_RELS_FETCHED & set(values.get("rel", "").lower().split()):
+            rels = set(values.get("rel", "").lower().split())
+            if tag == "link" and _LINK_RELS_FETCHED & rels:
                 references.append(Reference(values.get("href", ""), "link href"))
+            if tag == "a" and "attachment" in rels:  # WeasyPrint embeds the file it names
+                references.append(Reference(values.get("href", ""), "a rel=attachment href"))
             for name, value in values.items():
                 if (tag, name) in _RESOURCE_ATTRIBUTES:
                     alt = values.get("alt", "") if tag == "img" else None
