@@ -219,6 +219,7 @@ def render_arguments(project: Project, job: Job, edition: Edition, html_path: Pa
         "html_text": edition.html,
         "base_url": html_path,
         "label": job.label,
+        "template": project.templates_dir / project.documents[job.document].template,
         "pdf_options": pdf_options(project, job, edition),
     }
     if job.variant in ("print", "archive"):  # PDF/X and PDF/A forbid /Interpolate true
