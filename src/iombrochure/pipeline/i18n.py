@@ -46,6 +46,7 @@ from iombrochure.pipeline.content import (
     ContentFile,
     dotted,
 )
+from iombrochure.pipeline.phones import parse_phone, tel_uri  # noqa: F401 - tel_uri: templating's
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
 from iombrochure.pipeline.scripts import LATIN_RUN_RE
 
@@ -123,23 +124,6 @@ _BIDI_CONTROLS: dict[int, str | None] = {
     ),
     ord(NBSP): " ",
 }
-
-
-def parse_phone(value: str) -> phonenumbers.PhoneNumber:
-    """A phone number stored in international form ("+98 21 8804 3377"); ValueError if not."""
-    try:
-        number = phonenumbers.parse(str(value), None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{value!r} is not a valid phone number")
-    return number
-
-
-def tel_uri(value: str) -> str:
-    """The ``tel:`` link of a stored number, always with Latin digits: 'tel:+982188043377'."""
-    number = parse_phone(value)
-    return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def keep_phrases_together(text: str, phrases: tuple[str, ...] = KEEP_TOGETHER_FA) -> str:
