@@ -62,6 +62,7 @@ from iombrochure.pipeline.i18n import (
     isolate_latin_runs,
     strip_bidi_controls,
 )
+from iombrochure.pipeline.templating import BudgetedSandbox, OverBudget
 
 CAMPAIGNS_DIR = "campaigns"
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -351,46 +352,29 @@ def _hold(value: Any) -> str:
     return chr(_MARKER_BASE + len(held) - 1)
 
 
-class _MailSandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing ``'x' * 10**9`` and ``9**9**9``: untrusted text must not
-    be able to fill the memory or stall compose."""
+class _MailSandbox(BudgetedSandbox):
+    """The templates' sandbox and budget (pipeline/templating.py), at the size of a letter:
+    untrusted text must not be able to fill the memory or stall compose."""
 
-    intercepted_binops = frozenset({"*", "**"})
-    LIMIT = 100_000
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError("exponents over 64 are not allowed in campaign text")
-        if operator == "*":
-            sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
-            times = [x for x in (left, right) if isinstance(x, int)]
-            if sizes and times and sizes[0] * times[0] > self.LIMIT:
-                raise SecurityError("repeating text this many times is not allowed")
-        return super().call_binop(context, operator, left, right)
+    max_text = 100_000
+    max_output = 1_000_000
+    max_range = 1000
+    max_loop_iterations = 10_000
 
 
 #: A campaign text is a letter: ``range()`` gives at most this many numbers.
-MAX_RANGE = 1000
+MAX_RANGE = _MailSandbox.max_range
 #: Filling one subject or body may take at most this long; a loop that runs longer is refused.
 TIME_LIMIT_SECONDS = 2.0
 
 
-def _bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    if len(numbers) > MAX_RANGE:
-        raise SecurityError(f"range() of more than {MAX_RANGE} numbers is not allowed")
-    return numbers
-
-
 def _sandbox() -> SandboxedEnvironment:
-    env = _MailSandbox(
+    return _MailSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # the output is Markdown, not HTML; values are escaped on the way out
         finalize=_hold,
         keep_trailing_newline=False,
     )
-    env.globals["range"] = _bounded_range
-    return env
 
 
 class _TimeLimit:
@@ -471,6 +455,13 @@ def _render(campaign: Campaign, message: CampaignMessage, key: str, fields: dict
             path=campaign.path,
             line=_runtime_line(exc, line),
             hint="the recipients' CSV columns are: " + ", ".join(sorted(fields)),
+        ) from exc
+    except OverBudget as exc:
+        raise ContentError(
+            f"{message.lang}.{key}: not allowed in a campaign text: {exc}",
+            path=campaign.path,
+            line=_runtime_line(exc, line),
+            hint="campaign texts fill in fields; keep loops and arithmetic out of them",
         ) from exc
     except (SecurityError, jinja2.TemplateError, TypeError, ValueError, OverflowError) as exc:
         raise ContentError(

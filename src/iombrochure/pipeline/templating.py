@@ -7,15 +7,20 @@ in ``locales/`` complete.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
-from markupsafe import Markup
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter, SecurityError
+from markupsafe import EscapeFormatter, Markup
 
 from iombrochure.errors import TemplateError
 from iombrochure.pipeline.config import Document, Project
@@ -72,9 +77,369 @@ class _DataSection:
         return iter(self._values)
 
 
+# --------------------------------------------------------------------------------------------
+# The sandbox's budget: what a template (or a campaign text) may make
+
+
+#: Filling one template: the loop iterations of all its ``{% for %}`` loops, counted together.
+_loop_iterations: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "loop_iterations", default=None
+)
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
+_NUMBER = re.compile(r"\d+")
+
+
+#: What the budget counts for each item of a list, tuple, set or dict (about what Python keeps
+#: for it); a character counts one.
+ITEM_SIZE = 32
+
+
+def measure(value: Any, limit: int) -> int:
+    """About how many bytes ``value`` takes: a character one, an item of a list, tuple, set or
+    dict ``ITEM_SIZE`` and what it holds, nested, counted only until ``limit`` is passed: a
+    list that holds itself twice at each of 40 levels is refused after a few steps, not 2**40."""
+    total = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str | bytes):
+            total += len(item)
+        elif isinstance(item, list | tuple | set | frozenset | dict | range):
+            total += len(item) * ITEM_SIZE
+            if total <= limit and not isinstance(item, range):
+                pending.extend(item.items() if isinstance(item, dict) else item)
+        else:
+            total += 1
+        if total > limit:
+            break
+    return total
+
+
+class OverBudget(SecurityError):
+    """A template or campaign text would make more than the sandbox's budget allows."""
+
+
+class _BudgetedFormatter(SandboxedFormatter):
+    """``str.format`` in the sandbox, refusing a width or precision over the budget before the
+    field is padded: ``'{:500000000}'.format(x)`` would make half a gigabyte."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        self._env.check_widths(format_spec, "a format width")  # type: ignore[attr-defined]
+        return super().format_field(value, format_spec)
+
+
+class _BudgetedEscapeFormatter(_BudgetedFormatter, EscapeFormatter):
+    pass
+
+
+class _CountingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``{% for %}`` loop counted against the budget and
+    every buffer a macro, block or ``~`` joins measured: a template cannot loop for ever, nor
+    build a text too large for the memory."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        counted = nodes.For(
+            node.target,
+            nodes.Call(
+                nodes.EnvironmentAttribute("counted_loop"), [node.iter], [], None, None
+            ).set_lineno(node.lineno),
+            node.body,
+            node.else_,
+            node.test,
+            node.recursive,
+        ).set_lineno(node.lineno)
+        super().visit_For(counted, frame)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        """``a ~ b``: each part measured before it is made text, and the result after."""
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        else:
+            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+        self.write(f"environment.printed({join}((")
+        for part in node.nodes:
+            self.write("environment.printed(")
+            self.visit(part, frame)
+            self.write("), ")
+        self.write(")))")
+
+    def buffer(self, frame: Frame) -> None:
+        """A macro's, block's or ``{% set %}`` block's output, measured as it grows."""
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.output_buffer()")
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        super().visit_Template(node, frame)
+        # Macros, call blocks and filter blocks join their buffers with the module's `concat`:
+        # from here on it is the environment's, which measures what it joins.
+        self.writeline("concat = environment.concat")
+
+
+class _BudgetedTemplate(jinja2.Template):
+    """A template whose loops share one budget of iterations for each filling."""
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        token = _loop_iterations.set([0])
+        try:
+            return super().render(*args, **kwargs)
+        finally:
+            _loop_iterations.reset(token)
+
+
+class BudgetedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox with a budget of memory and time. A template (a file that may come by
+    e-mail) or a campaign text can fill in values and call the filters and helpers given to it,
+    but not reach Python's internals (``__class__``), change a list or dict in place, or make
+    more than the budget allows: a text or list of more than ``max_text`` bytes (see :func:`measure`)
+    (by ``*``, ``+``, ``%``, ``~``, a format width, ``center``, ``join``, a filter, a macro),
+    a number of more than ``max_integer_bits`` bits (``2 ** 10**8``), a ``range()`` of more
+    than ``max_range`` numbers, or more than ``max_loop_iterations`` loop iterations in all.
+    Each is a :class:`SecurityError` before the memory is taken. Recursion (a macro calling
+    itself, a template including itself) ends as Python's RecursionError, which the callers
+    report with the template's name."""
+
+    max_text = 4_000_000
+    #: What a whole filling prints may be larger: it holds the pictures, inlined.
+    max_output = 32_000_000
+    max_integer_bits = 10_000
+    max_range = 10_000
+    max_loop_iterations = 100_000
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+    code_generator_class = _CountingCodeGenerator
+    template_class = _BudgetedTemplate
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.globals["range"] = self.bounded_range
+        del self.globals["lipsum"]  # pages of filler text on request: nothing a publication needs
+        given = self.finalize
+        self.finalize = self.printed if given is None else lambda value: given(self.printed(value))
+        self.filters = {name: self._budgeted(name, f) for name, f in self.filters.items()}
+
+    # -- the budget's checks
+
+    def over_budget(
+        self, what: str, amount: int, unit: str = "bytes", *, limit: int | None = None
+    ) -> OverBudget:
+        if limit is None:
+            limit = self.max_integer_bits if unit == "bits" else self.max_text
+        return OverBudget(
+            f"{what} would make {amount:,} {unit}, over the budget of {limit:,} {unit}"
+        )
+
+    def measured(self, value: Any, limit: int | None = None) -> Any:
+        """``value`` if it is within the budget (``max_text``, or ``limit``); else
+        SecurityError."""
+        if _is_int(value):
+            if value.bit_length() > self.max_integer_bits:
+                raise self.over_budget("a number", value.bit_length(), "bits")
+            return value
+        limit = limit or self.max_text
+        size = measure(value, limit)
+        if size > limit:
+            raise self.over_budget("the text", size, limit=limit)
+        return value
+
+    def printed(self, value: Any) -> Any:
+        """Jinja's finalize: a value is measured before ``{{ }}`` turns it into text (a list
+        that nests itself would take for ever to print). A text may be as large as a page's
+        output (it may be an inlined picture); anything else is held to ``max_text``."""
+        if isinstance(value, str):
+            if len(value) > self.max_output:
+                raise self.over_budget("the text", len(value), limit=self.max_output)
+            return value
+        return self.measured(value)
+
+    def check_widths(self, spec: str, what: str) -> None:
+        """A width or precision in a format over the budget: ``{:500000000}``, ``%.9999999f``."""
+        for number in _NUMBER.findall(spec):
+            if int(number) > self.max_text:
+                raise self.over_budget(what, int(number))
+
+    def _check_percent(self, template: str, values: Any) -> None:
+        """``'%500000000s' % x`` and ``'%*s' % (500000000, x)``, refused before formatting."""
+        stars = False
+        for width, precision in _PERCENT_FIELD.findall(template):
+            self.check_widths(f"{width} {precision}", "a format width")
+            stars = stars or "*" in (width, precision)
+        if stars:
+            for value in values if isinstance(values, tuple) else (values,):
+                if isinstance(value, int) and value > self.max_text:
+                    raise self.over_budget("a format width", value)
+
+    def _predict(self, what: str, value: Any, args: tuple, kwargs: dict) -> None:
+        """What a filter or a string method may make, from its arguments, before it runs: a
+        width (``center(500000000)``) makes that many characters, and a string argument
+        (``join``, ``replace``, ``indent``, ``wordwrap``) may be put between every two pieces
+        of the value."""
+        arguments = [*args, *kwargs.values()]
+        widths = sum(a for a in arguments if isinstance(a, int) and not isinstance(a, bool))
+        inserted = sum(len(a) for a in arguments if isinstance(a, str))
+        size = measure(value, self.max_text)
+        if size > self.max_text:
+            raise self.over_budget(what, size)
+        predicted = max(widths, 0) + size * (1 + inserted)
+        if predicted > self.max_text:
+            raise self.over_budget(what, predicted)
+
+    # -- the sandbox's hooks
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and _is_int(left) and _is_int(right) and right > 0:
+            bits = right * max(abs(left).bit_length() - 1, 0)
+            if bits > self.max_integer_bits:
+                raise self.over_budget(f"{left} ** {right}", bits, "bits")
+        elif operator == "*":
+            if _is_int(left) and _is_int(right):
+                bits = left.bit_length() + right.bit_length()
+                if bits > self.max_integer_bits:
+                    raise self.over_budget("the product", bits, "bits")
+            else:
+                count = next((x for x in (left, right) if _is_int(x)), None)
+                sequence = right if count is left else left
+                if count is not None and isinstance(sequence, str | list | tuple):
+                    size = measure(sequence, self.max_text) * max(count, 0)
+                    if size > self.max_text:
+                        raise self.over_budget("repeating it", size)
+        elif operator == "+" and isinstance(left, str | list | tuple):
+            size = measure(left, self.max_text) + measure(right, self.max_text)
+            if size > self.max_text:
+                raise self.over_budget("joining them", size)
+        elif operator == "%" and isinstance(left, str):
+            self._check_percent(left, right)
+        return self.measured(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str) and __obj.__name__ not in ("format", "format_map"):
+            __self._predict(f"{__obj.__name__}()", owner, args, kwargs)
+            return __self.measured(super().call(__context, __obj, *args, **kwargs))
+        # A helper's result (an inlined picture) may be as large as a page's output.
+        return __self.measured(super().call(__context, __obj, *args, **kwargs), __self.max_output)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format`` and ``format_map`` as Jinja's sandbox wraps them, with the width of
+        each field measured before it is padded (:class:`_BudgetedFormatter`)."""
+        owner = getattr(value, "__self__", None)
+        if not isinstance(owner, str) or getattr(value, "__name__", "") not in (
+            "format",
+            "format_map",
+        ):
+            return None
+        formatter = (
+            _BudgetedEscapeFormatter(self, escape=owner.escape)
+            if isinstance(owner, Markup)
+            else _BudgetedFormatter(self)
+        )
+        is_map = value.__name__ == "format_map"
+
+        def formatted(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            return type(owner)(self.measured(formatter.vformat(owner, args, kwargs)))
+
+        return formatted
+
+    def concat(self, pieces: Any) -> str:  # type: ignore[override]
+        """Join a template's output (or a macro's, a block's), refusing it as soon as it grows
+        past the budget: a loop printing a large text many times stops there."""
+        joined: list[str] = []
+        size = 0
+        for piece in pieces:
+            size += len(piece)
+            if size > self.max_output:
+                raise self.over_budget("the output", size, limit=self.max_output)
+            joined.append(piece)
+        return "".join(joined)
+
+    def output_buffer(self) -> _OutputBuffer:
+        return _OutputBuffer(self)
+
+    def counted_loop(self, iterable: Any) -> Any:
+        """A ``{% for %}`` loop's items, each counted against the filling's budget."""
+        counter = _loop_iterations.get()
+        return _CountedLoop(iterable, counter if counter is not None else [0], self)
+
+    def bounded_range(self, *args: int) -> range:
+        numbers = range(*args)
+        try:
+            length = len(numbers)
+        except OverflowError:
+            length = self.max_range + 1
+        if length > self.max_range:
+            raise OverBudget(f"range() of more than {self.max_range:,} numbers")
+        return numbers
+
+    def _budgeted(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A filter whose arguments and result are measured (``center(500000000)``,
+        ``join``, ``'%500000000s' | format(x)``)."""
+        passes = getattr(function, "jinja_pass_arg", None)
+
+        def filtered(*args: Any, **kwargs: Any) -> Any:
+            given = args[1:] if passes is not None else args
+            value, rest = (given[0], given[1:]) if given else ("", ())
+            if name == "format" and isinstance(value, str):
+                self._check_percent(value, rest)
+            self._predict(f"the filter {name!r}", value, rest, kwargs)
+            return self.measured(function(*args, **kwargs))
+
+        filtered.__name__ = name
+        if passes is not None:
+            filtered.jinja_pass_arg = passes  # type: ignore[attr-defined]
+        return filtered
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _OutputBuffer(list):
+    """Where a macro or block collects its output: refused as soon as it grows past the
+    budget of a page's output, not when it is joined (a loop of a thousand large texts)."""
+
+    def __init__(self, env: BudgetedSandbox) -> None:
+        super().__init__()
+        self.env = env
+        self.size = 0
+
+    def append(self, piece: Any) -> None:
+        self.size += len(piece)
+        if self.size > self.env.max_output:
+            raise self.env.over_budget("the output", self.size, limit=self.env.max_output)
+        super().append(piece)
+
+    def extend(self, pieces: Any) -> None:
+        for piece in pieces:
+            self.append(piece)
+
+
+class _CountedLoop:
+    """An iterable whose items are counted against the budget of loop iterations (its length
+    is the iterable's, for ``loop.length``)."""
+
+    def __init__(self, iterable: Any, counter: list[int], env: BudgetedSandbox) -> None:
+        self.iterable = iterable
+        self.counter = counter
+        self.env = env
+
+    def __len__(self) -> int:
+        return len(self.iterable)
+
+    def __iter__(self) -> Iterator[Any]:
+        limit = self.env.max_loop_iterations
+        for item in self.iterable:
+            self.counter[0] += 1
+            if self.counter[0] > limit:
+                raise OverBudget(f"more than {limit:,} loop iterations in all")
+            yield item
+
+
 class ConfinedLoader(jinja2.FileSystemLoader):
     """Loads templates (and what they include, import or extend) from the templates folders,
-    refusing any that is, or leads by a symlink to, a file outside the trusted roots."""
+    refusing any that is, or leads by a symlink to, a file outside the trusted roots: the
+    path is resolved and refused before the file is opened, so nothing outside is ever read."""
 
     def __init__(self, searchpath: Path | list[Path], *, root: Path) -> None:
         super().__init__(searchpath)
@@ -92,35 +457,40 @@ class ConfinedLoader(jinja2.FileSystemLoader):
         from iombrochure.errors import ReadRefused
         from iombrochure.pipeline.safety import MAX_TEXT_FILE_BYTES, resolve_inside
 
-        source, filename, uptodate = super().get_source(environment, template)
-        try:
-            resolved = resolve_inside(self.root, filename, what="template")
-        except ReadRefused as exc:
-            raise TemplateError(exc.message, path=filename, hint=exc.hint, rule=exc.rule) from None
-        if len(source) > MAX_TEXT_FILE_BYTES:
-            raise TemplateError("the template is over 2 MB: refused", path=resolved)
-        return source, filename, uptodate
+        pieces = split_template_path(template)  # '..' is TemplateNotFound
+        for folder in self.searchpath:
+            filename = os.path.normpath(os.path.join(folder, *pieces))
+            if not os.path.isfile(filename):  # a stat: nothing is opened yet
+                continue
+            try:
+                resolved = resolve_inside(self.root, filename, what="template")
+            except ReadRefused as exc:
+                raise TemplateError(
+                    exc.message, path=filename, hint=exc.hint, rule=exc.rule
+                ) from None
+            if resolved.stat().st_size > MAX_TEXT_FILE_BYTES:
+                raise TemplateError("the template is over 2 MB: refused", path=resolved)
+            source = resolved.read_bytes().decode(self.encoding)
+            modified = os.path.getmtime(resolved)
+
+            def uptodate(resolved: Path = resolved, modified: float = modified) -> bool:
+                try:
+                    return os.path.getmtime(resolved) == modified
+                except OSError:
+                    return False
+
+            return source, filename, uptodate
+        raise jinja2.TemplateNotFound(template)
 
 
 #: Templates lay out a few pages: ``range()`` gives at most this many numbers.
 MAX_TEMPLATE_RANGE = 10_000
 
 
-class _TemplateSandbox(SandboxedEnvironment):
-    """Jinja's sandbox: a template (a file that may come by e-mail) can fill in values and call
-    the filters and helpers given to it, but not reach Python's internals (``__class__``,
-    ``__globals__``), and ``range()`` is bounded, so that it cannot run code or loop for ever."""
+class _TemplateSandbox(BudgetedSandbox):
+    """The sandbox of the publication templates (see :class:`BudgetedSandbox`)."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.globals["range"] = _bounded_range
-
-
-def _bounded_range(*args: int) -> range:
-    numbers = range(*args)
-    if len(numbers) > MAX_TEMPLATE_RANGE:
-        raise SecurityError(f"range() of more than {MAX_TEMPLATE_RANGE:,} numbers in a template")
-    return numbers
+    max_range = MAX_TEMPLATE_RANGE
 
 
 def make_environment(project: Project) -> jinja2.Environment:
@@ -326,6 +696,16 @@ def render_edition(
             line=line,
             hint=_undefined_hint(str(exc.message or ""), document),
         ) from exc
+    except OverBudget as exc:
+        path, line = _template_location(exc, project)
+        raise TemplateError(
+            f"not allowed in a template: {exc}",
+            path=path or project.templates_dir / document.template,
+            line=line,
+            hint="a template lays out a few pages: keep its loops, repetitions and widths "
+            "small (see docs/templates.md, budgets)",
+            rule="template-budget",
+        ) from exc
     except SecurityError as exc:
         path, line = _template_location(exc, project)
         raise TemplateError(
@@ -334,6 +714,25 @@ def render_edition(
             line=line,
             hint="templates fill in content; they cannot reach Python's internals",
             rule="template-unsafe",
+        ) from exc
+    except RecursionError as exc:
+        path, line = _template_location(exc, project)
+        raise TemplateError(
+            f"the template calls, includes or extends itself without end (while filling "
+            f"{document.template})",
+            path=path or project.templates_dir / document.template,
+            line=line,
+            hint="a macro, {% include %} or {% extends %} on this line leads back to itself; "
+            "give the recursion an end, or remove it",
+            rule="template-recursion",
+        ) from None
+    except (ArithmeticError, TypeError, ValueError, jinja2.TemplateError) as exc:
+        path, line = _template_location(exc, project)
+        raise TemplateError(
+            f"template error: {exc} (while filling {document.template})",
+            path=path or project.templates_dir / document.template,
+            line=line,
+            hint="see docs/templates.md for what a template can use",
         ) from exc
     own = localized.get(document.name)
     if isinstance(own, dict) and document.title_field not in own:
