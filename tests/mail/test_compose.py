@@ -340,13 +340,50 @@ def test_compose_never_deletes_or_mixes_other_messages(project: Path):
     assert sorted(p.name for p in out.iterdir()) == ["note.eml"]
 
 
-def test_campaign_text_cannot_exhaust_memory_or_time(project: Path):
+#: Each class of request the campaign sandbox's budget refuses (the templates' budget, at the
+#: size of a letter: see tests/pipeline/test_template_budget.py).
+CAMPAIGN_BOMBS = [
+    ("{{ 'x' * 10**9 }}", "repeating it would make"),
+    ("{{ 7 ** 99999999 }}", "7 ** 99999999 would make"),
+    ("{{ [1] * 10**8 }}", "repeating it would make"),
+    ("{{ name.center(500000000) }}", "center() would make"),
+    ("{{ '%500000000s' % name }}", "a format width would make"),
+    ("{{ '{:500000000}'.format(name) }}", "a format width would make"),
+    ("{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}"
+     "{% endfor %}", "joining them would make"),
+    ("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+     "more than 10,000 loop iterations in all"),
+    ("{% for i in range(10**20) %}{% endfor %}", "range() of more than 1,000 numbers"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("bomb", "words"), CAMPAIGN_BOMBS)
+def test_campaign_text_cannot_exhaust_memory_or_time(project: Path, bomb: str, words: str):
     path = project / "content" / "campaigns" / "introduction.yaml"
     text = path.read_text(encoding="utf-8")
-    for bomb in ("{{ 'x' * 10**9 }}", "{{ 7 ** 99999999 }}", "{{ [1] * 10**8 }}"):
-        path.write_text(text.replace("Dear {{ name }},", f"Dear {bomb},"), encoding="utf-8")
-        with pytest.raises(ContentError, match="not allowed"):
-            compose(project, RECIPIENTS[1:2])
+    path.write_text(text.replace("Dear {{ name }},", f"Dear {bomb},"), encoding="utf-8")
+    with pytest.raises(ContentError) as refused:
+        compose(project, RECIPIENTS[1:2])
+    line = refused.value.format(project)
+    assert line.startswith("content/campaigns/introduction.yaml:13: en.body: not allowed in a "
+                           "campaign text: "), line  # fmt: skip
+    assert words in line
+
+
+def test_a_campaign_macro_calling_itself_is_one_line_and_exit_1(project: Path):
+    path = project / "content" / "campaigns" / "introduction.yaml"
+    text = path.read_text(encoding="utf-8")
+    recursion = "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}"
+    path.write_text(text.replace("Dear {{ name }},", f"Dear {recursion},"), encoding="utf-8")
+    write_recipients(project / "recipients.csv")
+    result = run_mail(
+        "compose", "--recipients", "recipients.csv", "--campaign", "introduction", cwd=project
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: content/campaigns/introduction.yaml:13: en.body: ")
+    assert "the text makes too much to fill in" in line
+    assert not (project / "outbox").exists()
 
 
 def test_mail_help_is_fast_and_does_not_load_the_renderer():
