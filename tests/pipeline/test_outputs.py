@@ -5,13 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from conftest import REPO, copy_project, pdf_text, run_cli
 from iombrochure.errors import OutputError
 from iombrochure.pipeline import outputs
 from iombrochure.pipeline.outputs import (
@@ -89,12 +92,15 @@ def commit(dist: Path) -> None:
 
 @pytest.fixture
 def fault(monkeypatch: pytest.MonkeyPatch):
-    """Make the switch fail just before the n-th rename with the given exception."""
+    """Make the commit fail just before its n-th step of a kind (a rename unless told) with the
+    given exception."""
 
-    def arm(at: int, error: BaseException) -> None:
+    def arm(at: int, error: BaseException, kind: str = "rename") -> None:
         seen: list[Path] = []
 
-        def hook(target: Path) -> None:
+        def hook(step: str, target: Path) -> None:
+            if step != kind:
+                return
             seen.append(target)
             if len(seen) == at + 1:
                 raise error
@@ -147,7 +153,9 @@ from pathlib import Path
 from iombrochure.pipeline import outputs
 dist, at = Path(sys.argv[1]), int(sys.argv[2])
 seen = []
-def hook(target):
+def hook(step, target):
+    if step != "rename":
+        return
     seen.append(target)
     if len(seen) == at + 1:
         os._exit(9)  # killed: no except, no finally, no rollback
@@ -188,39 +196,290 @@ def test_pending_previews_stay_on_record_until_made(tmp_path: Path):
     assert not (dist / JOURNAL_NAME).exists()
 
 
-def test_ctrl_c_during_previews_says_what_changed_and_the_next_build_makes_them(
-    scratch_project: Path, monkeypatch: pytest.MonkeyPatch
+def test_ctrl_c_during_previews_puts_the_build_back_and_the_next_build_makes_it(
+    scratch_project: Path, fault
 ):
-    """A real build, interrupted after its PDFs are in place: never "up to date" with stale
-    previews, and the message names the outputs that did change."""
-    from iombrochure.errors import Interrupted
-    from iombrochure.live import preview
+    """A real build, interrupted while its previews move into place: its PDF, manifest and
+    state go back too, so the folder is the last build's and the next build is not "up to
+    date"."""
     from iombrochure.pipeline.build import build
     from iombrochure.pipeline.config import load_project
 
-    project = load_project(scratch_project)
     options = dict(documents=["factsheet"], languages=["en"], variant="screen", jobs=1)
-
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
-
-    with monkeypatch.context() as patch:
-        patch.setattr(preview, "write_previews", interrupted)
-        with pytest.raises(Interrupted) as caught:
-            build(project, **options)
-    assert "1 output(s) were updated (factsheet-en.pdf)" in caught.value.what_changed
+    build(load_project(scratch_project), **options)
     dist = scratch_project / "dist"
-    assert (dist / "factsheet-en.pdf").is_file() and not (dist / "preview").exists()
+    before = everything(dist)
+    retitle(scratch_project)
+    project = load_project(scratch_project)
+    fault(0, KeyboardInterrupt(), kind="finish")  # every file of the build has moved by then
+    with pytest.raises(KeyboardInterrupt):
+        build(project, **options)
+    assert everything(dist) == before
+    assert NEW_TITLE not in pdf_text(dist / "factsheet-en.pdf")
 
+    outputs.fault_hook = None
     again = build(project, **options)
-    assert again.outputs == [] and len(again.up_to_date) == 1  # the PDF itself is current
+    assert [o.path for o in again.outputs] == ["factsheet-en.pdf"]
     assert [p.name for p in again.previews] == [
         "factsheet-en-1.png",
         "factsheet-en-2.png",
         "factsheet-proof.png",
     ]
+    assert NEW_TITLE in pdf_text(dist / "factsheet-en.pdf")
     assert not (dist / JOURNAL_NAME).exists()
-    assert build(project, **options).previews == []  # and now, nothing is left to do
+    assert build(project, **options).outputs == []  # and now, nothing is left to do
+
+
+NEW_TITLE = "IOM in Iran, this week"
+
+
+def retitle(project: Path) -> None:
+    """Change the English fact sheet's title, so that a build writes a different PDF."""
+    content = project / "content" / "en" / "factsheet.yaml"
+    text = content.read_text(encoding="utf-8")
+    assert "\ntitle: " in text
+    content.write_text(
+        re.sub(r"(?m)^title: .*$", f"title: {NEW_TITLE}", text, count=1), encoding="utf-8"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# A build's commit held open: its files, the state it writes itself, then its previews, all in
+# one commit. A full disk or Ctrl-C at any of its steps leaves the folder as it was.
+
+STATE = ".iombrochure-state.json"
+
+
+def old_build_with_previews(dist: Path) -> dict[str, bytes | None]:
+    old_build(dist)
+    (dist / STATE).write_bytes(b'{"state": "old"}\n')
+    (dist / "preview").mkdir()
+    (dist / "preview" / "factsheet-en-1.png").write_bytes(b"old page 1")
+    (dist / "preview" / "factsheet-en-2.png").write_bytes(b"old page 2")
+    return tree(dist)
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None) under ``folder``: what a rollback restores."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() if path.is_file() else None
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def held_commit(dist: Path) -> None:
+    """What a build does: PDFs and manifest; then the state; then its previews, one page fewer
+    than before and in a folder that is new."""
+    with OutputCommit(dist) as commit:
+        for name, data in NEW_FILES.items():
+            commit.stage(dist / name, data)
+        commit.switch(final=False)
+        commit.protect(dist / STATE)
+        atomic_write(dist / STATE, b'{"state": "new"}\n')
+        commit.stage(dist / "preview" / "factsheet-en-1.png", b"new page 1")
+        commit.stage(dist / "preview" / "print" / "factsheet-fa-1.png", b"new print page 1")
+        commit.remove(dist / "preview" / "factsheet-en-2.png")
+        commit.switch(final=False)
+        commit.finish()
+
+
+def steps_of(commit: Callable[[Path], None], folder: Path) -> list[tuple[str, str]]:
+    """Every fault point a commit passes, in order, as (step, file name)."""
+    steps: list[tuple[str, str]] = []
+    outputs.fault_hook = lambda step, path: steps.append((step, path.name))
+    try:
+        commit(folder)
+    finally:
+        outputs.fault_hook = None
+    return steps
+
+
+def failing_at(index: int, error: BaseException) -> Callable[[str, Path], None]:
+    """A fault hook that raises ``error`` at the index-th fault point a commit passes."""
+    passed: list[str] = []
+
+    def hook(step: str, path: Path) -> None:
+        passed.append(step)
+        if len(passed) == index + 1:
+            raise error
+
+    return hook
+
+
+def test_a_full_disk_or_ctrl_c_at_any_step_of_a_build_commit_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    rehearsal = tmp_path / "rehearsal"
+    old_build_with_previews(rehearsal)
+    steps = steps_of(held_commit, rehearsal)
+    assert {step for step, _ in steps} >= {
+        "stage", "folder", "journal", "write", "backup", "rename", "protect", "finish"
+    }  # fmt: skip
+    dist = tmp_path / "dist"
+    before = old_build_with_previews(dist)
+    for index, (step, name) in enumerate(steps):
+        for error in (OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()):
+            monkeypatch.setattr(outputs, "fault_hook", failing_at(index, error))
+            expected = OutputError if isinstance(error, OSError) else KeyboardInterrupt
+            with pytest.raises(expected) as caught:
+                held_commit(dist)
+            if expected is OutputError:
+                assert "the disk is full; no output was changed" in str(caught.value), step
+            assert tree(dist) == before, f"{type(error).__name__} before {step} of {name}"
+    monkeypatch.setattr(outputs, "fault_hook", None)
+    held_commit(dist)
+    assert everything(dist) == {
+        **NEW_FILES,
+        STATE: b'{"state": "new"}\n',
+        "preview/factsheet-en-1.png": b"new page 1",
+        "preview/print/factsheet-fa-1.png": b"new print page 1",
+    }
+
+
+def test_a_commit_into_a_new_output_folder_leaves_no_folder_when_it_fails(tmp_path: Path, fault):
+    dist = tmp_path / "out" / "dist"
+    fault(2, OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(OutputError, match="the disk is full"):
+        commit(dist)
+    assert not (tmp_path / "out").exists()
+
+
+def test_recover_leaves_a_commit_under_way_in_this_process_alone(tmp_path: Path):
+    """A watcher plans its next round (and recovers) while a thread of it commits."""
+    dist = tmp_path / "dist"
+    old_build(dist)
+    with OutputCommit(dist) as commit:
+        commit.stage(dist / "factsheet-en.pdf", b"%PDF newer")
+        commit.switch(final=False)
+        assert recover(dist).rolled_back == []
+        assert (dist / "factsheet-en.pdf").read_bytes() == b"%PDF newer"
+        commit.finish()
+    assert (dist / "factsheet-en.pdf").read_bytes() == b"%PDF newer"
+    assert sorted(everything(dist)) == ["factsheet-en.pdf", "factsheet-fa.pdf", "manifest.json"]
+
+
+def test_recover_removes_temporary_files_no_running_process_owns(tmp_path: Path):
+    dist = tmp_path / "dist"
+    old_build(dist)
+    (dist / "preview").mkdir()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    left = [
+        dist / "preview" / ".brochure-en-2.png.k2x9_q0a.tmp",  # by an older version
+        dist / f".factsheet-en.pdf.{ended.stdout.strip()}-abcd1234.tmp",  # by a killed build
+    ]
+    ours = dist / f".factsheet-fa.pdf.{os.getpid()}-abcd1234.tmp"  # this process is writing it
+    theirs = [dist / ".notes.tmp", dist / "draft.tmp"]  # not of this naming
+    for path in [*left, ours, *theirs]:
+        path.write_bytes(b"partial")
+    recover(dist)
+    assert not any(path.exists() for path in left)
+    assert ours.exists() and all(path.exists() for path in theirs)
+
+
+def test_an_output_folder_behind_a_link_loop_is_refused_before_anything_is_written(
+    tmp_path: Path,
+):
+    from iombrochure.pipeline.outputs import prepare_output_dir
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    for out in (tmp_path / "loop", tmp_path / "loop" / "dist"):
+        with pytest.raises(OutputError, match="a link in its path leads back to itself"):
+            prepare_output_dir(root, out, explicit=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop", "project"]
+
+
+# --------------------------------------------------------------------------------------------
+# The command line, on a real build: one line, exit status 1 or 130, the folder as it was.
+
+FAULTY_BUILD = """
+import errno, os, signal, sys
+from iombrochure.pipeline import outputs
+from iombrochure.cli import main
+step, name, error = sys.argv[1:4]
+def hook(at, path):
+    if (at, path.name) == (step, name):
+        outputs.fault_hook = None
+        if error == "ENOSPC":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
+outputs.fault_hook = hook
+sys.argv = ["iombrochure", *sys.argv[4:]]
+main()
+"""
+
+ONE_EDITION_WITH_PREVIEWS = ("--lang", "en", "--doc", "factsheet", "--variant", "screen")
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The English fact sheet built once, with its previews: the folder a build must keep."""
+    root = copy_project(REPO, tmp_path_factory.mktemp("built-once") / "project")
+    result = run_cli("build", *ONE_EDITION_WITH_PREVIEWS, "--project", str(root))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def faulty_build(project: Path, step: str, name: str, error: str) -> subprocess.CompletedProcess:
+    paths = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return subprocess.run(
+        [sys.executable, "-c", FAULTY_BUILD, step, name, error, "build",
+         *ONE_EDITION_WITH_PREVIEWS, "--project", str(project)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("step", "name", "error", "status", "line"),
+    [
+        ("stage", "factsheet-proof.png", "ENOSPC", 1,
+         "error: dist/preview/factsheet-proof.png: cannot write dist/preview/factsheet-proof.png:"
+         " the disk is full; no output was changed (free some space, then build again)"),
+        ("write", STATE, "ENOSPC", 1,
+         f"error: dist/{STATE}: cannot write dist/{STATE}: the disk is full; no output was"
+         " changed (free some space, then build again)"),
+        ("rename", "factsheet-en-2.png", "SIGINT", 130, "interrupted; no output was changed"),
+    ],
+    ids=["full-disk-at-proof-sheet", "full-disk-at-state", "ctrl-c-at-page-2"],
+)  # fmt: skip
+def test_a_build_that_fails_writing_says_so_in_one_line_and_changes_nothing(
+    built_once: Path, tmp_path: Path, step: str, name: str, error: str, status: int, line: str
+):
+    project = tmp_path / "project"
+    shutil.copytree(built_once, project)  # dist/ too, its times kept: the build is up to date
+    dist = project / "dist"
+    before = tree(dist)
+    retitle(project)
+    result = faulty_build(project, step, name, error)
+    assert (result.returncode, result.stderr.strip()) == (status, line), result.stdout
+    assert tree(dist) == before
+    assert NEW_TITLE not in pdf_text(dist / "factsheet-en.pdf")
+
+
+def test_a_build_onto_a_full_small_disk_changes_nothing(tmp_path: Path):
+    """A real 3 MB file system (where this machine lets us mount one): the PDFs fit, their
+    previews do not."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("mounting a small tmpfs is not allowed here")
+    try:
+        project = copy_project(REPO, tmp_path / "project")
+        result = run_cli("build", "--project", str(project), "--out", str(disk / "dist"))
+        assert result.returncode == 1, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "the disk is full; no output was changed" in result.stderr
+        assert list(disk.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_a_folder_of_the_output_that_links_out_is_never_written_through(tmp_path: Path):

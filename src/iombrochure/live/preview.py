@@ -22,7 +22,14 @@ from typing import Any
 from iombrochure.errors import RenderError
 from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
-from iombrochure.pipeline.outputs import Output, commit_files, existing_outputs, previews_done
+from iombrochure.pipeline.outputs import (
+    OTHER_JOURNAL_NAME,
+    Output,
+    OutputCommit,
+    existing_outputs,
+    previews_done,
+    recover,
+)
 
 PREVIEW_DIR = "preview"
 #: Thumbnails at 72 dpi: an A4 page is 595 x 842 px, enough to judge layout and read headings.
@@ -127,30 +134,55 @@ def write_previews(
     output_dir: Path,
     thumbnails: dict[Output, list[bytes]],
     sheets: dict[str, bytes | None] | None = None,
+    *,
+    commit: OutputCommit | None = None,
 ) -> list[Path]:
     """Write the given outputs' page PNGs (removing pages an edition no longer has) and remake
     the proof sheet of each document one of whose proof editions is among them; ``sheets``
     holds those already composed while the build rendered (document -> PNG, or None: nothing
-    to remake). Returns the files written."""
+    to remake). Returns the files written.
+
+    All of it is one commit: a full disk or Ctrl-C half-way leaves every preview as it was.
+    A build passes its own open ``commit``, so that such a failure puts back its PDFs too.
+    """
     files: dict[Path, bytes] = {}
     for output, pngs in thumbnails.items():
         for number, png in enumerate(pngs, start=1):
             files[thumbnail_path(output_dir, output, number)] = png
-    commit_files(files, output_dir=output_dir)
-    for output, pngs in thumbnails.items():
-        _remove_pages_after(output_dir, output, len(pngs))
     sheets = sheets or {}
     proofs = {proof_path(output_dir, doc): png for doc, png in sheets.items() if png is not None}
+    # Composed before anything moves: the other editions' pages are read from disk as they are.
     proofs.update(_proof_sheets(project, output_dir, thumbnails, skip=set(sheets)))
-    commit_files(proofs, output_dir=output_dir)
+    extra = [
+        page
+        for output, pngs in thumbnails.items()
+        for page in _pages_after(output_dir, output, len(pngs))
+    ]
+    if commit is not None:
+        _stage_previews(commit, {**files, **proofs}, extra)
+        commit.switch(final=False)
+    else:
+        with OutputCommit(output_dir, journal=OTHER_JOURNAL_NAME) as own:
+            _stage_previews(own, {**files, **proofs}, extra)
+            own.switch()
     return sorted([*files, *proofs])
 
 
-def _remove_pages_after(output_dir: Path, output: Output, count: int) -> None:
+def _stage_previews(commit: OutputCommit, files: dict[Path, bytes], extra: list[Path]) -> None:
+    for path, data in files.items():
+        commit.stage(path, data)
+    for page in extra:
+        commit.remove(page)
+
+
+def _pages_after(output_dir: Path, output: Output, count: int) -> list[Path]:
+    """The page PNGs of an edition beyond its ``count`` pages (it has become shorter)."""
+    pages = []
     number = count + 1
     while (extra := thumbnail_path(output_dir, output, number)).is_file():
-        extra.unlink()
+        pages.append(extra)
         number += 1
+    return pages
 
 
 def proof_variant(listed: list[Any], document: str) -> str | None:
@@ -234,10 +266,16 @@ def _pages_on_disk(output_dir: Path, entry: Output, *, press: Any = None) -> lis
 
 
 def make_previews(
-    project: Project, output_dir: Path, outputs: list[Output], *, dpi: int = THUMBNAIL_DPI
+    project: Project,
+    output_dir: Path,
+    outputs: list[Output],
+    *,
+    dpi: int = THUMBNAIL_DPI,
+    commit: OutputCommit | None = None,
 ) -> list[Path]:
     """Thumbnails of the given outputs' pages (rasterised from their files), and the proof
-    sheet of each of their documents. Returns the files written."""
+    sheet of each of their documents, in ``commit`` if given (see write_previews). Returns the
+    files written."""
     thumbnails = {
         output: [
             png_bytes(image)
@@ -247,7 +285,7 @@ def make_previews(
         ]
         for output in outputs
     }
-    return write_previews(project, output_dir, thumbnails)
+    return write_previews(project, output_dir, thumbnails, commit=commit)
 
 
 def _press(project: Project, output: Output) -> Any:
@@ -305,6 +343,7 @@ def _font(fonts_dir: Path, size: int) -> Any:
 
 def preview_build(project: Project, output_dir: Path) -> list[Path]:
     """Previews of every output the manifest lists (the last build), without rebuilding."""
+    recover(output_dir)  # a killed build's commit is undone first: preview what is there
     outputs = existing_outputs(output_dir)
     if not outputs:
         raise RenderError(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iombrochure.errors import Interrupted, RenderError
+from iombrochure.errors import RenderError
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.jobs import (
     ARCHIVE_PDF_VARIANTS,
@@ -39,7 +39,6 @@ from iombrochure.pipeline.outputs import (
     existing_outputs,
     manifest_bytes,
     prepare_output_dir,
-    previews_done,
     read_manifest,
     recover,
 )
@@ -627,20 +626,16 @@ def _commit_and_preview(
     *,
     previews: bool,
 ) -> None:
-    """Put the build's files (PDFs, HTML, manifest) in place all or nothing (outputs.py), write
-    the state after them, then the previews. Until the previews exist, the commit's journal
-    names the outputs awaiting them, so an interrupted preview step is finished by the next
-    build, never reported up to date. Ctrl-C after the switch says which outputs changed."""
+    """Put the build's files (PDFs, HTML, manifest), the state and the previews in place as one
+    commit, all or nothing (outputs.py): a full disk or Ctrl-C at any point puts back what was
+    there. Previews an interrupted older build still owed are made in the same commit."""
     tracker, output_dir = build.tracker, build.output_dir
     wanted = [o.path for o in result.thumbnails] if previews else []
     pending = build.pending_previews if previews else []
-    if files:
-        with OutputCommit(output_dir) as commit:
-            for path, data in files.items():
-                commit.stage(path, data)
-            commit.switch(pending_previews=dict.fromkeys([*pending, *wanted]))
-    changed = [o.path for o in result.outputs]
-    try:
+    with OutputCommit(output_dir, pending_previews=pending) as commit:
+        for path, data in files.items():
+            commit.stage(path, data)
+        commit.switch(final=False)
         for job, done in rendered.items():
             html_path = next((path for path in done.files if path.suffix == ".html"), None)
             tracker.wrote(
@@ -650,28 +645,25 @@ def _commit_and_preview(
                 html_path=html_path,
                 html_bytes=done.files[html_path] if html_path else None,
             )
+        commit.protect(tracker.state.path)
         tracker.save()
         if previews and result.thumbnails:
             from iombrochure.live.preview import write_previews
 
             result.previews = write_previews(
-                build.project, output_dir, result.thumbnails, sheets=build.proof_sheets
+                build.project,
+                output_dir,
+                result.thumbnails,
+                sheets=build.proof_sheets,
+                commit=commit,
             )
         listed = {o.path: o for o in existing_outputs(output_dir)}
         left = [listed[p] for p in pending if p in listed and p not in wanted]
         if left:
             from iombrochure.live.preview import make_previews
 
-            result.previews += make_previews(build.project, output_dir, left)
-        if previews:
-            previews_done(output_dir)
-    except KeyboardInterrupt:
-        if not changed:
-            raise
-        raise Interrupted(
-            f"{len(changed)} output(s) were updated ({', '.join(changed)}); their previews "
-            "are made by the next build"
-        ) from None
+            result.previews += make_previews(build.project, output_dir, left, commit=commit)
+        commit.finish()
 
 
 def build(
