@@ -134,18 +134,81 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
     with opened as image:
         if image.mode in ("L", "1", "CMYK"):
             return data
-        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-            raise PrepressError(
-                f"{name}: a picture with transparency cannot be converted to CMYK for print",
-                hint="save it without transparency (flatten it onto its background colour)",
-            )
+        problem = print_picture_problem(image, name)
+        if problem is not None:
+            raise problem
         source_icc = image.info.get("icc_profile") or None
-        rgb = image.convert("RGB")
-    transform = _transforms(profile, source_icc, PERCEPTUAL)
-    cmyk = ImageCms.applyTransform(rgb, transform)
+        try:
+            rgb = image.convert("RGB")
+            transform = _transforms(profile, source_icc, PERCEPTUAL)
+            cmyk = ImageCms.applyTransform(rgb, transform)
+        except ImageCms.PyCMSError:
+            raise PrepressError(
+                f"{name}: its embedded colour profile cannot be used to convert it to CMYK "
+                "for print",
+                hint="save it again as an sRGB JPEG or PNG",
+            ) from None
+        except OSError as exc:
+            raise PrepressError(
+                f"{name}: the picture cannot be read to convert it to CMYK for print ({exc})",
+                hint="open it in an image editor and save it again as JPEG or PNG",
+            ) from None
     buffer = io.BytesIO()
     cmyk.save(buffer, "JPEG", quality=PRINT_JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
+
+
+#: Picture modes the print variant converts to CMYK (grey, bilevel and CMYK pass unchanged).
+CONVERTIBLE_MODES = ("RGB", "P")
+
+
+def print_picture_problem(image: Any, name: str) -> PrepressError | None:
+    """Why a picture (a Pillow image, opened) cannot be made CMYK for the press, or None: the
+    one wording of the build, which refuses it, and of ``check``, which reports it."""
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        return PrepressError(
+            f"{name}: a picture with transparency cannot be converted to CMYK for print",
+            hint="save it without transparency (flatten it onto its background colour)",
+        )
+    if image.mode not in (*CONVERTIBLE_MODES, "L", "1", "CMYK"):
+        return PrepressError(
+            f"{name}: a picture in Pillow's {image.mode} mode (e.g. 16 bits per channel) "
+            "cannot be converted to CMYK for print",
+            hint="save it as an 8-bit RGB or greyscale JPEG or PNG",
+        )
+    return None
+
+
+def print_links_refusal(count: int) -> PrepressError:
+    """Links in a print edition: PDF/X takes no link annotations. Raised by the press finisher
+    on the PDF, and reported by ``check`` from the print edition's HTML, in the same words."""
+    return PrepressError(
+        f"{count} link(s) in the print PDF; PDF/X for the press takes none",
+        hint="in the template, write href only when `links` is true, "
+        'e.g. <a{% if links %} href="..."{% endif %}>',
+    )
+
+
+def rgb_pictures_refusal(count: int) -> PrepressError:
+    """RGB pictures in a print edition (placed other than by picture_uri, which converts
+    them): raised by the press finisher, reported by ``check``, in the same words."""
+    return PrepressError(
+        f"{count} RGB picture(s) in the print PDF; the press needs CMYK",
+        hint="place pictures with picture_uri('images/...') in the templates, which "
+        "converts them for print, not as CSS backgrounds",
+    )
+
+
+def rgb_picture(data: bytes) -> bool:
+    """Whether a picture file would be placed in the print PDF in RGB: WeasyPrint keeps a
+    raster picture's colours as they are; grey, bilevel and CMYK are fine, SVG is drawn."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.mode not in ("L", "1", "CMYK", "I", "F", "I;16")
+    except (UnidentifiedImageError, OSError):
+        return False
 
 
 def rgb_to_cmyk(
@@ -290,11 +353,7 @@ class PressFinisher:
             1 for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Annot"
         )
         if count:
-            raise PrepressError(
-                f"{count} link(s) in the print PDF; PDF/X for the press takes none",
-                hint="in the template, write href only when `links` is true, "
-                'e.g. <a{% if links %} href="..."{% endif %}>',
-            )
+            raise print_links_refusal(count)
 
     def _refuse_rgb_pictures(self, pdf: Any) -> None:
         """A picture that did not come through picture_uri (a CSS background, say) is still
@@ -307,11 +366,7 @@ class PressFinisher:
             and obj.extra.get("ColorSpace") == "/DeviceRGB"
         )
         if count:
-            raise PrepressError(
-                f"{count} RGB picture(s) in the print PDF; the press needs CMYK",
-                hint="place pictures with picture_uri('images/...') in the templates, which "
-                "converts them for print, not as CSS backgrounds",
-            )
+            raise rgb_pictures_refusal(count)
 
     def _convert_rgb_operators(self, pdf: Any) -> bytes:
         """Replace every ``r g b rg``/``RG`` in the content streams by ``c m y k k``/``K``;

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -555,9 +556,19 @@ def picture_data_uri(project: Project, relative: str, *, variant: str = "screen"
                 )
     mime_type = mimetypes.guess_type(relative)[0] or "application/octet-stream"
     if variant == "print":
-        from iombrochure.pipeline.prepress import picture_for_print
+        from iombrochure.pipeline.prepress import PrepressError, picture_for_print
 
-        return picture_for_print(data, project.print.profile, name=relative, mime_type=mime_type)
+        try:
+            return picture_for_print(
+                data, project.print.profile, name=relative, mime_type=mime_type
+            )
+        except PrepressError as exc:  # the picture is the file to change
+            raise TemplateError(
+                exc.message.removeprefix(f"{relative}: "),
+                path=project.root / relative,
+                hint=exc.hint,
+                rule="print-picture",
+            ) from None
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
@@ -743,10 +754,87 @@ def render_edition(
             hint='name the field that holds the document\'s title, e.g. title_field = "title"',
             rule="config",
         )
+    _refuse_addresses_as_text(html, env, document)
     title = str((own or {}).get(document.title_field, document.name))
     return Edition(
         document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
     )
+
+
+_DATA_ADDRESS = re.compile(r"data:[\w.+-]+/[\w.+-]+[;,]")
+_HELPER_CALL = re.compile(r"\{\{-?\s*(qr_code|picture_uri)\s*\(")
+
+
+class _TextScanner(HTMLParser):
+    """The first ``data:`` address in an edition's text (not in an attribute, a stylesheet
+    or a script), where a helper's value was printed as text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.raw_text = 0
+        self.found: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.raw_text += tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.raw_text -= tag in ("style", "script") and self.raw_text > 0
+
+    def handle_data(self, data: str) -> None:
+        match = _DATA_ADDRESS.search(data)
+        if match and not self.raw_text and self.found is None:
+            self.found = match.group(0)
+
+
+def _refuse_addresses_as_text(html: str, env: jinja2.Environment, document: Document) -> None:
+    """qr_code() and picture_uri() give a ``data:`` address, for ``src="..."``: printed as
+    text, it would cover the page with letters. Refused here, where build and check both
+    fill the edition, with the template line that prints it where it can be found."""
+    if "data:" not in html:
+        return
+    scanner = _TextScanner()
+    scanner.feed(html)
+    scanner.close()
+    if scanner.found is None:
+        return
+    helper = "qr_code" if scanner.found.startswith("data:image/svg") else "picture_uri"
+    path, line = _helper_as_text(env, document.template, helper)
+    raise TemplateError(
+        f"a {helper}() value is printed as text ({scanner.found}...): it is an address for "
+        "an <img> src, and would cover the page with letters",
+        path=path,
+        line=line,
+        hint=f'write it as <img src="{{{{ {helper}(...) }}}}" alt="...">',
+        rule="template-helper",
+    )
+
+
+def _helper_as_text(
+    env: jinja2.Environment, name: str, helper: str
+) -> tuple[Path | None, int | None]:
+    """The template file and line where ``{{ helper(...) }}`` stands outside an attribute,
+    looked for in ``name`` and what it includes or extends; else the template alone."""
+    from jinja2 import meta
+
+    pending, seen = [name], set()
+    first: Path | None = None
+    while pending:
+        current = pending.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, filename, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            references = meta.find_referenced_templates(env.parse(source))
+        except (jinja2.TemplateError, TemplateError):
+            continue
+        first = first or Path(filename)
+        for match in _HELPER_CALL.finditer(source):
+            before = source[: match.start()].rstrip(" ")
+            if match.group(1) == helper and not before.endswith(("=", '"', "'", "(")):
+                return Path(filename), source.count("\n", 0, match.start()) + 1
+        pending.extend(reference for reference in references if reference)
+    return first, None
 
 
 #: Variables a document's template sets for base.html (docs/templates.md, "Required").

@@ -97,6 +97,10 @@ class Finding:
     ) -> Finding:
         return cls(error.path, error.line, severity, error.rule or rule, error.message, error.hint)
 
+    def at(self, path: Path | None, line: int | None) -> Finding:
+        """The same finding, named at ``path:line`` (where the user fixes it)."""
+        return replace(self, path=path, line=line)
+
     def relative_path(self, root: Path | None) -> str | None:
         if self.path is None:
             return None
@@ -231,21 +235,22 @@ def run_checks(
     edition while the checks run): they are checked, not made again.
 
     ``editions`` are the jobs whose HTML is filled and checked (default: every document in
-    every checked language, screen variant); the HTML is kept in ``report.editions``, made for
-    ``html_dir`` (default: the project's output folder's html/) with ``env`` (default: a new
-    Jinja2 environment), as the build would make it.
+    every checked language, on screen and for print, as a build makes them); the HTML is kept
+    in ``report.editions``, made for ``html_dir`` (default: the project's output folder's
+    html/) with ``env`` (default: a new Jinja2 environment), as the build would make it.
     """
-    from iombrochure.pipeline.jobs import Job
+    from iombrochure.pipeline.jobs import DEFAULT_VARIANTS, Job
 
     report = CheckReport(root=project.root)
     documents = documents or list(project.documents)
     languages = languages or list(project.languages)
-    if editions is None:
+    if editions is None:  # what a build makes: every edition, on screen and for print
         editions = [
-            Job(document, lang)
+            Job(document, lang, variant)
             for document in documents
             for lang in languages
             if lang in project.document_languages(document)
+            for variant in DEFAULT_VARIANTS
         ]
     source = project.source_language
     try:
@@ -1105,7 +1110,111 @@ def _check_edition(
     for sheet in stylesheets:
         _check_nested(project, sheet, report, pixel_limit, seen)
     _check_fonts(project, edition.html, lang, sources, template, report)
+    if job.variant == "print":
+        templates = [template, *sorted(document_templates(project, env, [job.document]))]
+        _check_for_the_press(
+            project, edition.html, page_url, stylesheets, sources, templates, report
+        )
     return edition
+
+
+def _check_for_the_press(
+    project: Project,
+    html_text: str,
+    page_url: str,
+    stylesheets: list[Path],
+    sources: _Sources,
+    templates: list[Path],
+    report: CheckReport,
+) -> None:
+    """What the press finisher would refuse once the print edition is laid out, found in its
+    HTML and stylesheets before: links, and pictures placed in RGB (not by picture_uri, which
+    converts them). Worded by the finisher's own functions (prepress.py)."""
+    from iombrochure.pipeline.prepress import (
+        print_links_refusal,
+        rgb_picture,
+        rgb_pictures_refusal,
+    )
+    from iombrochure.pipeline.render import FONT_SUFFIXES, safe_resource_path
+
+    links = _link_targets(html_text)
+    if links:
+        path, line = _unguarded_link(templates) or (templates[0], None)
+        report.add(
+            Finding.from_error(print_links_refusal(len(links)), rule="print-link").at(path, line)
+        )
+    pictures: list[tuple[str, Path, int | None]] = []  # url, where it is named, line
+    _, references = html_references(html_text)
+    for reference in references:
+        if reference.where != "link href":
+            places = sources.locate(reference.url) or [(templates[0], None)]
+            pictures.extend((urljoin(page_url, reference.url), *place) for place in places[:1])
+    pending, read = list(stylesheets), set()
+    while pending:
+        sheet = pending.pop()
+        if sheet in read:
+            continue
+        read.add(sheet)
+        try:
+            text = sheet.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by _check_nested
+        for reference in css_references(text):
+            url = urljoin(sheet.as_uri(), reference.url.strip())
+            line = text.count("\n", 0, reference.offset) + 1
+            if reference.where == "@import":
+                try:
+                    pending.append(safe_resource_path(url, project.root))
+                except FetchRefused:
+                    pass
+            else:
+                pictures.append((url, sheet, line))
+    for url, where, line in pictures:
+        if url.startswith("data:"):
+            continue
+        try:
+            path = safe_resource_path(url, project.root)
+        except FetchRefused:
+            continue  # reported with the resources
+        if path.suffix.lower() in FONT_SUFFIXES or not path.is_file():
+            continue
+        if rgb_picture(path.read_bytes()):
+            report.add(
+                Finding.from_error(rgb_pictures_refusal(1), rule="print-picture").at(where, line)
+            )
+
+
+_UNGUARDED_HREF = re.compile(r"<a\b(?:(?!\{%-?\s*if\s+links\b)[^>])*?\shref\s*=")
+
+
+def _unguarded_link(templates: list[Path]) -> tuple[Path, int] | None:
+    """The first template line with an ``<a href`` not written under ``{% if links %}``."""
+    for path in templates:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        match = _UNGUARDED_HREF.search(text)
+        if match:
+            return path, text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _link_targets(html_text: str) -> list[str]:
+    """The href of every ``<a>`` of an edition: each becomes a link annotation in the PDF."""
+    import html.parser
+
+    found: list[str] = []
+
+    class Links(html.parser.HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a" and any(name == "href" for name, _ in attrs):
+                found.append(next(value or "" for name, value in attrs if name == "href"))
+
+    parser = Links(convert_charrefs=True)
+    parser.feed(html_text)
+    parser.close()
+    return found
 
 
 @dataclass
