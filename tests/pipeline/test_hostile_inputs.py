@@ -191,7 +191,7 @@ def test_a_font_with_garbage_outlines_is_refused_by_name(project: Path):
     font_path.write_bytes(bytes(data))
     error = the_one_line(build(project))
     assert error.startswith("error: fonts/vazirmatn/Vazirmatn-Regular.ttf: ")
-    assert "not a font that can be read (glyph" in error
+    assert "the file is not a font that can be read (glyph" in error
 
 
 def test_a_local_font_is_refused_at_its_stylesheet_line(project: Path):

@@ -140,7 +140,7 @@ def test_a_truncated_font_is_refused():
     data = BUNDLED_FONTS[0].read_bytes()
     with pytest.raises(FetchRefused) as refused:
         inspect_font(data[: len(data) // 2], name="cut.ttf")
-    assert refused.value.message.startswith("cut.ttf: not a font that can be read")
+    assert refused.value.message.startswith("cut.ttf: the file is not a font that can be read")
     assert refused.value.rule == "font-unreadable"
 
 

@@ -6,7 +6,9 @@ no-op builds stay fast. One :class:`Renderer` serves a whole build: a single Fon
 ``write_pdf``); images are decoded afresh for each document, so no output depends on another.
 
 Content is untrusted, and WeasyPrint can read files and URLs: the renderer's fetcher serves only
-files inside the project and ``data:`` URIs, and stops the render on anything else.
+files inside the project and ``data:`` URIs, checked first (safety.py), and stops the render on
+anything else. Fonts come from the project alone: fontconfig is given a configuration that knows
+the project's ``fonts/`` folder and nothing of the machine (:func:`use_bundled_fonts_only`).
 
 Fixed boxes marked ``data-panel`` (the brochure's panels) are measured after layout: text that
 does not fit stops the render with the panel's name and the overflow in mm, never a clip. The

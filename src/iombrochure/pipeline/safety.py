@@ -667,7 +667,7 @@ def inspect_font(data: bytes, *, name: str) -> None:
     except Exception as exc:  # noqa: BLE001 - fontTools raises many kinds on a damaged font
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise FetchRefused(
-            f"{name}: not a font that can be read ({reason})",
+            f"{name}: the file is not a font that can be read ({reason})",
             hint="replace it with the font file from its publisher",
             rule="font-unreadable",
         ) from None
