@@ -30,7 +30,7 @@ import re
 import sys
 from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -180,8 +180,7 @@ def make_url_fetcher(
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             if url.startswith("data:"):
                 try:
-                    media_type, _data = decode_data_url(url)
-                    data = inspect_data_url(url, limit=max_image_pixels)
+                    media_type, data = checked_data_url(url, max_image_pixels)
                 except FetchRefused as exc:
                     raise refuse(exc) from None
                 return URLFetcherResponse(url, data, {"Content-Type": media_type})
@@ -221,6 +220,15 @@ def make_url_fetcher(
             return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
     return ProjectURLFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
+
+
+@lru_cache(maxsize=32)
+def checked_data_url(url: str, limit: int) -> tuple[str, bytes]:
+    """A ``data:`` URL's media type and its bytes as WeasyPrint may have them, checked once:
+    a picture inlined by ``picture_uri`` is met by the page's check and then by the fetcher,
+    in every edition."""
+    media_type, _data = decode_data_url(url)
+    return media_type, inspect_data_url(url, limit=limit)
 
 
 class _WarningCollector(logging.Handler):
@@ -543,9 +551,12 @@ class Renderer:
                 continue
             try:
                 if url.lower().startswith("data:"):
-                    inspect_data_url(
-                        url, limit=self.max_image_pixels, name=f"{reference.where} data: URL"
-                    )
+                    try:
+                        checked_data_url(url, self.max_image_pixels)
+                    except FetchRefused as exc:  # said as where the page has it
+                        where = f"{reference.where} data: URL"
+                        exc.message = exc.message.replace("a data: URL", where, 1)
+                        raise
                 else:
                     safe_resource_path(urljoin(page_url, url), self.root)
             except FetchRefused as exc:
