@@ -74,10 +74,15 @@ def parse_round_trip(text: str, *, name: str, max_depth: int) -> Any:
         raise BadYaml(str(exc), None) from exc
 
 
-#: Parser contexts whose mark is where the mistake began: a token that never ended (a quote, a
-#: key without its colon) or a bracket that was never closed. Other contexts ("while parsing a
-#: block mapping") mark the start of the whole mapping, which says nothing.
-_CONTEXTS_MARKING_THE_START = ("while scanning", "while parsing a flow")
+#: Parser contexts whose mark is where the mistake began: a quote that never ended, a key
+#: without its colon, a bracket that was never closed. Other contexts mark the start of what
+#: holds the mistake ("while parsing a block mapping": the whole mapping; "while scanning a
+#: plain scalar": the value before a tab), which says nothing.
+_CONTEXTS_MARKING_THE_START = (
+    "while scanning a quoted scalar",
+    "while scanning a simple key",
+    "while parsing a flow",
+)
 
 
 def _where_it_starts(text: str, exc: Any) -> BadYaml:
