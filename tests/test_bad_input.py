@@ -554,6 +554,73 @@ CASES = [
         "images/logo.svg",
         "SVG files with a DOCTYPE or ENTITY declaration are refused",
     ),
+    # --- named where the mistake starts -----------------------------------------------------
+    Case(
+        "yaml-unclosed-quote-named-where-it-opens",
+        replace(EN_SHEET, "title: IOM in the", 'title: "IOM in the'),
+        EN_SHEET,
+        'title: "IOM',
+        "a quote opened on this line runs on to line",
+    ),
+    Case(
+        "yaml-unclosed-quote-to-the-end-of-the-file",
+        write(EN_SHEET, 'title: "IOM in Iran\nsubject: IOM\nkeywords:\n  - IOM\n'),
+        EN_SHEET,
+        1,
+        "a quote opened on this line is never closed",
+    ),
+    Case(
+        "yaml-missing-colon",
+        replace(EN_IOM, "  acronym: IOM", "  acronym IOM"),
+        EN_IOM,
+        "  acronym IOM",
+        "the key on this line has no colon (:) after it",
+    ),
+    Case(
+        "config-is-a-folder",
+        lambda root: ((root / CONFIG).unlink(), (root / CONFIG).mkdir()),
+        CONFIG,
+        None,
+        "not a file but a folder, a device or a pipe",
+    ),
+    # --- invisible characters in every language ---------------------------------------------
+    Case(
+        "bidi-override-in-english",
+        replace(EN_SHEET, "label: Founded", "label: Fou\u202ended"),
+        EN_SHEET,
+        "Fou\u202ended",
+        "key_figures[0].label contains an invisible bidi control U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    Case(
+        "bidi-override-in-english-build",
+        replace(EN_SHEET, "label: Founded", "label: Fou\u202ended"),
+        EN_SHEET,
+        "Fou\u202ended",
+        "key_figures[0].label contains an invisible bidi control U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        command=("build", *ONE_EDITION),
+    ),
+    Case(
+        "left-to-right-mark-in-english",
+        replace(EN_IOM, "  office: IOM Tehran", "  office: IOM\u200e Tehran"),
+        EN_IOM,
+        "IOM\u200e Tehran",
+        "contact.office contains an invisible bidi control U+200E (LEFT-TO-RIGHT MARK)",
+    ),
+    Case(
+        "line-break-in-a-title",
+        replace(EN_SHEET, "title: IOM in the Islamic Republic of Iran", 'title: "IOM in\\nIran"'),
+        EN_SHEET,
+        "title:",
+        "title is one line of text but holds a line break",
+    ),
+    Case(
+        "line-break-in-a-persian-label-build",
+        replace(FA_SHEET, "label: کشورهای ناظر", "label: |\n      کشورهای\n      ناظر"),
+        FA_SHEET,
+        "label: |",
+        "key_figures[2].label is one line of text but holds a line break",
+        command=("build", "--lang", "fa", "--doc", "factsheet", "--variant", "screen"),
+    ),
 ]
 
 
@@ -670,6 +737,7 @@ RECIPIENTS_CSV = (
     "email,name,organization,lang\nali@example.org,Ali,UNHCR,fa\nsam@example.org,Sam,,en\n"
 )
 CAMPAIGN = "content/campaigns/introduction.yaml"
+SUPPRESSION_OUTSIDE = 'suppression_list = "../outside/opted-out.txt"'
 
 
 def recipients(text: str = RECIPIENTS_CSV) -> Mutation:
@@ -1180,6 +1248,68 @@ HOSTILE = [
         "cannot read this row of the CSV file: field larger than field limit",
         command=MAIL_COMPOSE,
     ),
+    # --- [mail] settings read and write inside the project only -----------------------------
+    Case(
+        "suppression-list-outside",
+        both(
+            lambda root: outside(root, "opted-out.txt", SECRET + "\n"),
+            replace(CONFIG, 'suppression_list = "opted-out.txt"', SUPPRESSION_OUTSIDE),
+            recipients(),
+        ),
+        CONFIG,
+        None,
+        "[mail] suppression_list '../outside/opted-out.txt' is outside the project folder",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "suppression-list-link-out",
+        both(link_out("opted-out.txt", SECRET + "\n"), recipients()),
+        CONFIG,
+        None,
+        "[mail] suppression_list opted-out.txt is a link to a file outside the project folder",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "suppression-list-link-to-etc-passwd",
+        both(lambda root: (root / "opted-out.txt").symlink_to("/etc/passwd"), recipients()),
+        CONFIG,
+        None,
+        "[mail] suppression_list opted-out.txt is a link to a file outside the project folder",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "suppression-list-is-a-pipe",
+        both(lambda root: __import__("os").mkfifo(root / "opted-out.txt"), recipients()),
+        "opted-out.txt",
+        None,
+        "the suppression list is not a file (a folder, a device or a pipe)",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "outbox-outside",
+        both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "../outside-outbox"\n'), recipients()),
+        CONFIG,
+        None,
+        "[mail] outbox '../outside-outbox' is outside the project folder; to compose into a "
+        "folder elsewhere, use --out DIR",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "outbox-absolute",
+        both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "/tmp"\n'), recipients()),
+        CONFIG,
+        None,
+        "[mail] outbox '/tmp' is outside the project folder",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "outbox-in-the-content-folder",
+        both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "content/en"\n'), recipients()),
+        "",
+        None,
+        "is inside a folder of sources",
+        command=MAIL_COMPOSE,
+    ),
 ]
 
 
@@ -1223,3 +1353,185 @@ def test_hostile_input_one_line_nothing_read_nothing_written(case: Case, tmp_pat
     assert SECRET not in output
     assert snapshot(dist) == before
     assert not (root / "outbox").exists()
+
+
+# ============================================================================================
+# A recipient's row with characters a spreadsheet hides: that row is one line and skipped, the
+# other partners' messages are composed.
+
+
+@pytest.mark.parametrize(
+    ("row", "text"),
+    [
+        (
+            "eve@example.org,Eve\u202egro.elpmaxe@evil,,en\n",
+            "the name contains an invisible bidi control U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        ),
+        ('eve@example.org,"Eve\nSmith",IOM,en\n', "the name is written on two lines"),
+    ],
+    ids=["bidi-override", "line-break"],
+)
+def test_a_recipient_name_with_hidden_characters_is_one_line(
+    row: str, text: str, tmp_path: Path
+) -> None:
+    root = copy_project(REPO, tmp_path / "project")
+    recipients("email,name,organization,lang\nsam@example.org,Sam,,en\n" + row)(root)
+    result = run_cli(*MAIL_COMPOSE, "--project", str(root), cwd=root)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and result.returncode == 1, output
+    (line,) = [line for line in output.splitlines() if "people.csv:3:" in line]
+    assert text in line
+    composed = sorted(path.name for path in (root / "outbox" / "introduction").glob("*.eml"))
+    assert composed == ["0001-sam_at_example.org.eml"]
+
+
+# ============================================================================================
+# Files and folders the user's account may not read or write: one line, never a traceback.
+# As root, permissions do not stop a read: the command then runs without the capabilities
+# that let root ignore them (setpriv, from util-linux).
+
+
+def run_cli_denied(*args: str, cwd: Path | None = None):
+    """``run_cli`` as a user whom file permissions apply to."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root ignores file permissions, and setpriv is not installed")
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    path = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "iombrochure", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+DENIED = [
+    (CONFIG, 0o000, ("check",), CONFIG, "cannot read the file: Permission denied"),
+    ("content", 0o000, ("check",), "content", "cannot open the folder: Permission denied"),
+    ("content/en", 0o000, ("check",), "content/en", "cannot open the folder: Permission denied"),
+    (
+        "content/en",
+        0o000,
+        ("build", *ONE_EDITION),
+        "content/en",
+        "cannot open the folder: Permission denied",
+    ),
+    (
+        "templates",
+        0o000,
+        ("check",),
+        CONFIG,
+        "template templates/factsheet.html cannot be read (Permission denied)",
+    ),
+    ("outbox", 0o555, MAIL_COMPOSE, "outbox", "outbox/introduction is not writable"),
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "mode", "command", "file", "text"),
+    DENIED,
+    ids=[f"{target}-{command[0]}" for target, _, command, *_ in DENIED],
+)
+def test_what_permissions_deny_is_one_line(
+    target: str, mode: int, command: tuple[str, ...], file: str, text: str, tmp_path: Path
+) -> None:
+    root = copy_project(REPO, tmp_path / "project")
+    recipients()(root)
+    if not (root / target).exists():
+        (root / target).mkdir()  # the outbox; the others are there already
+    (root / target).chmod(mode)
+    try:
+        result = run_cli_denied(*command, "--project", str(root), cwd=root)
+    finally:
+        (root / target).chmod(0o755)
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "internal error" not in output, output
+    assert result.returncode == 1, output
+    errors = [line for line in output.splitlines() if "error:" in line]
+    assert len(errors) == 1 and text in errors[0], output
+    assert errors[0].startswith(f"{file}: error:") or f"error: {file}:" in errors[0], errors[0]
+
+
+# ============================================================================================
+# Nothing outside the project is opened, not even to refuse it: the command runs in a fresh
+# interpreter whose audit hook records every file opened, folder listed or made.
+
+AUDITED_RUN = """
+import json, os, sys
+touched = []
+
+def record(event, args):
+    if event in ("open", "os.listdir", "os.scandir", "os.mkdir") and args:
+        if isinstance(args[0], (str, bytes, os.PathLike)):
+            touched.append(os.path.abspath(os.fsdecode(args[0])))
+
+sys.addaudithook(record)
+from iombrochure.cli import main
+
+try:
+    main(sys.argv[1:], prog_name="iombrochure")
+except SystemExit as exit:
+    print("AUDIT " + json.dumps({"code": exit.code, "touched": touched}))
+"""
+
+NEVER_OPENED = [
+    ("suppression-list-outside", SUPPRESSION_OUTSIDE, None),
+    ("suppression-list-link-out", None, "opted-out.txt"),
+    ("outbox-outside", 'outbox = "../outside"', None),
+    ("outbox-link-out", None, "outbox"),
+]
+
+
+@pytest.mark.parametrize(
+    ("setting", "link"), [case[1:] for case in NEVER_OPENED], ids=[c[0] for c in NEVER_OPENED]
+)
+def test_a_setting_that_leads_out_of_the_project_is_refused_unopened(
+    setting: str | None, link: str | None, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = copy_project(REPO, tmp_path / "project")
+    recipients()(root)
+    elsewhere = outside(root, "opted-out.txt", SECRET + "\n").parent
+    (elsewhere / "introduction").mkdir()
+    if setting is not None:
+        key = setting.split(" =", 1)[0]
+        config = root / CONFIG
+        text = config.read_text(encoding="utf-8")
+        text = text.replace('suppression_list = "opted-out.txt"\n', "")
+        config.write_text(text.replace("[mail]\n", f"[mail]\n{setting}\n"), encoding="utf-8")
+        assert f"{key} =" in config.read_text(encoding="utf-8")
+    if link is not None:
+        (root / link).symlink_to(elsewhere / "opted-out.txt" if "." in link else elsewhere)
+    path = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    result = subprocess.run(
+        [sys.executable, "-c", AUDITED_RUN, *MAIL_COMPOSE, "--project", str(root)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    audit = json.loads(result.stdout.rsplit("AUDIT ", 1)[1])
+    assert audit["code"] == 1, result.stderr
+    assert "is outside the project folder" in result.stderr or "a link to a" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+    opened_outside = [
+        path for path in audit["touched"] if Path(path).resolve().is_relative_to(elsewhere)
+    ]
+    assert opened_outside == []
+    assert any(Path(path).is_relative_to(root) for path in audit["touched"])  # the hook works
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["introduction", "opted-out.txt"]
+    assert list((elsewhere / "introduction").iterdir()) == []
