@@ -837,6 +837,90 @@ def _helper_as_text(
     return first, None
 
 
+#: What :func:`render_edition` gives every template besides the document's content files (by
+#: name) and the environment's globals: docs/templates.md lists them.
+EDITION_VARIABLES = frozenset(
+    {
+        "doc", "lang", "dir", "start", "end", "data", "loc", "base_href", "stylesheets",
+        "variant", "links", "document_name", "publication", "page_counter_css",
+    }
+)  # fmt: skip
+_GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+
+
+def undefined_variables(env: jinja2.Environment, document: Document) -> list[TemplateError]:
+    """Each name a document's templates (its own, and what it extends, includes or imports)
+    use that nothing gives them, also in a branch no edition takes (``{% if variant ==
+    "archive" %}``): the error that filling the template would raise there, in its words."""
+    from jinja2 import meta
+
+    parsed: list[tuple[Path, nodes.Template]] = []
+    pending, seen = [document.template], set()
+    while pending:
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            tree = env.parse(source, name, filename)
+        except (jinja2.TemplateError, TemplateError):
+            continue  # reported where templates are compiled
+        parsed.append((Path(filename), tree))
+        pending.extend(ref for ref in meta.find_referenced_templates(tree) if ref)
+    given = {*EDITION_VARIABLES, *document.content, *env.globals, *_GETTEXT_NAMES}
+    for _, tree in parsed:  # a child template sets what its parent uses (footer_title)
+        given |= {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        given |= {n.name for n in tree.find_all(nodes.Macro)}
+        given |= {n.target for n in tree.find_all(nodes.Import)}
+        given |= {
+            alias if isinstance(alias, str) else alias[-1]
+            for n in tree.find_all(nodes.FromImport)
+            for alias in n.names
+        }
+    # A block that a template extending another replaces (without super()) is never filled.
+    replaced = {
+        block.name
+        for _, tree in parsed
+        if any(True for _ in tree.find_all(nodes.Extends))
+        for block in tree.find_all(nodes.Block)
+        if not any(
+            isinstance(call.node, nodes.Name) and call.node.name == "super"
+            for call in block.find_all(nodes.Call)
+        )
+    }
+    errors = []
+    for path, tree in parsed:
+        own = {block.name for block in tree.find_all(nodes.Block)}
+        unused = {
+            id(name)
+            for block in tree.find_all(nodes.Block)
+            if block.name in replaced and not _defines_as_child(tree, block.name, own)
+            for name in block.find_all(nodes.Name)
+        }
+        for name in sorted(meta.find_undeclared_variables(tree) - given):
+            uses = [n for n in tree.find_all(nodes.Name) if n.name == name and id(n) not in unused]
+            if not uses:
+                continue
+            line = uses[0].lineno
+            message = f"'{name}' is undefined"
+            errors.append(
+                TemplateError(
+                    f"{message} (while filling {document.template})",
+                    path=path,
+                    line=line,
+                    hint=_undefined_hint(message, document),
+                )
+            )
+            given.add(name)  # once, where it is first used
+    return errors
+
+
+def _defines_as_child(tree: nodes.Template, block: str, own: set[str]) -> bool:
+    """Whether ``tree`` is the template that replaces ``block`` (it extends another)."""
+    return block in own and any(True for _ in tree.find_all(nodes.Extends))
+
+
 #: Variables a document's template sets for base.html (docs/templates.md, "Required").
 TEMPLATE_SET_VARIABLES = ("footer_title",)
 

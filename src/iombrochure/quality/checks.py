@@ -306,8 +306,21 @@ def run_checks(
             )
             if edition is not None:
                 report.editions[job] = edition
+        _check_template_variables(project, env, documents, report)
     report.findings.sort(key=_finding_order)
     return report
+
+
+def _check_template_variables(
+    project: Project, env: Any, documents: list[str], report: CheckReport
+) -> None:
+    """Names a document's templates use that no edition gives them, also in branches no
+    edition took while filling: said as filling them would say it (one finding, not two)."""
+    from iombrochure.pipeline.templating import undefined_variables
+
+    for name in documents:
+        for error in undefined_variables(env, project.documents[name]):
+            report.add(Finding.from_error(error, rule="template-error"))
 
 
 def _check_declarations(project: Project, content: Content, report: CheckReport) -> None:
@@ -1284,6 +1297,10 @@ def _check_reference(
 
     url = reference.url.strip()
     places = sources.locate(reference.url) or [(template, None)]
+    # A picture a content field names (kind "file") was checked at that field's line: one
+    # mistake, one line, not a second one for the template that shows it.
+    checked = {(f.path, f.line) for f in report.findings if f.rule.startswith("image-")}
+    places = [place for place in places if place not in checked]
     if reference.alt is not None and not reference.alt.strip():
         for path, line in places:
             report.add(
