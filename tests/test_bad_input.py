@@ -1535,3 +1535,32 @@ def test_a_setting_that_leads_out_of_the_project_is_refused_unopened(
     assert any(Path(path).is_relative_to(root) for path in audit["touched"])  # the hook works
     assert sorted(p.name for p in elsewhere.iterdir()) == ["introduction", "opted-out.txt"]
     assert list((elsewhere / "introduction").iterdir()) == []
+
+
+# ============================================================================================
+# A picture a content field names, shown by the template: a mistake in it is one line, at the
+# content line that asks for it, not a second one for the template's <img>.
+
+
+def test_a_missing_picture_of_a_content_field_is_one_line(tmp_path: Path) -> None:
+    root = copy_project(REPO, tmp_path / "project")
+    fields = "  lede: prose\n  cover?: file\n  cover_alt?: text\n"
+    replace("content/fields.yaml", "  lede: prose\n", fields)(root)
+    cover = "cover: images/missing.png\ncover_alt: x\n\nkey_figures:"
+    replace(EN_SHEET, "key_figures:", cover)(root)
+    replace(FA_SHEET, "key_figures:", cover)(root)
+    replace(TEMPLATE, "<h1>", '<img src="{{ doc.cover }}" alt="{{ doc.cover_alt }}"><h1>')(root)
+    for command, files in (
+        (("check",), [EN_SHEET, FA_SHEET]),
+        (("build", *ONE_EDITION), [EN_SHEET]),
+    ):
+        result = run_cli(*command, "--project", str(root))
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output and result.returncode == 1, output
+        errors = [line for line in output.splitlines() if "error:" in line]
+        assert len(errors) == len(files), output
+        for file, error in zip(files, errors, strict=True):
+            lines = (root / file).read_text(encoding="utf-8").splitlines()
+            line = lines.index("cover: images/missing.png") + 1
+            assert f"{file}:{line}:" in error, error
+            assert "cover: 'images/missing.png' does not exist" in error, error
