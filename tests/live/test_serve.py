@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import struct
 import urllib.request
 from pathlib import Path
 
@@ -108,3 +109,32 @@ def test_port_zero_picks_a_free_port_and_the_url_names_it(tmp_path: Path):
             assert probe.connect_ex(("127.0.0.1", port)) == 0
     finally:
         server.stop()
+
+
+def test_connections_dropped_before_the_answer_leave_no_traceback(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+):
+    """A browser that reloads drops its requests half-way: the watcher's terminal must not
+    fill with a BrokenPipeError or ConnectionResetError traceback for each."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "brochure-en.pdf").write_bytes(b"%PDF-1.7 " + bytes(100_000))  # more than one write
+    server = PreviewServer(dist, WatchStatus(), port=0)
+    server.server.daemon_threads = False  # so that stop() waits for every answer to end
+    server.start()
+    host, port = server.server.server_address[:2]
+    request = f"GET /brochure-en.pdf HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    try:
+        for number in range(50):
+            with socket.create_connection((host, port), timeout=10) as connection:
+                if number % 2:  # a reset rather than an orderly close
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                connection.sendall(request)
+        status, _ = get(server, "/state")
+        assert status == 200  # and the server goes on answering
+    finally:
+        server.stop()
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "Error" not in captured.err, captured.err

@@ -9,6 +9,8 @@ above the last good previews.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -20,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 from iombrochure.live.preview import PREVIEW_DIR
 from iombrochure.live.watch import WatchStatus
 from iombrochure.pipeline.safety import is_within
+
+_log = logging.getLogger(__name__)
 
 #: The port ``watch --serve`` uses unless told; ``--port 0`` lets the system pick a free one.
 DEFAULT_PORT = 8000
@@ -169,14 +173,34 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         """Quiet: the watcher's own lines are what the user reads."""
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that does not print a traceback for each dropped connection.
+
+    A browser that reloads, or a page polling ``/state`` when its tab closes, drops connections
+    before the answer is written: that is the browser's choice, not an error, and hundreds of
+    ``BrokenPipeError`` tracebacks would bury the watcher's own lines. Anything else is logged
+    in one line.
+    """
+
+    daemon_threads = True
+    #: A preview page asks for every page image at once; socketserver's default backlog of 5
+    #: makes the rest wait a second for the system to retry the connection.
+    request_queue_size = 64
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        _log.warning("preview server: %s: %s", type(error).__name__, error)
+
+
 class PreviewServer:
     """An HTTP server in a daemon thread, on 127.0.0.1 only."""
 
     def __init__(self, output_dir: Path, status: WatchStatus, *, port: int = DEFAULT_PORT) -> None:
         output_dir.mkdir(parents=True, exist_ok=True)
         handler = partial(PreviewHandler, directory=str(output_dir), status=status)
-        self.server = ThreadingHTTPServer((HOST, port), handler)
-        self.server.daemon_threads = True
+        self.server = QuietHTTPServer((HOST, port), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
