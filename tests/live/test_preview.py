@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from PIL import Image, ImageChops
 
 from conftest import run_cli
+from iombrochure.errors import OutputError
 from iombrochure.live.preview import THUMBNAIL_DPI, page_pngs, write_previews
+from iombrochure.pipeline import outputs
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.outputs import read_manifest
 
@@ -144,3 +149,59 @@ def test_sheets_composed_while_rendering_match_in_one_process_and_in_workers(
         assert result.returncode == 0, result.stderr
         for sheet, png in expected.items():
             assert (copy / "dist" / "preview" / sheet).read_bytes() == png, (jobs, sheet)
+
+
+def folder_tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None) under ``folder``."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() if path.is_file() else None
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+def test_a_full_disk_or_ctrl_c_at_any_step_of_writing_previews_changes_none_of_them(
+    built_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The page PNGs, the proof sheet and the removal of a page the edition no longer has are
+    one commit: stopped at any of its steps, every preview is as it was, and nothing is left."""
+    project = load_project(built_project)
+    dist = tmp_path / "dist"
+    shutil.copytree(built_project / "dist", dist)
+    key = ("factsheet", "en", "screen")
+    english = next(o for o in read_manifest(dist) if (o.document, o.lang, o.variant) == key)
+    one_page = {english: page_pngs((dist / english.path).read_bytes())[:1]}  # page 2 goes
+    steps: list[str] = []
+    monkeypatch.setattr(outputs, "fault_hook", lambda step, path: steps.append(step))
+    rehearsal = tmp_path / "rehearsal"
+    shutil.copytree(dist, rehearsal)
+    write_previews(project, rehearsal, one_page)
+    assert {"stage", "journal", "backup", "rename", "finish"} <= set(steps)
+
+    before = folder_tree(dist)
+    for index, step in enumerate(steps):
+        for error in (OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()):
+            monkeypatch.setattr(outputs, "fault_hook", failing_at(index, error))
+            expected = OutputError if isinstance(error, OSError) else KeyboardInterrupt
+            with pytest.raises(expected):
+                write_previews(project, dist, one_page)
+            assert folder_tree(dist) == before, f"{type(error).__name__} before {step}"
+    monkeypatch.setattr(outputs, "fault_hook", None)
+    written = write_previews(project, dist, one_page)
+    page = dist / "preview" / "factsheet-en-1.png"
+    proof = dist / "preview" / "factsheet-proof.png"
+    assert written == [page, proof]
+    assert not (dist / "preview" / "factsheet-en-2.png").exists()
+    assert proof.read_bytes() != before[f"preview/{proof.name}"]  # one page fewer on the sheet
+    assert folder_tree(dist).keys() == before.keys() - {f"preview/{english.document}-en-2.png"}
+
+
+def failing_at(index: int, error: BaseException) -> Callable[[str, Path], None]:
+    """A fault hook that raises ``error`` at the index-th fault point a commit passes."""
+    passed: list[str] = []
+
+    def hook(step: str, path: Path) -> None:
+        passed.append(step)
+        if len(passed) == index + 1:
+            raise error
+
+    return hook
