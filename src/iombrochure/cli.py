@@ -7,6 +7,7 @@ unset flag never overrides the project config. Heavy imports happen inside the c
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
@@ -75,6 +76,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 click.secho(f"error: {problem.format(relative_to=root)}", fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt as exc:
+            _ignore_further_interrupts()
             changed = getattr(exc, "what_changed", None) or "no output was changed"
             click.echo(f"interrupted; {changed}", err=True)
             sys.exit(130)
@@ -83,6 +85,17 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             # stdout at devnull so that Python's final flush does not complain either.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
+        except OSError as exc:
+            if exc.errno not in _DISK_ERRORS:
+                raise
+            # The machine's fault, not the program's (library code names the file and says
+            # whether anything changed where it can; this is the net under the rest).
+            if settings and settings.verbosity > 0:
+                traceback.print_exc()
+            where = f"{_relative(Path(exc.filename), root)}: " if exc.filename else ""
+            reason, hint = _DISK_ERRORS[exc.errno]
+            click.secho(f"error: {where}{reason} ({hint})", fg="red", err=True)
+            sys.exit(1)
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # a bug, not the user's fault: still one line without -v
@@ -96,6 +109,27 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(2)
 
     return wrapper
+
+
+#: OSErrors that say what is wrong with the disk or a folder: one line each, exit status 1.
+_DISK_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "free some space, then run again"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, then run again"),
+    errno.EROFS: ("the disk is read-only", "use a writable folder"),
+    errno.EACCES: ("permission denied", "check the folder's permissions"),
+    errno.EPERM: ("permission denied", "check the folder's permissions"),
+    errno.EIO: ("the disk cannot be read or written", "check the disk, then run again"),
+}
+
+
+def _ignore_further_interrupts() -> None:
+    """After the first Ctrl-C the command is ending: a second one must not cut short its one
+    line, the clean-up of the render workers at exit, or the exit status 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

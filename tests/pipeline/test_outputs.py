@@ -395,7 +395,7 @@ def test_an_output_folder_behind_a_link_loop_is_refused_before_anything_is_writt
 # The command line, on a real build: one line, exit status 1 or 130, the folder as it was.
 
 FAULTY_BUILD = """
-import errno, os, signal, sys
+import atexit, errno, os, signal, sys
 from iombrochure.pipeline import outputs
 from iombrochure.cli import main
 step, name, error = sys.argv[1:4]
@@ -404,6 +404,8 @@ def hook(at, path):
         outputs.fault_hook = None
         if error == "ENOSPC":
             raise OSError(errno.ENOSPC, "No space left on device")
+        if error == "SIGINT twice":  # the second as the render workers are stopped at exit
+            atexit.register(os.kill, os.getpid(), signal.SIGINT)
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
 outputs.fault_hook = hook
 sys.argv = ["iombrochure", *sys.argv[4:]]
@@ -444,8 +446,9 @@ def faulty_build(project: Path, step: str, name: str, error: str) -> subprocess.
          f"error: dist/{STATE}: cannot write dist/{STATE}: the disk is full; no output was"
          " changed (free some space, then build again)"),
         ("rename", "factsheet-en-2.png", "SIGINT", 130, "interrupted; no output was changed"),
+        ("backup", "manifest.json", "SIGINT twice", 130, "interrupted; no output was changed"),
     ],
-    ids=["full-disk-at-proof-sheet", "full-disk-at-state", "ctrl-c-at-page-2"],
+    ids=["full-disk-at-proof-sheet", "full-disk-at-state", "ctrl-c-at-page-2", "ctrl-c-twice"],
 )  # fmt: skip
 def test_a_build_that_fails_writing_says_so_in_one_line_and_changes_nothing(
     built_once: Path, tmp_path: Path, step: str, name: str, error: str, status: int, line: str
@@ -459,6 +462,36 @@ def test_a_build_that_fails_writing_says_so_in_one_line_and_changes_nothing(
     assert (result.returncode, result.stderr.strip()) == (status, line), result.stdout
     assert tree(dist) == before
     assert NEW_TITLE not in pdf_text(dist / "factsheet-en.pdf")
+
+
+UNREADABLE_JOURNAL = """
+import errno, sys
+from iombrochure.pipeline import build
+def recover(output_dir):
+    raise OSError(errno.EIO, "Input/output error", str(output_dir / ".iombrochure-commit.json"))
+build.recover = recover
+from iombrochure.cli import main
+sys.argv = ["iombrochure", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_disk_error_outside_the_commit_is_one_line_not_an_internal_error(
+    scratch_project: Path,
+):
+    paths = [str(REPO / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    result = subprocess.run(
+        [sys.executable, "-c", UNREADABLE_JOURNAL, "build", "--project", str(scratch_project)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        f"error: dist/{JOURNAL_NAME}: the disk cannot be read or written "
+        "(check the disk, then run again)",
+    )
 
 
 def test_a_build_onto_a_full_small_disk_changes_nothing(tmp_path: Path):
