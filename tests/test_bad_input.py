@@ -577,6 +577,27 @@ CASES = [
         "the key on this line has no colon (:) after it",
     ),
     Case(
+        "bidi-override-in-the-publisher",
+        replace(CONFIG, 'publisher = "International', 'publisher = "\u202eInternational'),
+        CONFIG,
+        "publisher = ",
+        "[publication] publisher contains an invisible bidi control U+202E",
+    ),
+    Case(
+        "bidi-override-in-a-from-name",
+        replace(CONFIG, 'fa = "سازمان', 'fa = "\u202eسازمان'),
+        CONFIG,
+        'fa = "\u202e',
+        "[mail.from_name] fa contains an invisible bidi control U+202E",
+    ),
+    Case(
+        "config-nested-too-deeply",
+        append(CONFIG, "\n[build]\nmax_image_pixels = " + "[" * 5000 + "]" * 5000 + "\n"),
+        CONFIG,
+        None,
+        "the config is nested too deeply to be read",
+    ),
+    Case(
         "config-is-a-folder",
         lambda root: ((root / CONFIG).unlink(), (root / CONFIG).mkdir()),
         CONFIG,
@@ -1283,6 +1304,14 @@ HOSTILE = [
         "opted-out.txt",
         None,
         "the suppression list is not a file (a folder, a device or a pipe)",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "recipients-is-a-pipe",
+        lambda root: __import__("os").mkfifo(root / "people.csv"),
+        "people.csv",
+        None,
+        "the recipients file is not a file (a folder, a device or a pipe)",
         command=MAIL_COMPOSE,
     ),
     Case(

@@ -152,3 +152,18 @@ def test_a_stylesheet_named_in_the_config_that_is_a_folder_is_said_so(scratch_pr
         ConfigError, match="stylesheet styles/factsheet.css is a folder, not a file"
     ):
         load_project(scratch_project)
+
+
+def test_an_invisible_bidi_control_in_a_config_value_is_named_at_its_line(scratch_project: Path):
+    """The publisher is written into every PDF, a [mail] name into every From: line."""
+    config = scratch_project / "iombrochure.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('website = "https', 'website = "\u200fhttps'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_project(scratch_project)
+    line = next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("website"))
+    assert caught.value.line == line
+    assert caught.value.message == (
+        "[publication] website contains an invisible bidi control U+200F (RIGHT-TO-LEFT MARK), "
+        "which changes how the text reads"
+    )

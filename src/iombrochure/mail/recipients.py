@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -182,7 +183,14 @@ def _hidden_characters(cells: dict[str, str]) -> tuple[str, str] | None:
 
 def _read_text(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a pipe would be waited on for ever
+            raise ContentError(
+                "the recipients file is not a file (a folder, a device or a pipe)",
+                path=path,
+                hint="give the CSV file exported from your spreadsheet",
+            )
+        size = status.st_size
         if size > MAX_RECIPIENTS_BYTES:
             raise ContentError(
                 f"the recipients file is {size >> 20} MB, over the limit of "

@@ -184,7 +184,14 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
             raise ConfigError("the config file is over 2 MB: refused unread", path=config_path)
         # "utf-8-sig": Windows Notepad starts UTF-8 files with a byte-order mark, which TOML
         # does not allow; it is invisible in the editor, so it is accepted rather than refused.
-        raw = tomllib.loads(resolved.read_text(encoding="utf-8-sig"))
+        text = resolved.read_text(encoding="utf-8-sig")
+        raw = tomllib.loads(text)
+    except RecursionError:  # tomllib reads nested [ and { by recursion
+        raise ConfigError(
+            "the config is nested too deeply to be read",
+            path=config_path,
+            hint="look for a long run of [ or {",
+        ) from None
     except ReadRefused as exc:
         raise ConfigError(exc.message, path=config_path, hint=exc.hint) from None
     except OSError as exc:
@@ -203,7 +210,37 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
     except tomllib.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ConfigError(f"invalid TOML: {exc}", path=config_path, line=line) from exc
+    hidden = _hidden_character(raw)
+    if hidden is not None:
+        key, problem, char = hidden
+        raise ConfigError(
+            f"{key} {problem}",
+            path=config_path,
+            line=next((n for n, line in enumerate(text.splitlines(), 1) if char in line), None),
+            hint="retype the value without it",
+        )
     return _ConfigReader(root.resolve(), config_path, raw).read()
+
+
+def _hidden_character(table: dict[str, Any], where: str = "") -> tuple[str, str, str] | None:
+    """(key, problem, character) of the first value holding an invisible bidi control: the
+    publisher goes into every PDF, a [mail] name into every From: line, where U+202E would
+    show other words than those written."""
+    from iombrochure.pipeline.content import BIDI_CONTROLS, bidi_control_problem
+
+    for key, value in table.items():
+        name = f"{where}.{key}" if where else str(key)
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, dict):
+                found = _hidden_character(item, name)
+                if found:
+                    return found
+            elif isinstance(item, str) and (problem := bidi_control_problem(item)):
+                char = next(char for char in item if char in BIDI_CONTROLS)
+                section, _, rest = name.rpartition(".")
+                return (f"[{section}] {rest}" if section else rest), problem, char
+    return None
 
 
 def _toml_error_line(message: str) -> int | None:
