@@ -99,6 +99,7 @@ def test_teh_marbuta_is_reported_but_never_fixed() -> None:
     findings = findings_of(text, "arabic-letter")
     assert [finding.found for finding in findings] == ["ة", "ة"]
     assert all(finding.severity == "error" and finding.suggestion == "ه" for finding in findings)
+    assert not any(finding.fixable for finding in findings), "--fix must not be promised"
     assert "loanword" in findings[0].message
     assert fix_persian_text(text) == text
 
@@ -152,10 +153,30 @@ def test_latin_digits_outside_persian_prose_are_left_alone(text: str) -> None:
     assert fix_persian_text(text) == text
 
 
-def test_strings_without_persian_letters_keep_latin_digits() -> None:
-    for text in ("2024", "120+", "IOM 2023", "3,5"):
+def test_english_strings_keep_latin_digits() -> None:
+    for text in ("IOM 2023", "Windows 11", "A4 paper, 3,5 mm"):
         assert check_persian_text(text) == []
         assert fix_persian_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2024", "۲۰۲۴"),
+        ("96%", "۹۶٪"),
+        ("12:34", "۱۲:۳۴"),
+        ("+370,000", "+۳۷۰٬۰۰۰"),
+        ("3,5", "۳٫۵"),
+        ("120+", "۱۲۰+"),
+    ],
+)
+def test_a_figure_with_no_letter_in_a_persian_field_gets_persian_digits(
+    typed: str, expected: str
+) -> None:
+    """A key figure («96%») has no letter of any script, yet prints in the Persian edition."""
+    assert "latin-digit" in rules(typed)
+    assert fix_persian_text(typed) == expected
+    assert check_persian_text(expected) == []
 
 
 def test_number_after_persian_word_is_converted_even_next_to_latin_names() -> None:
@@ -237,7 +258,7 @@ def test_latin_punctuation_message_names_the_mark() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        f"همکاران: IOM, UNHCR, UNICEF در {URL}",
+        f"Partners: IOM, UNHCR, UNICEF at {URL}",
         "نشانی https://iom.int/a;b?c=1,2 را ببینید",
         "قالب {a,b} در متن",
     ],
@@ -280,7 +301,7 @@ def test_quotes_around_persian_text_become_guillemets(text: str, fixed: str) -> 
     "text",
     [
         'The report "World Migration" was published.',
-        'صفحه‌ی ۱۲" اینچ',
+        'صفحهٔ ۱۲" اینچ',
         "نقل قول «درست» است",
         '{"key": "value"}',
     ],
@@ -424,7 +445,8 @@ def test_paragraph_typed_on_an_arabic_keyboard_with_latin_digits() -> None:
 def test_findings_point_at_their_text_and_carry_the_rule_severity() -> None:
     text = (
         f'\u202eاين  كتاب ها در سال 1951 و ٢٠٢٤ "چاپ" شد, مي شود؟ {URL} {EMAIL} {PLACEHOLDER} مدرسة'
-        f" ۳,۵ درصد است . تهران، و می{ZWNJ}{ZWNJ}شود"
+        f" ۳,۵ درصد است . تهران، و می{ZWNJ}{ZWNJ}شود. سلامـــت در ۱۱-۲۳ استان، حرف\u00adها"
+        " آمد ... چرا؟؟؟ خانه ی ما (--) لطفاًً خانه‌یی"
     )
     findings = check_persian_text(text)
     assert {finding.rule for finding in findings} == set(RULE_SEVERITIES)
@@ -706,7 +728,7 @@ def test_spaces_around_punctuation_are_corrected(text: str, fixed: str) -> None:
     [
         "ساعت ۸:۳۰ تا ۱۶:۰۰",
         "سال ۱۳۶۹ ه.ش",
-        "سلامت، آموزش و ...",
+        "سلامت، آموزش و …",
         "«ما برمی‌گردیم.»",
         "سازمان (IOM)، دولت و شرکا",
         "به https://www.iom.int/fa?a=1,2;b=3 بروید.",
@@ -991,3 +1013,99 @@ def test_an_unknown_rule_set_is_refused_with_the_known_ones(tmp_path: Path) -> N
     result = run_cli("check", "--project", str(project))
     assert result.returncode == 1
     assert "typography 'dari' is not one of persian, pashto, none" in result.stdout + result.stderr
+
+
+# --- marks, kashida, dashes, ezafe and the other rule families an editor expects -----------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "rule"),
+    [
+        ("کتاب????!!!!", "کتاب؟!", "repeated-marks"),
+        ("متن فارسی!?", "متن فارسی؟!", "repeated-marks"),
+        ("چرا؟؟؟", "چرا؟", "repeated-marks"),
+        ("برای ما بنویسید!!!", "برای ما بنویسید!", "repeated-marks"),
+        ("خداحافظ ... به امید دیدار", "خداحافظ… به امید دیدار", "ellipsis"),
+        ("تنهایی...این", "تنهایی… این", "ellipsis"),
+        ("سلامت، آموزش و ...", "سلامت، آموزش و …", "ellipsis"),
+        ("سلامـــت مهاجران", "سلامت مهاجران", "kashida"),
+        ("سال‌های ۱۳۹۹ـ۱۴۰۲", "سال‌های ۱۳۹۹–۱۴۰۲", "kashida"),
+        ("ـ که در واقع پدرم بود ـ", "– که در واقع پدرم بود –", "kashida"),
+        ("در سال‌های ۱۹۹۰-۲۰۰۰ میلادی", "در سال‌های ۱۹۹۰–۲۰۰۰ میلادی", "range-dash"),
+        ("صفحه‌های ۱۱ – ۲۳", "صفحه‌های ۱۱–۲۳", "range-dash"),
+        ("در سال‌های 1990-2000 میلادی", "در سال‌های ۱۹۹۰–۲۰۰۰ میلادی", "range-dash"),
+        ("حرف\u00adها", f"حرف{ZWNJ}ها", "soft-hyphen"),
+        ("کشور\u00adها", "کشورها", "soft-hyphen"),
+        ("خط کوتاه (--) و بلند (---)", "خط کوتاه (–) و بلند (—)", "dash"),
+        ("'تست'", "«تست»", "straight-quote"),
+        ("''خانه پدری''", "«خانه پدری»", "straight-quote"),
+        ("‘همه با هم’", "«همه با هم»", "straight-quote"),
+        ("خانه ی ما", "خانهٔ ما", "ezafe"),
+        ("خانه ي ما", "خانهٔ ما", "ezafe"),
+        (f"خانه{ZWNJ}ی ما", "خانهٔ ما", "ezafe"),
+        ("به هر بهانهء ممکن", "به هر بهانهٔ ممکن", "ezafe"),
+        ("به هر بهانه ء ممکن", "به هر بهانهٔ ممکن", "ezafe"),
+        (f"خانه{ZWNJ}یی بر روی آب", f"خانه{ZWNJ}ای بر روی آب", "old-spelling"),
+        (f"خانه{ZWNJ}ئی بر روی آب", f"خانه{ZWNJ}ای بر روی آب", "old-spelling"),
+        ("لطفاًً", "لطفاً", "doubled-diacritic"),
+        ("زیبا تر و درست تری", f"زیباتر و درست{ZWNJ}تری", "missing-zwnj"),
+        ("بیش تر مهاجران", "بیشتر مهاجران", "missing-zwnj"),
+        ("به خواب های تان دقت کنید.", f"به خواب{ZWNJ}هایتان دقت کنید.", "missing-zwnj"),
+        ("زندگی مان", f"زندگی{ZWNJ}مان", "missing-zwnj"),
+        ("به طور پیش فرض", f"به طور پیش{ZWNJ}فرض", "missing-zwnj"),
+        ("با UNHCR, UNICEF و WHO", "با UNHCR، UNICEF و WHO", "latin-punctuation"),
+        ("دیر آمدے؛ ببخش کہ", "دیر آمدی؛ ببخش که", "arabic-letter"),
+    ],
+)
+def test_each_rule_family_is_flagged_and_fixed(typed: str, expected: str, rule: str) -> None:
+    assert rule in rules(typed)
+    assert all(finding.fixable for finding in check_persian_text(typed))
+    assert fix_persian_text(typed) == expected
+    assert check_persian_text(expected) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "شماره ۰۲۱-۸۸۰۴۳۳۷۷ را بگیرید.",  # a phone number keeps its hyphen
+        "تاریخ ۱۴۰۲-۱۱-۱۲ ثبت شد.",  # a date is not a range
+        "سال ۱۳۶۹ ه.ش و ۳٫۵ درصد",  # abbreviations and decimals are not ellipses
+        "Why?! he asked, O'Brien said 'yes' -- and left...",  # English is never touched
+        "هوای تر و خشک و تر",  # «تر» is "wet" after a noun with its ezafe and after «و»
+        "برای‌شان، دانشجویی و هوایی",  # ی-words that are not endings
+        '<strong title="نباید تغییر کند!!!!!">سلام</strong>',  # HTML tags are protected
+        "کد `a--b` و &quot;",  # Markdown code and character references are protected
+        "---",  # a Markdown rule
+        "خانهٔ ما، همهٔ ما",  # the ezafe written as the house writes it
+    ],
+)
+def test_what_only_looks_like_the_new_rule_families_is_left_alone(text: str) -> None:
+    assert [f for f in check_persian_text(text) if f.fixable] == []
+    assert fix_persian_text(text) == text
+
+
+def test_words_findings_point_at_the_typed_text_after_marks_change_its_length() -> None:
+    text = "سلامـــت ... مي شود"
+    [zwnj] = findings_of(text, "missing-zwnj")
+    assert zwnj.found == "مي شود"
+    assert text[zwnj.offset : zwnj.offset + len(zwnj.found)] == zwnj.found
+
+
+def test_check_does_not_promise_to_fix_teh_marbuta(tmp_path: Path) -> None:
+    project = copy_project(ALL_FIXTURES / "trilingual", tmp_path / "tri")
+    note = project / "content" / "fa" / "note.yaml"
+    note.write_text(
+        note.read_text(encoding="utf-8").replace("ویرایش", "ویرایش دائرةالمعارف سلامـــت"),
+        encoding="utf-8",
+    )
+    result = run_cli("check", "--lang", "fa", "--project", str(project))
+    teh = [line for line in result.stdout.splitlines() if "U+0629" in line]
+    kashida = [line for line in result.stdout.splitlines() if "Kashida" in line]
+    assert len(teh) == 1 and "--fix" not in teh[0]
+    assert len(kashida) == 1 and "iombrochure check --fix corrects it" in kashida[0]
+
+    run_cli("check", "--fix", "--lang", "fa", "--project", str(project))
+    result = run_cli("check", "--lang", "fa", "--project", str(project))
+    assert "Kashida" not in result.stdout
+    assert [line for line in result.stdout.splitlines() if "U+0629" in line] == teh
+    assert "دائرةالمعارف سلامت" in note.read_text(encoding="utf-8")

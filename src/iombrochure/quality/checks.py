@@ -420,7 +420,7 @@ def _check_typography(file: ContentFile, typography: str, report: CheckReport) -
                 finding.severity,
                 finding.rule,
                 f"{dotted(key_path)}: {finding.message}",
-                "iombrochure check --fix corrects it" if finding.suggestion else None,
+                "iombrochure check --fix corrects it" if finding.fixable else None,
             )
         )
 
@@ -1368,6 +1368,13 @@ def _check_nested(
         )
         return
     svg = is_svg(text.encode("utf-8"))
+    if not svg:
+        from iombrochure.pipeline.safety import refuse_machine_fonts
+
+        try:  # the renderer's own refusal of a font of this computer, in its words
+            refuse_machine_fonts(text, container)
+        except FetchRefused as exc:
+            report.add(Finding.from_error(exc, rule="font-local"))
     for reference in svg_references(text) if svg else css_references(text):
         url = reference.url.strip()
         if not url or url.startswith(("data:", "#")):

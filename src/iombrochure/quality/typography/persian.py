@@ -11,6 +11,15 @@ from __future__ import annotations
 import re
 from itertools import product
 
+from iombrochure.quality.typography.marks import (
+    find_double_hyphens,
+    find_doubled_diacritics,
+    find_ellipses,
+    find_kashida,
+    find_mark_runs,
+    find_range_dashes,
+    find_soft_hyphens,
+)
 from iombrochure.quality.typography.shared import (
     LETTER,
     LETTER_CHARS,
@@ -42,6 +51,10 @@ ARABIC_LETTER_FIXES = {
     "\u064a": "\u06cc",  # ARABIC LETTER YEH -> FARSI YEH
     "\u0643": "\u06a9",  # ARABIC LETTER KAF -> KEHEH
     "\u0649": "\u06cc",  # ARABIC LETTER ALEF MAKSURA -> FARSI YEH
+    "\u06d2": "\u06cc",  # YEH BARREE (Urdu keyboards) -> FARSI YEH
+    "\u06c1": "\u0647",  # HEH GOAL (Urdu) -> HEH
+    "\u06d5": "\u0647",  # AE (Kurdish) -> HEH
+    "\u06c3": "\u0629",  # TEH MARBUTA GOAL (Urdu) -> TEH MARBUTA, which is then reported
 }
 #: ة is usually ه in Persian but right in some Arabic loanwords and names: reported, never fixed.
 REPORT_ONLY_LETTERS = {"\u0629": "\u0647"}
@@ -53,7 +66,11 @@ def find_arabic_letters(text: str, protected: ProtectedSpans) -> list[Typography
 
 
 def find_teh_marbuta(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
-    """Arabic ة, reported with ه as the suggestion and left for a human to decide."""
+    """Arabic ة, reported with ه as the likely spelling and left for a human to decide.
+
+    ة is right in Arabic names and some loanwords («دائرةالمعارف»), so no fix can be safe; the
+    finding is not fixable and ``check`` does not promise that ``--fix`` corrects it.
+    """
     return find_letters(text, protected, {}, REPORT_ONLY_LETTERS)
 
 
@@ -151,10 +168,15 @@ _SUFFIX_WITH_SPACE_RE = re.compile(
 _HEH_ENDINGS_RE = re.compile(
     f"{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*ه)( +)(ای|ام|اش|ات|مان|تان|شان){NOT_LETTER_AFTER}(?!{ZWNJ})"
     f"|{NO_WORD_BEFORE}({LETTER}{_WORD_LETTERS}*)( +)(اند|ایم|اید){NOT_LETTER_AFTER}(?!{ZWNJ})"
+    f"|(?<![{LETTER_CHARS}{MARK_CHARS}])({LETTER}{_WORD_LETTERS}*ی)( +)(مان|تان|شان|ام|ات|اش){NOT_LETTER_AFTER}"
+    f"(?!{ZWNJ})"
 )
 # Short words before which «ای»... stands as a word of its own (or is nonsense to join).
 _NOT_BEFORE_ENDINGS = frozenset(
-    [*["که", "چه", "به", "نه", "ره", "ته", "مه", "شه", "و", "از", "در", "با", "را", "تا"]]
+    [
+        *["که", "چه", "به", "نه", "ره", "ته", "مه", "شه", "و", "از", "در", "با", "را", "تا"],
+        *["برای", "وی", "ری", "کی", "چی", "نی", "پی", "می", "بی"],
+    ]
 )
 # «اند» joined to a participle («رسیدهاند»): ه would join ا and the word reads wrong.
 _JOINED_PARTICIPLE_RE = re.compile(
@@ -169,7 +191,7 @@ _JOINED_HEH_PLURAL_RE = re.compile(
 # «شرکت کنندگان»، «دانش آموزان»): typed after a space they take a ZWNJ instead.
 _BOUND_SECOND_PARTS = [
     *["پذیر", "پذیری", "پذیران", "پذیرند", "گیری", "ریزی", "رسانی", "سازی", "گذاری"],
-    *["کننده", "کنندگان", "آموز", "آموزان", "آموزی"],
+    *["کننده", "کنندگان", "آموز", "آموزان", "آموزی", "چرانی"],
 ]
 # ... also with the endings a compound takes («آسیب پذیرترین»، «تصمیم گیری‌ها» typed joined).
 _BOUND_PART_ENDINGS = "ترین|تر|ها|های|ی|ان"
@@ -208,6 +230,16 @@ _JOINED_SUPERLATIVE_RE = re.compile(
     f"{NO_WORD_BEFORE}({_WORD_LETTERS}{{2,}})(ترین|تری|تر)({_WORD_LETTERS}*){NOT_LETTER_AFTER}"
     f"(?!{ZWNJ})"
 )
+# Words before which a spaced «تر» is not the comparative: function words, and nouns that «تر»
+# ("wet") describes («چشم تر»، «خشک و تر»). Any other word + «تر»/«تری» is a comparative typed
+# apart («زیبا تر»، «درست تری»): the suffix is never a word of its own in brochure prose.
+_NOT_BEFORE_SPACED_TAR = frozenset(
+    [
+        *["و", "از", "به", "با", "در", "را", "که", "تا", "یا", "هم", "این", "آن", "نه", "چه"],
+        *["خشک", "چشم", "چشمان", "لب", "لبان", "دست", "لباس", "دامن", "خاک", "زمین", "مو"],
+        *["موی", "گونه", "گل", "هیزم", "علف", "برگ", "نان", "دهان", "است", "بود", "شد"],
+    ]
+)
 _AZ_AFTER_RE = re.compile(f" +از{NOT_LETTER_AFTER}")
 
 
@@ -234,6 +266,7 @@ _ZWNJ_COMPOUNDS = (
     ("بین", "الملل"),
     ("پیش", "بینی"),
     ("ثبت", "نام"),
+    ("پیش", "فرض"),
 )
 _COMPOUND_RE = re.compile(
     "|".join(
@@ -294,15 +327,34 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
             _zwnj_finding(match.start(), match[1], match[2], match[3], "one compound word")
         )
     for match in _SPACED_COMPARATIVE_RE.finditer(text):
-        if match[1] in COMMON_ADJECTIVES:
+        left = match[1]
+        if left not in COMMON_ADJECTIVES and (
+            left in _NOT_BEFORE_SPACED_TAR or left.endswith(("ای", "وی"))
+        ):
+            continue  # «هوای تر»، «موی تر»: a noun with its ezafe, and تر is "wet"
+        if left in _JOINED_BY_CUSTOM:  # «بیش تر» -> «بیشتر», as the word is always written
             findings.append(
-                _zwnj_finding(
-                    match.start(), match[1], match[2], match[3], "the suffix is not a word"
+                finding(
+                    "missing-zwnj",
+                    match.start(),
+                    match.group(),
+                    left + match[3],
+                    f'"{match.group()}" is one word: write "{left + match[3]}"',
                 )
             )
+            continue
+        findings.append(
+            _zwnj_finding(match.start(), left, match[2], match[3], "the suffix is not a word")
+        )
     for match in _HEH_ENDINGS_RE.finditer(text):
         left, gap, right = (group for group in match.groups() if group is not None)
         if left in _NOT_BEFORE_ENDINGS:
+            continue
+        if left.endswith("های") and right in ("مان", "تان", "شان"):
+            # «خواب های تان» -> «خواب‌هایتان»: the house writes ‌هایشان as one suffix
+            joined = left + right
+            message = f'"{left}{gap}{right}" is one word: write "{joined}" (one suffix)'
+            findings.append(finding("missing-zwnj", match.start(), match.group(), joined, message))
             continue
         findings.append(_zwnj_finding(match.start(), left, gap, right, "the ending is not a word"))
     for pattern in (_JOINED_PARTICIPLE_RE, _JOINED_HEH_PLURAL_RE):
@@ -367,15 +419,76 @@ def find_comma_before_va(text: str, protected: ProtectedSpans) -> list[Typograph
     return unprotected(findings, protected)
 
 
+HAMZA_ABOVE = "\u0654"
+# The ezafe after a final ه typed as a separate ی («خانه ی»، «خانه‌ی»), as a standalone hamza
+# («بهانهء»، «بهانه ء») or as a hamza after a ZWNJ («خانه‌ٔ»). The house writes «هٔ».
+_EZAFE_RE = re.compile(
+    f"{NO_WORD_BEFORE}(?P<word>{LETTER}{_WORD_LETTERS}*ه)"
+    f"(?P<mark>[ \t]+ی|{ZWNJ}ی|(?:[ \t]+|{ZWNJ})?\u0621|{ZWNJ}{HAMZA_ABOVE})"
+    f"{NOT_LETTER_AFTER}(?!{ZWNJ})"
+)
+
+
+def find_ezafe_after_heh(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+    """The ezafe after a final ه written «هٔ», never «ه ی»، «ه‌ی» or «هء».
+
+    «خانه ی ما» -> «خانهٔ ما»، «بهانهء ممکن» -> «بهانهٔ ممکن». Whether an unmarked «خانه ما» has an
+    ezafe needs a reader: the house style marks it everywhere in a document or nowhere, which
+    an editor decides; this rule only corrects the wrong ways of marking it.
+    """
+    findings = []
+    for match in _EZAFE_RE.finditer(text):
+        start, end = match.span("mark")
+        message = (
+            f'Ezafe after «ه» typed as "{match["word"]}{match["mark"]}": write '
+            f'"{match["word"]}{HAMZA_ABOVE}" (ه with hamza above, U+0654)'
+        )
+        findings.append(finding("ezafe", start, match["mark"], HAMZA_ABOVE, message))
+    return unprotected(findings, protected)
+
+
+# The indefinite «ای» after ه in an old spelling: «خانه‌یی»، «خانه‌ئی»، «خانه‌يی» -> «خانه‌ای».
+_OLD_INDEFINITE_RE = re.compile(
+    f"{NO_WORD_BEFORE}(?P<word>{LETTER}{_WORD_LETTERS}*ه)(?P<ending>(?:{ZWNJ}|[ \t]+)(?:یی|ئی))"
+    f"{NOT_LETTER_AFTER}"
+)
+
+
+def find_old_spellings(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+    """«ه‌یی» and «ه‌ئی», older spellings of the indefinite ending, written «ه‌ای» today."""
+    findings = []
+    for match in _OLD_INDEFINITE_RE.finditer(text):
+        start, end = match.span("ending")
+        suggestion = ZWNJ + "ای"
+        message = (
+            f'"{match.group().strip()}" is an old spelling: write "{match["word"]}{suggestion}"'
+        )
+        findings.append(finding("old-spelling", start, match["ending"], suggestion, message))
+    return unprotected(findings, protected)
+
+
 PERSIAN = RuleSet(
     name="persian",
     characters=(find_arabic_letters, find_arabic_indic_digits, find_latin_digits),
-    marks=(find_latin_punctuation, find_quotes, find_number_separators),
+    marks=(
+        find_soft_hyphens,
+        find_kashida,
+        find_doubled_diacritics,
+        find_mark_runs,
+        find_ellipses,
+        find_latin_punctuation,
+        find_quotes,
+        find_number_separators,
+        find_range_dashes,
+        find_double_hyphens,
+    ),
     words=(
         find_misplaced_persian_zwnj,
         find_double_spaces,
         find_punctuation_spacing,
         find_comma_before_va,
+        find_ezafe_after_heh,
+        find_old_spellings,
         find_missing_zwnj,
     ),
     report_only=(find_teh_marbuta,),

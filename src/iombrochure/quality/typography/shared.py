@@ -34,6 +34,15 @@ RULE_SEVERITIES: dict[str, str] = {
     "missing-zwnj": WARNING,
     "comma-before-va": WARNING,
     "double-space": WARNING,
+    "repeated-marks": WARNING,
+    "ellipsis": WARNING,
+    "kashida": WARNING,
+    "soft-hyphen": WARNING,
+    "range-dash": WARNING,
+    "dash": WARNING,
+    "doubled-diacritic": WARNING,
+    "ezafe": WARNING,
+    "old-spelling": WARNING,
 }
 
 
@@ -47,6 +56,8 @@ class TypographyFinding:
     found: str
     suggestion: str
     message: str
+    #: Whether ``--fix`` applies the suggestion; False when a human must decide (Arabic ة).
+    fixable: bool = True
 
 
 Rule = Callable[[str, "ProtectedSpans"], list[TypographyFinding]]
@@ -104,6 +115,9 @@ _PROTECTED_RE = re.compile(
             rf"(?:https?://|www\.){_URL_CHAR}*{_URL_LAST_CHAR}",
             r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+",  # e-mail address
             r"\{\{[^{}\n]*\}\}|\{[^{}\n]*\}",  # template placeholder
+            r"<[A-Za-z/!][^<>\n]*>",  # an HTML tag and its attributes
+            r"&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);",  # an HTML character reference
+            r"(?s:```.*?```)|`[^`\n]+`",  # Markdown code, fenced or inline
             # a web address without a scheme: iom.int, iom.int/fa
             rf"(?<![\w@./]){_DOMAIN}(?:/(?:{_URL_CHAR}*{_URL_LAST_CHAR})?)?",
             # a Latin word or code: IOM, A4, PDF/UA-1, COVID-19, O'Brien
@@ -142,7 +156,9 @@ class ProtectedSpans:
         return index >= 0 and self._ends[index] > start
 
 
-def finding(rule: str, offset: int, found: str, suggestion: str, message: str) -> TypographyFinding:
+def finding(
+    rule: str, offset: int, found: str, suggestion: str, message: str, *, fixable: bool = True
+) -> TypographyFinding:
     return TypographyFinding(
         rule=rule,
         severity=RULE_SEVERITIES[rule],
@@ -150,6 +166,7 @@ def finding(rule: str, offset: int, found: str, suggestion: str, message: str) -
         found=found,
         suggestion=suggestion,
         message=message,
+        fixable=fixable,
     )
 
 
@@ -193,6 +210,47 @@ def apply(text: str, findings: Sequence[TypographyFinding]) -> str:
         position = item.offset + len(item.found)
     parts.append(text[position:])
     return "".join(parts)
+
+
+def apply_mapped(
+    text: str, findings: Sequence[TypographyFinding]
+) -> tuple[str, Callable[[int, int], tuple[int, int]]]:
+    """Like :func:`apply`, with a function mapping a span of the result back to ``text``.
+
+    A span that touches a replaced region maps to the whole region it replaced, so a finding in
+    fixed text points at what the writer typed.
+    """
+    edits: list[tuple[int, int, int, int]] = []  # (new_start, new_end, old_start, old_end)
+    parts = []
+    position = 0
+    length = 0
+    for item in sorted(findings, key=lambda item: item.offset):
+        if item.offset < position:
+            continue
+        unchanged = text[position : item.offset]
+        parts.append(unchanged)
+        length += len(unchanged)
+        parts.append(item.suggestion)
+        old_end = item.offset + len(item.found)
+        edits.append((length, length + len(item.suggestion), item.offset, old_end))
+        length += len(item.suggestion)
+        position = old_end
+    parts.append(text[position:])
+
+    def to_text(position: int, *, end: bool) -> int:
+        shift = 0
+        for new_start, new_end, old_start, old_end in edits:
+            if position < new_start or (end and position == new_start and new_start < new_end):
+                break
+            if position < new_end or (not end and position == new_end == new_start):
+                return old_end if end else old_start
+            shift = old_end - new_end
+        return position + shift
+
+    def span(start: int, stop: int) -> tuple[int, int]:
+        return to_text(start, end=False), max(to_text(stop, end=True), to_text(start, end=False))
+
+    return "".join(parts), span
 
 
 # --- rules shared by the rule sets ----------------------------------------------------------------
@@ -280,7 +338,16 @@ def find_letters(
                 f'Arabic letter "{char}" ({codepoint(char)}) in {language} text: '
                 f'use {language} "{suggestion}" ({codepoint(suggestion)})'
             )
-        findings.append(finding("arabic-letter", match.start(), char, suggestion, message))
+        findings.append(
+            finding(
+                "arabic-letter",
+                match.start(),
+                char,
+                suggestion,
+                message,
+                fixable=char not in report_only,
+            )
+        )
     return findings
 
 
@@ -327,9 +394,10 @@ def find_latin_digits(
 ) -> list[TypographyFinding]:
     """Latin digits 0-9 in Persian prose, which should use ۰-۹.
 
-    Only strings that contain at least one Arabic-script letter are prose of this language; a
-    string such as "2024" or "IOM 2023" is left alone (it may be a number or a code read by other
-    tools). Inside prose a run of digits is left alone when:
+    A string with Latin letters and no Arabic-script letter ("IOM 2023") is English and left
+    alone; one with no letter at all ("2024", "96%", "12:34": a key figure or a date in a
+    Persian field) is the field's language and gets its digits. Inside prose a run of digits is
+    left alone when:
 
     - it is inside a URL, an e-mail address or a ``{placeholder}``;
     - its token (the text between spaces) contains a Latin letter: ``A4``, ``PDF/UA-1``,
@@ -337,7 +405,7 @@ def find_latin_digits(
     - the token just before it is a Latin word, so the number belongs to a Latin name:
       ``ISO 9001``, ``Windows 11``. Limit: "IOM 120 کشور" therefore keeps "120" too.
     """
-    if not has_script_letter(text):
+    if not has_script_letter(text) and LATIN_LETTER_RE.search(text):
         return []
     findings = []
     for match in re.finditer("[0-9]+", text):
@@ -363,14 +431,24 @@ def find_latin_punctuation(
     A mark is "next to Persian text" when the nearest character before or after it (skipping
     spaces, quotes and brackets) is an Arabic-script letter or digit. So "IOM, UNHCR" is left
     alone, as are marks inside URLs, e-mails, placeholders and Latin text quoted in «…», and a
-    comma directly between two digits (a number: see :func:`find_number_separators`).
+    comma directly between two digits (a number: see :func:`find_number_separators`). Two
+    exceptions make a mark Persian without a Persian neighbour: a comma or semicolon between two
+    Latin acronyms in a Persian text ("UNHCR, UNICEF و WHO" lists them in Persian), and any mark
+    in a text with no letter at all (a key figure). A ? inside a run of ?/! is left to the
+    ``repeated-marks`` rule, which rewrites the run whole.
     """
     findings = []
+    no_letters = not has_script_letter(text) and LATIN_LETTER_RE.search(text) is None
+    persian_text = has_script_letter(text)
     for match in re.finditer("[,;?]", text):
         offset = match.start()
         if protected.overlaps(offset, offset + 1):
             continue
         mark = match.group()
+        if mark == "?" and any(
+            char in "?؟!" for char in text[offset - 1 : offset] + text[offset + 1 : offset + 2]
+        ):
+            continue
         if (
             mark == ","
             and 0 < offset < len(text) - 1
@@ -379,8 +457,10 @@ def find_latin_punctuation(
         ):
             continue
         if not (
-            is_persian_context(neighbour(text, offset, -1))
+            no_letters
+            or is_persian_context(neighbour(text, offset, -1))
             or is_persian_context(neighbour(text, offset, +1))
+            or (persian_text and mark != "?" and _between_acronyms(text, offset))
         ):
             continue
         persian = PERSIAN_PUNCTUATION[mark]
@@ -393,9 +473,26 @@ def find_latin_punctuation(
     return findings
 
 
-def _quote_finding(text: str, start: int, end: int, language: str) -> TypographyFinding | None:
-    """A finding for the quoted text ``text[start:end]`` if it is Persian or sits in Persian."""
-    inner = text[start + 1 : end - 1]
+_ACRONYM_BEFORE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]+[ \t]*$")
+_ACRONYM_AFTER_RE = re.compile(r"[ \t]*[A-Z][A-Z0-9&]+(?![A-Za-z0-9])")
+
+
+def _between_acronyms(text: str, offset: int) -> bool:
+    """Whether the mark at ``offset`` separates two Latin acronyms ("UNHCR, UNICEF")."""
+    return (
+        _ACRONYM_BEFORE_RE.search(text, max(0, offset - 20), offset) is not None
+        and _ACRONYM_AFTER_RE.match(text, offset + 1) is not None
+    )
+
+
+def _quote_finding(
+    text: str, start: int, end: int, language: str, width: int = 1
+) -> TypographyFinding | None:
+    """A finding for the quoted text ``text[start:end]`` if it is Persian or sits in Persian.
+
+    ``width`` is the length of each quote (2 for a pair of apostrophes typed as one quote).
+    """
+    inner = text[start + width : end - width]
     in_persian = has_script_letter(inner) or any(
         LETTER_RE.match(char) for char in (neighbour(text, start, -1), neighbour(text, end - 1, 1))
     )
@@ -403,20 +500,25 @@ def _quote_finding(text: str, start: int, end: int, language: str) -> Typography
         return None
     found = text[start:end]
     message = (
-        f"Quotation marks {found[0]}…{found[-1]} in {language} text: use {language} guillemets «…»"
+        f"Quotation marks {found[:width]}…{found[-width:]} in {language} text: use {language} "
+        "guillemets «…»"
     )
     return finding("straight-quote", start, found, f"«{inner}»", message)
+
+
+_SINGLE_QUOTED_RE = re.compile("''(?P<double>[^'\n]+)''|'(?P<single>[^'\n]+)'|‘[^‘’\n]*’")
 
 
 def find_quotes(
     text: str, protected: ProtectedSpans, language: str = "Persian"
 ) -> list[TypographyFinding]:
-    """Straight "..." and curly “...” quotes around or inside Persian text, which should be «...».
+    """Straight "..." and '...', curly “...” and ‘...’ quotes in Persian text, which should be «...».
 
     Straight quotes are paired in order within each line; an odd one left over (for example an
     inch mark) is not reported. A pair counts when the quoted text has an Arabic-script letter or
     the nearest character outside the pair is one, so quotes inside English sentences are left
-    alone. Single quotes are out of scope.
+    alone. Two apostrophes typed as one quote (''…'') count as one; an apostrophe inside a Latin
+    word (O'Brien) is Latin text and never paired.
     """
     findings: list[TypographyFinding] = []
     opener: int | None = None
@@ -440,7 +542,22 @@ def find_quotes(
         quoted = _quote_finding(text, match.start(), match.end(), language)
         if quoted:
             findings.append(quoted)
+    for match in _SINGLE_QUOTED_RE.finditer(text):
+        width = 2 if match["double"] is not None else 1
+        start, end = match.span()
+        if protected.overlaps(start, start + width) or protected.overlaps(end - width, end):
+            continue
+        if _LATIN_OR_DIGIT_RE.match(text[start - 1 : start] or " ") or (
+            width == 1 and match["single"] is not None and not has_script_letter(match["single"])
+        ):
+            continue  # an apostrophe after a Latin word, or English quoted in English
+        quoted = _quote_finding(text, start, end, language, width)
+        if quoted:
+            findings.append(quoted)
     return sorted(findings, key=lambda item: item.offset)
+
+
+_LATIN_OR_DIGIT_RE = re.compile("[A-Za-z0-9]")
 
 
 _PD = f"[{PERSIAN_DIGIT_CHARS}]"
@@ -521,11 +638,11 @@ _SPACING_RE = re.compile(
             # no space after . ! : between two words of the script
             rf"(?P<after2>(?<={_SCRIPT_LETTER}{_SCRIPT_LETTER}[.!:])(?={_SCRIPT_LETTER}|[«A-Za-z]))",
             # spaces just inside «…» and (…)
-            r"(?P<inside_open>(?<=[«(]) +)",
-            r"(?P<inside_close>(?<=\S) +(?=[»)]))",
+            r"(?P<inside_open>(?<=[«(\[]) +)",
+            r"(?P<inside_close>(?<=\S) +(?=[»)\]]))",
             # no space between a word and an opening «/( before it, or a closing »/) and a word
-            rf"(?P<outside_open>(?<={_SCRIPT_LETTER})(?=[«(]))",
-            rf"(?P<outside_close>(?<=[»)])(?={_SCRIPT_LETTER}))",
+            rf"(?P<outside_open>(?<={_SCRIPT_LETTER})(?=[«(\[]))",
+            rf"(?P<outside_close>(?<=[»)\]])(?={_SCRIPT_LETTER}))",
         ]
     )
 )
@@ -559,7 +676,7 @@ def find_punctuation_spacing(text: str, protected: ProtectedSpans) -> list[Typog
         start, end = match.span()
         if kind.startswith("inside"):
             quote_char = text[start - 1] if kind == "inside_open" else text[end]
-            if quote_char in "()" and not has_script_letter(_line_of(text, start)):
+            if quote_char in "()[]" and not has_script_letter(_line_of(text, start)):
                 continue
         if _inside_protected(protected, start, end):
             continue
@@ -686,17 +803,18 @@ class RuleSet:
         for rule in (*self.report_only, *self.characters):
             findings.extend(rule(text, protected))
         readable = apply(text, [f for rule in self.characters for f in rule(text, protected)])
-        later: list[TypographyFinding] = []
+        marks: list[TypographyFinding] = []
         readable_protected = ProtectedSpans(readable)
         for rule in self.marks:
-            later.extend(rule(readable, readable_protected))
-        normalised = apply(readable, later)
+            marks.extend(rule(readable, readable_protected))
+        for item in marks:  # characters are replaced one for one: offsets are the text's
+            findings.append(replace(item, found=text[item.offset : item.offset + len(item.found)]))
+        normalised, to_text = apply_mapped(readable, marks)
         normalised_protected = ProtectedSpans(normalised)
         for rule in self.words:
-            later.extend(rule(normalised, normalised_protected))
-        for item in later:
-            original = text[item.offset : item.offset + len(item.found)]
-            findings.append(replace(item, found=original))
+            for item in rule(normalised, normalised_protected):
+                start, end = to_text(item.offset, item.offset + len(item.found))
+                findings.append(replace(item, offset=start, found=text[start:end]))
         return sorted(findings, key=lambda item: (item.offset, item.rule))
 
     def fix(self, text: str) -> str:
