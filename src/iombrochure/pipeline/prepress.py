@@ -127,6 +127,8 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
     returned unchanged. Kept for the build: every language's edition shows the same cover."""
     from PIL import Image, ImageCms, UnidentifiedImageError
 
+    from iombrochure.pipeline.safety import DEEP_GREY_MODES, printable_picture
+
     try:
         opened = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
@@ -134,6 +136,8 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
     with opened as image:
         if image.mode in ("L", "1", "CMYK"):
             return data
+        if image.mode in DEEP_GREY_MODES:  # grey, made 8-bit as on screen (safety.py)
+            return printable_picture(data)
         problem = print_picture_problem(image, name)
         if problem is not None:
             raise problem
@@ -172,8 +176,8 @@ def print_picture_problem(image: Any, name: str) -> PrepressError | None:
         )
     if image.mode not in (*CONVERTIBLE_MODES, "L", "1", "CMYK"):
         return PrepressError(
-            f"{name}: a picture in Pillow's {image.mode} mode (e.g. 16 bits per channel) "
-            "cannot be converted to CMYK for print",
+            f"{name}: a picture in Pillow's {image.mode} mode cannot be converted to CMYK "
+            "for print",
             hint="save it as an 8-bit RGB or greyscale JPEG or PNG",
         )
     return None
