@@ -249,6 +249,26 @@ def test_a_transparent_picture_is_refused_for_print():
         cmyk_picture(buffer.getvalue(), BUNDLED_PROFILE, name="logo.png")
 
 
+def test_a_16_bit_grey_picture_prints_grey_not_white():
+    buffer = io.BytesIO()
+    Image.new("I;16", (4, 4), 30000).save(buffer, "PNG")  # a scanner's 16-bit grey
+    converted = cmyk_picture(buffer.getvalue(), BUNDLED_PROFILE, name="scan.png")
+    with Image.open(io.BytesIO(converted)) as picture:
+        assert picture.mode == "L"
+        assert 100 < picture.getpixel((0, 0)) < 130  # 30000/65535 of white, not clipped to 255
+
+
+def test_a_picture_whose_colour_profile_cannot_be_used_is_one_clear_refusal():
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 51, 160)).save(buffer, "PNG", icc_profile=b"not a profile")
+    with pytest.raises(PrepressError) as refused:
+        cmyk_picture(buffer.getvalue(), BUNDLED_PROFILE, name="photo.png")
+    assert refused.value.format() == (
+        "photo.png: its embedded colour profile cannot be used to convert it to CMYK for print "
+        "(save it again as an sRGB JPEG or PNG)"
+    )
+
+
 def test_greys_become_black_ink_alone_and_colours_go_through_the_profile():
     assert rgb_to_cmyk((0.0, 0.0, 0.0), BUNDLED_PROFILE) == (0.0, 0.0, 0.0, 1.0)
     assert rgb_to_cmyk((1.0, 1.0, 1.0), BUNDLED_PROFILE) == (0.0, 0.0, 0.0, 0.0)

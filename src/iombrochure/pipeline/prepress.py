@@ -144,19 +144,19 @@ def cmyk_picture(data: bytes, profile: Path, *, name: str) -> bytes:
         source_icc = image.info.get("icc_profile") or None
         try:
             rgb = image.convert("RGB")
-            transform = _transforms(profile, source_icc, PERCEPTUAL)
-            cmyk = ImageCms.applyTransform(rgb, transform)
-        except ImageCms.PyCMSError:
-            raise PrepressError(
-                f"{name}: its embedded colour profile cannot be used to convert it to CMYK "
-                "for print",
-                hint="save it again as an sRGB JPEG or PNG",
-            ) from None
-        except OSError as exc:
+        except OSError as exc:  # a truncated file
             raise PrepressError(
                 f"{name}: the picture cannot be read to convert it to CMYK for print ({exc})",
                 hint="open it in an image editor and save it again as JPEG or PNG",
             ) from None
+    try:
+        transform = _transforms(profile, source_icc, PERCEPTUAL)
+    except OSError:  # littlecms cannot read the embedded profile (PyCMSError is an OSError)
+        raise PrepressError(
+            f"{name}: its embedded colour profile cannot be used to convert it to CMYK for print",
+            hint="save it again as an sRGB JPEG or PNG",
+        ) from None
+    cmyk = ImageCms.applyTransform(rgb, transform)
     buffer = io.BytesIO()
     cmyk.save(buffer, "JPEG", quality=PRINT_JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
