@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, pdf_text, run_cli
+from conftest import ONE_EDITION, REPO, copy_project, pdf_text, run_cli
 from iombrochure.errors import OutputError
 from iombrochure.pipeline import outputs
 from iombrochure.pipeline.outputs import (
@@ -317,15 +317,20 @@ def test_a_full_disk_or_ctrl_c_at_any_step_of_a_build_commit_changes_nothing(
     }  # fmt: skip
     dist = tmp_path / "dist"
     before = old_build_with_previews(dist)
+    failures = [
+        (OSError(errno.ENOSPC, "No space left on device"), "the disk is full"),
+        (OSError(errno.EROFS, "Read-only file system"), "the disk is read-only"),
+        (KeyboardInterrupt(), None),
+    ]
     for index, (step, name) in enumerate(steps):
-        for error in (OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()):
+        for error, reason in failures:
             monkeypatch.setattr(outputs, "fault_hook", failing_at(index, error))
             expected = OutputError if isinstance(error, OSError) else KeyboardInterrupt
             with pytest.raises(expected) as caught:
                 held_commit(dist)
-            if expected is OutputError:
-                assert "the disk is full; no output was changed" in str(caught.value), step
-            assert tree(dist) == before, f"{type(error).__name__} before {step} of {name}"
+            if reason is not None:
+                assert f"{reason}; no output was changed" in str(caught.value), step
+            assert tree(dist) == before, f"{error!r} before {step} of {name}"
     monkeypatch.setattr(outputs, "fault_hook", None)
     held_commit(dist)
     assert everything(dist) == {
@@ -494,9 +499,9 @@ def test_a_disk_error_outside_the_commit_is_one_line_not_an_internal_error(
     )
 
 
-def test_a_build_onto_a_full_small_disk_changes_nothing(tmp_path: Path):
-    """A real 3 MB file system (where this machine lets us mount one): the PDFs fit, their
-    previews do not."""
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 3 MB file system, where this machine lets us mount one."""
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
@@ -505,14 +510,38 @@ def test_a_build_onto_a_full_small_disk_changes_nothing(tmp_path: Path):
     if mounted.returncode != 0:
         pytest.skip("mounting a small tmpfs is not allowed here")
     try:
-        project = copy_project(REPO, tmp_path / "project")
-        result = run_cli("build", "--project", str(project), "--out", str(disk / "dist"))
-        assert result.returncode == 1, result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert "the disk is full; no output was changed" in result.stderr
-        assert list(disk.iterdir()) == []
+        yield disk
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_build_onto_a_full_small_disk_changes_nothing(small_disk: Path, tmp_path: Path):
+    """The PDFs fit on the disk, their previews do not."""
+    project = copy_project(REPO, tmp_path / "project")
+    result = run_cli("build", "--project", str(project), "--out", str(small_disk / "dist"))
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "the disk is full; no output was changed" in result.stderr
+    assert list(small_disk.iterdir()) == []
+
+
+def test_a_build_onto_a_read_only_disk_says_so_and_changes_nothing(
+    small_disk: Path, tmp_path: Path
+):
+    project = copy_project(REPO, tmp_path / "project")
+    dist = small_disk / "dist"
+    first = run_cli("build", *ONE_EDITION, "--project", str(project), "--out", str(dist))
+    assert first.returncode == 0, first.stderr
+    before = tree(dist)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    retitle(project)
+    result = run_cli("build", *ONE_EDITION, "--project", str(project), "--out", str(dist))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == (
+        f"error: {dist}: the output folder {dist} is not writable "
+        "(fix its permissions, or choose another with --out DIR)"
+    )
+    assert tree(dist) == before
 
 
 def test_a_folder_of_the_output_that_links_out_is_never_written_through(tmp_path: Path):
