@@ -199,8 +199,28 @@ def test_a_local_font_is_refused_at_its_stylesheet_line(project: Path):
         project, '@font-face { font-family: "Body"; src: local("DejaVu Sans"); }'
     )
     error = the_one_line(build(project))
-    assert error.startswith(f"error: {STYLESHEET}:{line}: factsheet (en, screen): @font-face src: ")
-    assert "local() names a font of this computer" in error
+    assert error.startswith(f"error: {STYLESHEET}:{line}: ")
+    assert "@font-face src: local() names a font of this computer" in error
+
+
+def test_the_renderer_itself_refuses_a_local_font_at_its_stylesheet_line(project: Path):
+    """The last line of defence, for what reaches the renderer without ``check``."""
+    from iombrochure.errors import FetchRefused
+    from iombrochure.pipeline.render import Renderer
+
+    line = append_to_stylesheet(project, '@font-face { font-family: "B"; src: local("Arial"); }')
+    renderer = Renderer(project)
+    try:
+        with pytest.raises(FetchRefused) as refused:
+            renderer.render(
+                f'<link rel="stylesheet" href="{STYLESHEET}"><p>x</p>',
+                base_url=project / "page.html",
+                label="page",
+            )
+    finally:
+        renderer.close()
+    assert (refused.value.path, refused.value.line) == ((project / STYLESHEET).resolve(), line)
+    assert refused.value.message.startswith("page: @font-face src: local() names a font")
 
 
 def test_an_attachment_from_the_web_is_refused_by_check(project: Path):
@@ -211,13 +231,13 @@ def test_an_attachment_from_the_web_is_refused_by_check(project: Path):
     assert result.returncode == 1, result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     output = (result.stdout + result.stderr).splitlines()
-    found = [text for text in output if ": error: " in text]
-    assert found == [
+    expected = (
         f"{TEMPLATE}:{line}: error: a rel=attachment href 'https://example.org/annex.pdf': "
         "refused to fetch 'https://example.org/annex.pdf': only files inside the project may "
         "be used (copy the file into the project (e.g. images/) and refer to it by a relative "
         "path)"
-    ]
+    )
+    assert expected in [text for text in output if ": error: " in text]
 
 
 # --- WeasyPrint's own failures -------------------------------------------------------------------
