@@ -1462,6 +1462,20 @@ DENIED = [
         "template templates/factsheet.html cannot be read (Permission denied)",
     ),
     ("outbox", 0o555, MAIL_COMPOSE, "outbox", "outbox/introduction is not writable"),
+    (
+        "opted-out.txt",
+        0o444,
+        ("mail", "unsubscribe", "kenji@example.jp"),
+        "opted-out.txt",
+        "cannot add to the suppression list: Permission denied",
+    ),
+    (
+        "opted-out.txt",
+        0o000,
+        MAIL_COMPOSE,
+        "opted-out.txt",
+        "cannot read the suppression list: Permission denied",
+    ),
 ]
 
 
@@ -1475,7 +1489,9 @@ def test_what_permissions_deny_is_one_line(
 ) -> None:
     root = copy_project(REPO, tmp_path / "project")
     recipients()(root)
-    if not (root / target).exists():
+    if target == "opted-out.txt":
+        (root / target).write_text("# nobody yet\n", encoding="utf-8")
+    elif not (root / target).exists():
         (root / target).mkdir()  # the outbox; the others are there already
     (root / target).chmod(mode)
     try:
