@@ -284,11 +284,6 @@ class OutputCommit:
         self.token = uuid.uuid4().hex
         self.wrote_journal = False  # else a journal there is another's, e.g. previews owed
 
-    @property
-    def switched(self) -> bool:
-        """Kept for callers that ask whether the commit went through."""
-        return self.finished
-
     def __enter__(self) -> OutputCommit:
         _LIVE_COMMITS.add(self.token)
         return self
