@@ -396,6 +396,18 @@ def test_an_output_folder_behind_a_link_loop_is_refused_before_anything_is_writt
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loop", "project"]
 
 
+def test_the_command_line_refuses_a_link_loop_as_out_in_one_line(scratch_project: Path):
+    loop = scratch_project.parent / "loop"
+    loop.symlink_to(loop)
+    result = run_cli("build", *ONE_EDITION, "--project", str(scratch_project), "--out", str(loop))
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        f"error: {loop}: the output folder {loop} cannot be used: a link in its path leads back "
+        "to itself (remove or fix that link, or choose another folder with --out DIR)",
+    )
+    assert not (scratch_project / "dist").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # The command line, on a real build: one line, exit status 1 or 130, the folder as it was.
 
