@@ -898,7 +898,11 @@ def undefined_variables(env: jinja2.Environment, document: Document) -> list[Tem
             if block.name in replaced and not _defines_as_child(tree, block.name, own)
             for name in block.find_all(nodes.Name)
         }
-        for name in sorted(meta.find_undeclared_variables(tree) - given):
+        try:
+            undeclared = meta.find_undeclared_variables(tree)
+        except jinja2.TemplateError:  # a filter bound per edition, and no edition was filled
+            continue
+        for name in sorted(undeclared - given):
             uses = [n for n in tree.find_all(nodes.Name) if n.name == name and id(n) not in unused]
             if not uses:
                 continue
