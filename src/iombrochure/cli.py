@@ -75,10 +75,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             for problem in getattr(exc, "findings", None) or [exc]:  # check's: one line each
                 click.secho(f"error: {problem.format(relative_to=root)}", fg="red", err=True)
             sys.exit(1)
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt:
             _ignore_further_interrupts()
-            changed = getattr(exc, "what_changed", None) or "no output was changed"
-            click.echo(f"interrupted; {changed}", err=True)
+            # A build's commit puts the output folder back as it was (outputs.OutputCommit).
+            click.echo("interrupted; no output was changed", err=True)
             sys.exit(130)
         except BrokenPipeError:
             # The reader went away (`iombrochure check | head`): not an error of ours. Point

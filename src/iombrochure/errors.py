@@ -86,14 +86,6 @@ class OutputError(IombrochureError):
     """The output folder cannot be used, or writing the outputs failed."""
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C after outputs had changed: ``what_changed`` says which, for the CLI's line."""
-
-    def __init__(self, what_changed: str) -> None:
-        super().__init__(what_changed)
-        self.what_changed = what_changed
-
-
 def relative_to_project(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` as written (a link is named as the link), else resolved,
     else as it is: never an error, also for a link that loops."""

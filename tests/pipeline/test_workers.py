@@ -157,7 +157,8 @@ def test_a_failed_parallel_build_leaves_no_temporary_files(tmp_path: Path):
 
 
 def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path):
-    """Wherever the interrupt lands, the temporary folder is empty and dist/ whole or absent."""
+    """Ctrl-C while the renderers work: exit 130 with its line, no temporary folder left, and
+    no output folder made."""
     import signal
 
     root = trilingual(tmp_path)
@@ -182,12 +183,11 @@ def test_ctrl_c_during_a_parallel_build_leaves_no_temporary_files(tmp_path: Path
     _, stderr = process.communicate(timeout=120)
     assert "Traceback" not in stderr
     assert sorted(p.name for p in tmpdir.iterdir()) == []
+    # Six editions on two renderers take seconds: the interrupt lands before the commit.
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "interrupted; no output was changed"
     dist = root / "dist"
-    if process.returncode == 130:
-        assert "interrupted;" in stderr
-        assert not list(dist.rglob("*.tmp"))
-        if "previews are made by the next build" not in stderr:
-            assert not (dist / ".iombrochure-commit.json").exists()
+    assert not dist.exists() or not [p for p in dist.rglob("*") if p.is_file()]
 
 
 def _has_ended(pid: int) -> bool:
