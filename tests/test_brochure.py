@@ -238,7 +238,7 @@ def overflow_of(project_root: Path, lang: str) -> RenderError:
 def test_text_that_does_not_fit_its_panel_stops_the_build(scratch_project: Path):
     path = scratch_project / "content" / "fa" / "brochure.yaml"
     original = path.read_text()
-    sentence = "دفتر تهران با دولت، تیم کشوری سازمان ملل متحد و شرکای جامعه مدنی همکاری می‌کند."
+    sentence = "دفتر تهران با دولت، تیم کشوری سازمان ملل متحد و شرکای جامعهٔ مدنی همکاری می‌کند."
     assert f"    {sentence}\n" in original
     amounts = []
     for repeat in (4, 8):

@@ -167,7 +167,7 @@ def test_fixed_phrases_are_kept_on_one_line(editions, name):
 def test_catalog_headings_of_the_persian_edition(editions):
     brochure = editions["brochure-fa"][1].headings
     assert any(h.startswith("تماس با ما") for h in brochure), brochure
-    assert "درباره ما" in brochure and "سازمان در یک نگاه" in brochure
+    assert "دربارهٔ ما" in brochure and "سازمان در یک نگاه" in brochure
 
 
 def test_calls_to_action_are_polite_imperatives(editions):
