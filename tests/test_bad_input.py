@@ -1028,7 +1028,7 @@ HOSTILE = [
     ),
     Case(
         "catalog-placeholder-mismatch",
-        replace(CATALOG, 'msgstr "صفحه {page} از {pages}"', 'msgstr "صفحه {page} از {total}"'),
+        replace(CATALOG, 'msgstr "صفحهٔ {page} از {pages}"', 'msgstr "صفحهٔ {page} از {total}"'),
         CATALOG,
         'msgid "Page {page} of {pages}"',
         "has the placeholders {page}, {total}, but its msgid has {page}, {pages}",
