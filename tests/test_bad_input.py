@@ -1482,7 +1482,7 @@ DENIED = [
 @pytest.mark.parametrize(
     ("target", "mode", "command", "file", "text"),
     DENIED,
-    ids=[f"{target}-{command[0]}" for target, _, command, *_ in DENIED],
+    ids=[f"{target}-{'-'.join(command[:2])}" for target, _, command, *_ in DENIED],
 )
 def test_what_permissions_deny_is_one_line(
     target: str, mode: int, command: tuple[str, ...], file: str, text: str, tmp_path: Path
