@@ -1315,6 +1315,14 @@ HOSTILE = [
         command=MAIL_COMPOSE,
     ),
     Case(
+        "recipients-is-a-folder",
+        lambda root: (root / "people.csv").mkdir(),
+        "people.csv",
+        None,
+        "the recipients file is not a file (a folder, a device or a pipe)",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
         "outbox-outside",
         both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "../outside-outbox"\n'), recipients()),
         CONFIG,

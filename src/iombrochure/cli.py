@@ -337,7 +337,7 @@ def mail() -> None:
 @click.option(
     "--recipients",
     "recipients_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a folder is said by read_recipients, exit 1
     required=True,
     help="CSV with a header: email,name,organization,lang (UTF-8).",
 )
