@@ -84,3 +84,12 @@ def test_no_correct_sentence_is_changed(sentence: Sentence) -> None:
 def test_fixing_a_corpus_sentence_is_idempotent(sentence: Sentence) -> None:
     once = fix_persian_text(sentence.text)
     assert fix_persian_text(once) == once
+
+
+@pytest.mark.parametrize("sentence", CORPUS, ids=lambda s: f"{s.category}:{s.text[:20]}")
+def test_check_flags_exactly_what_fix_would_change(sentence: Sentence) -> None:
+    """Flag rate = fix rate: a finding --fix would correct is reported iff --fix changes the text,
+    and the corrected version has none."""
+    fixable = [finding for finding in check_persian_text(sentence.text) if finding.fixable]
+    assert bool(fixable) == (fix_persian_text(sentence.text) != sentence.text), fixable
+    assert not [finding for finding in check_persian_text(sentence.expected) if finding.fixable]

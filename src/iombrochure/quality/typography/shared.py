@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -477,12 +478,27 @@ _ACRONYM_BEFORE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9&]+[ \t]*$")
 _ACRONYM_AFTER_RE = re.compile(r"[ \t]*[A-Z][A-Z0-9&]+(?![A-Za-z0-9])")
 
 
+_LATIN_RUN_CHARS = frozenset(string.ascii_letters + string.digits + "&,;.' -")
+_LOWERCASE_WORD_RE = re.compile(r"(?<![A-Za-z])[a-z]{2,}")
+
+
 def _between_acronyms(text: str, offset: int) -> bool:
-    """Whether the mark at ``offset`` separates two Latin acronyms ("UNHCR, UNICEF")."""
-    return (
+    """Whether the mark at ``offset`` separates two Latin acronyms ("UNHCR, UNICEF").
+
+    Only in a list of acronyms: a Latin run with a lowercase word ("IOM, UNHCR and UNICEF") is an
+    English phrase, and its comma stays English.
+    """
+    if not (
         _ACRONYM_BEFORE_RE.search(text, max(0, offset - 20), offset) is not None
         and _ACRONYM_AFTER_RE.match(text, offset + 1) is not None
-    )
+    ):
+        return False
+    start, end = offset, offset + 1
+    while start > 0 and text[start - 1] in _LATIN_RUN_CHARS:
+        start -= 1
+    while end < len(text) and text[end] in _LATIN_RUN_CHARS:
+        end += 1
+    return _LOWERCASE_WORD_RE.search(text, start, end) is None
 
 
 def _quote_finding(
