@@ -1050,6 +1050,7 @@ def test_an_unknown_rule_set_is_refused_with_the_known_ones(tmp_path: Path) -> N
         ("لطفاًً", "لطفاً", "doubled-diacritic"),
         ("زیبا تر و درست تری", f"زیباتر و درست{ZWNJ}تری", "missing-zwnj"),
         ("بیش تر مهاجران", "بیشتر مهاجران", "missing-zwnj"),
+        ("هوا خشک تر شد", f"هوا خشک{ZWNJ}تر شد", "missing-zwnj"),
         ("به خواب های تان دقت کنید.", f"به خواب{ZWNJ}هایتان دقت کنید.", "missing-zwnj"),
         ("زندگی مان", f"زندگی{ZWNJ}مان", "missing-zwnj"),
         ("به طور پیش فرض", f"به طور پیش{ZWNJ}فرض", "missing-zwnj"),
@@ -1069,6 +1070,7 @@ def test_each_rule_family_is_flagged_and_fixed(typed: str, expected: str, rule: 
     [
         "شماره ۰۲۱-۸۸۰۴۳۳۷۷ را بگیرید.",  # a phone number keeps its hyphen
         "تاریخ ۱۴۰۲-۱۱-۱۲ ثبت شد.",  # a date is not a range
+        "شماره ۸۸۰۴-۳۳۷۷ و ماده ۱۲-۳",  # two four-digit non-years, a falling pair: not ranges
         "سال ۱۳۶۹ ه.ش و ۳٫۵ درصد",  # abbreviations and decimals are not ellipses
         "Why?! he asked, O'Brien said 'yes' -- and left...",  # English is never touched
         "هوای تر و خشک و تر",  # «تر» is "wet" after a noun with its ezafe and after «و»

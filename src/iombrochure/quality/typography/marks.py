@@ -207,15 +207,34 @@ _RANGE_RE = re.compile(
 )
 
 
+_YEAR_STARTS = ("۱۳", "۱۴", "۱۹", "۲۰")
+
+
+def _is_range(first: str, second: str) -> bool:
+    """Whether two numbers joined by a dash read as a range: the second is larger, and two
+    four-digit numbers are years («۱۳۹۸-۱۴۰۲»), not the halves of a phone number («۸۸۰۴-۳۳۷۷»)."""
+    low = int(first.translate(_PERSIAN_TO_LATIN))
+    high = int(second.translate(_PERSIAN_TO_LATIN))
+    if len(first) == len(second) == 4 and not (
+        first.startswith(_YEAR_STARTS) and second.startswith(_YEAR_STARTS)
+    ):
+        return False
+    return high > low
+
+
+_PERSIAN_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+
+
 def find_range_dashes(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
     """A hyphen between the two ends of a range of numbers becomes an en dash: «۱۱–۲۳».
 
-    Phone numbers (a part starting with ۰ or longer than four digits) and dates with two dashes
+    The second number must be the larger, and two four-digit numbers must be years: phone
+    numbers («۰۲۱-۸۸۰۴۳۳۷۷»، «۸۸۰۴-۳۳۷۷»), article numbers («۱۲-۳») and dates with two dashes
     keep their hyphens; Latin numbers inside codes are protected text.
     """
     findings = []
     for match in _RANGE_RE.finditer(text):
-        if match["dash"] == EN_DASH:
+        if match["dash"] == EN_DASH or not _is_range(match["first"], match["second"]):
             continue
         start, end = match.span("dash")
         message = (

@@ -231,12 +231,12 @@ _JOINED_SUPERLATIVE_RE = re.compile(
     f"(?!{ZWNJ})"
 )
 # Words before which a spaced «تر» is not the comparative: function words, and nouns that «تر»
-# ("wet") describes («چشم تر»، «خشک و تر»). Any other word + «تر»/«تری» is a comparative typed
-# apart («زیبا تر»، «درست تری»): the suffix is never a word of its own in brochure prose.
+# ("wet") describes («چشم تر»; in «خشک و تر» «و» comes first). Any other word + «تر»/«تری» is
+# a comparative typed apart («زیبا تر»، «درست تری»): the suffix is never a word of its own.
 _NOT_BEFORE_SPACED_TAR = frozenset(
     [
         *["و", "از", "به", "با", "در", "را", "که", "تا", "یا", "هم", "این", "آن", "نه", "چه"],
-        *["خشک", "چشم", "چشمان", "لب", "لبان", "دست", "لباس", "دامن", "خاک", "زمین", "مو"],
+        *["چشم", "چشمان", "لب", "لبان", "دست", "لباس", "دامن", "خاک", "زمین", "مو"],
         *["موی", "گونه", "گل", "هیزم", "علف", "برگ", "نان", "دهان", "است", "بود", "شد"],
     ]
 )
