@@ -127,9 +127,8 @@ def add_to_suppression_list(
         today = dt.date.today().isoformat()
         comment = f"  # {today}{' ' + note if note else ''}"
         lines = "".join(f"{address}{comment}\n" for address in added)
-        ends_with_break = not current.size or _ends_with_line_break(path)
-        prefix = HEADER if not current.size else ("" if ends_with_break else "\n")
         try:
+            prefix = _prefix(path, current.size)
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as stream:
                 stream.write(prefix + lines)
@@ -144,7 +143,11 @@ def add_to_suppression_list(
     return added, already
 
 
-def _ends_with_line_break(path: Path) -> bool:
+def _prefix(path: Path, size: int) -> str:
+    """What goes before the new lines: the header in a new file, a line break after a last
+    line written by hand without one."""
+    if not size:
+        return HEADER
     with path.open("rb") as stream:
         stream.seek(-1, os.SEEK_END)
-        return stream.read(1) == b"\n"
+        return "" if stream.read(1) == b"\n" else "\n"

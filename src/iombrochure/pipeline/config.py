@@ -184,7 +184,8 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
             raise ConfigError("the config file is over 2 MB: refused unread", path=config_path)
         # "utf-8-sig": Windows Notepad starts UTF-8 files with a byte-order mark, which TOML
         # does not allow; it is invisible in the editor, so it is accepted rather than refused.
-        text = resolved.read_text(encoding="utf-8-sig")
+        data = resolved.read_bytes()
+        text = data.decode("utf-8-sig")
         raw = tomllib.loads(text)
     except RecursionError:  # tomllib reads nested [ and { by recursion
         raise ConfigError(
@@ -204,7 +205,7 @@ def load_project(root: Path | None = None, *, search_parents: bool = True) -> Pr
         raise ConfigError(
             "the file is not UTF-8 text",
             path=config_path,
-            line=resolved.read_bytes()[: exc.start].count(b"\n") + 1,
+            line=data[: exc.start].count(b"\n") + 1,
             hint="save it as UTF-8 in your editor",
         ) from None
     except tomllib.TOMLDecodeError as exc:
@@ -349,7 +350,7 @@ class _ConfigReader:
         if resolved == self.root:
             self.problem(f"{example}, not the project folder itself")
             return "dist"
-        if _file_missing(resolved) is None:
+        if _file_problem(resolved) is None:  # a file is there
             self.problem(f"[project] output_dir {value!r} is a file, not a folder")
             return "dist"
         return value
@@ -477,7 +478,7 @@ class _ConfigReader:
             key = f"[documents.{name}]"
             if not self._project_file(f"{key} template", template, "templates"):
                 pass
-            elif missing := _file_missing(self.root / "templates" / template):
+            elif missing := _file_problem(self.root / "templates" / template):
                 self.problem(f"{key} template templates/{template} {missing}")
             content = options.get("content", [name])
             stylesheets = options.get("stylesheets", [])
@@ -491,7 +492,7 @@ class _ConfigReader:
             print_sheets = options.get("print_stylesheets")
             if print_sheets is None:
                 conventional = f"styles/{name}-print.css"
-                absent = _file_missing(self.root / conventional)
+                absent = _file_problem(self.root / conventional)
                 print_sheets = [] if absent == "does not exist" else [conventional]
             elif not (
                 isinstance(print_sheets, list) and all(isinstance(s, str) for s in print_sheets)
@@ -501,7 +502,7 @@ class _ConfigReader:
             for sheet in [*stylesheets, *print_sheets]:
                 if not self._project_file(f"{key} stylesheet", sheet):
                     continue
-                if missing := _file_missing(self.root / sheet):
+                if missing := _file_problem(self.root / sheet):
                     self.problem(f"[documents.{name}] stylesheet {sheet} {missing}")
             for item in content:
                 if not CONTENT_NAME.fullmatch(item):
@@ -630,10 +631,10 @@ def _bundled_print_settings() -> PrintSettings:
     return PrintSettings(BUNDLED_PROFILE, BUNDLED_PRESS_CONDITION, bundled=True)
 
 
-def _file_missing(path: Path) -> str | None:
-    """Why the config's ``path`` is not a file it can use ("does not exist", "cannot be
-    read: ..."), or None: a folder whose permissions deny looking into it is said so, as one
-    problem of the config, rather than failing as a bug would."""
+def _file_problem(path: Path) -> str | None:
+    """Why ``path``, named by the config, is not a file that can be used ("does not exist",
+    "cannot be read ..."), or None: a folder whose permissions deny looking into it is one
+    problem of the config, not a failure as a bug would be."""
     try:
         if path.is_file():
             return None
