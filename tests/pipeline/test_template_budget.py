@@ -36,6 +36,7 @@ OVER_BUDGET = {
         "{% set s = 'x' * 3000 %}{{ ([s] * 1000) | join(s) }}",
         "the filter 'join' would make",
     ),
+    "join method": ("{{ ('x' * 3000).join([''] * 10000) }}", "join() would make"),
     "list doubling": (
         "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}"
         "{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}",

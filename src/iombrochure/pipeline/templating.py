@@ -270,16 +270,19 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def _predict(self, what: str, value: Any, args: tuple, kwargs: dict) -> None:
         """What a filter or a string method may make, from its arguments, before it runs: a
-        width (``center(500000000)``) makes that many characters, and a string argument
-        (``join``, ``replace``, ``indent``, ``wordwrap``) may be put between every two pieces
-        of the value."""
+        width (``center(500000000)``) makes that many characters; a string argument
+        (``replace``, ``indent``, ``wordwrap``, the filter ``join``) may be put between every
+        two pieces of the value, and the value between every two items of a list argument
+        (the method ``', '.join(items)``)."""
         arguments = [*args, *kwargs.values()]
-        widths = sum(a for a in arguments if isinstance(a, int) and not isinstance(a, bool))
+        widths = sum(a for a in arguments if _is_int(a))
         inserted = sum(len(a) for a in arguments if isinstance(a, str))
+        items = sum(len(a) for a in arguments if isinstance(a, list | tuple | set | dict))
         size = measure(value, self.max_text)
-        if size > self.max_text:
-            raise self.over_budget(what, size)
-        predicted = max(widths, 0) + size * (1 + inserted)
+        given = sum(measure(a, self.max_text) for a in arguments if not _is_int(a))
+        if max(size, given) > self.max_text:
+            raise self.over_budget(what, max(size, given))
+        predicted = max(widths, 0) + size * (1 + inserted + items) + given
         if predicted > self.max_text:
             raise self.over_budget(what, predicted)
 
