@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import REPO, leaflet_project
+from conftest import REPO, leaflet_project, run_cli
 from iombrochure.errors import IombrochureError
 from iombrochure.pipeline.build import prepare_build
 from iombrochure.pipeline.config import load_project
@@ -533,3 +533,18 @@ def test_check_reports_what_the_build_refuses_in_the_same_words(tmp_path: Path, 
     assert any(words in line for line in built), built
     said = next(line for line in checked if words in line)
     assert said in built  # the same file, line and words
+
+
+@pytest.mark.parametrize("name", ["transparent_picture", "qr_code_as_text", "link_in_print"])
+def test_check_and_build_stop_on_the_same_line(tmp_path: Path, name: str):
+    """What was found on main: these passed ``check`` and failed (or fooled) the build."""
+    root = leaflet_project(tmp_path / "p")
+    SCENARIOS[name](root)
+    check = run_cli("check", "--project", str(root))
+    assert check.returncode == 1
+    (said,) = [line for line in check.stdout.splitlines() if ": error: " in line]
+    where, message = said.split(": error: ", 1)
+    build = run_cli("build", "--doc", "card", "--no-preview", "--project", str(root))
+    assert build.returncode == 1 and "Traceback" not in build.stderr
+    assert build.stderr.strip().splitlines() == [f"error: {where}: {message}"]
+    assert not list(root.glob("dist/**/*.pdf"))  # nothing written
