@@ -1111,3 +1111,9 @@ def test_check_does_not_promise_to_fix_teh_marbuta(tmp_path: Path) -> None:
     assert "Kashida" not in result.stdout
     assert [line for line in result.stdout.splitlines() if "U+0629" in line] == teh
     assert "دائرةالمعارف سلامت" in note.read_text(encoding="utf-8")
+
+
+def test_every_rule_has_its_row_in_the_docs() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
+    missing = [rule for rule in RULE_SEVERITIES if f"\n| `{rule}` | " not in docs]
+    assert missing == [], f"docs/checks.md has no row for {missing}"
