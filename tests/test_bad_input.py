@@ -189,7 +189,7 @@ CASES = [
         "text-instead-of-list",
         replace(
             FA_SHEET,
-            "keywords:\n  - IOM\n  - ایران\n  - مهاجرت\n  - مدیریت مهاجرت\n  - برگه اطلاعات\n",
+            "keywords:\n  - IOM\n  - ایران\n  - مهاجرت\n  - مدیریت مهاجرت\n  - برگهٔ اطلاعات\n",
             "keywords: IOM\n",
         ),
         FA_SHEET,
@@ -359,7 +359,7 @@ CASES = [
     ),
     Case(
         "javascript-link-in-prose",
-        replace(FA_IOM, "به‌عنوان عضو تیم", "به‌عنوان [عضو](javascript:alert(1)) تیم"),
+        replace(FA_IOM, "به‌عنوان عضو\n", "به‌عنوان [عضو](javascript:alert(1))\n"),
         FA_IOM,
         "un_note: >-",
         "uses javascript:, which is not allowed in content",
