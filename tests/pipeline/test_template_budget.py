@@ -204,3 +204,22 @@ print("OPENED", {str(outside)!r} in opened)
         )
         for line in output
     ), output
+
+
+def test_a_filling_past_its_time_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each loop iteration and call is bounded in size, so time is checked between them: with a
+    clock that moves a second at each look, a loop of 100 iterations runs out of its 30 s."""
+    from types import SimpleNamespace
+
+    from iombrochure.pipeline import templating
+
+    seconds = iter(range(10**6))
+    monkeypatch.setattr(templating, "time", SimpleNamespace(monotonic=lambda: next(seconds)))
+    root = card_with(tmp_path, "{% for i in range(100) %}{{ i }}{% endfor %}")
+    (finding,) = {(f.format(root), f.rule) for f in template_findings(root)}
+    assert finding == (
+        f"templates/card.html:{LINE}: not allowed in a template: filling the template took more "
+        "than 30 s (a template lays out a few pages: keep its loops, repetitions and widths "
+        "small (see docs/templates.md, budgets))",
+        "template-budget",
+    )

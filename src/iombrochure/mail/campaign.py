@@ -360,12 +360,13 @@ class _MailSandbox(BudgetedSandbox):
     max_output = 1_000_000
     max_range = 1000
     max_loop_iterations = 10_000
+    max_seconds = 2.0
 
 
 #: A campaign text is a letter: ``range()`` gives at most this many numbers.
 MAX_RANGE = _MailSandbox.max_range
 #: Filling one subject or body may take at most this long; a loop that runs longer is refused.
-TIME_LIMIT_SECONDS = 2.0
+TIME_LIMIT_SECONDS = _MailSandbox.max_seconds
 
 
 def _sandbox() -> SandboxedEnvironment:

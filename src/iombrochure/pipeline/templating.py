@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -82,10 +83,16 @@ class _DataSection:
 # The sandbox's budget: what a template (or a campaign text) may make
 
 
-#: Filling one template: the loop iterations of all its ``{% for %}`` loops, counted together.
-_loop_iterations: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "loop_iterations", default=None
-)
+@dataclass
+class _Filling:
+    """One filling of a template: the iterations of all its ``{% for %}`` loops, counted
+    together, and when its time is up."""
+
+    deadline: float
+    iterations: int = 0
+
+
+_filling: contextvars.ContextVar[_Filling | None] = contextvars.ContextVar("filling", default=None)
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 _NUMBER = re.compile(r"\d+")
 
@@ -177,25 +184,29 @@ class _CountingCodeGenerator(CodeGenerator):
 
 
 class _BudgetedTemplate(jinja2.Template):
-    """A template whose loops share one budget of iterations for each filling."""
+    """A template whose loops and calls share one budget of iterations and time for each
+    filling."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        token = _loop_iterations.set([0])
+        seconds = self.environment.max_seconds  # type: ignore[attr-defined]
+        token = _filling.set(_Filling(deadline=time.monotonic() + seconds))
         try:
             return super().render(*args, **kwargs)
         finally:
-            _loop_iterations.reset(token)
+            _filling.reset(token)
 
 
 class BudgetedSandbox(ImmutableSandboxedEnvironment):
     """Jinja's sandbox with a budget of memory and time. A template (a file that may come by
     e-mail) or a campaign text can fill in values and call the filters and helpers given to it,
     but not reach Python's internals (``__class__``), change a list or dict in place, or make
-    more than the budget allows: a text or list of more than ``max_text`` bytes (see :func:`measure`)
-    (by ``*``, ``+``, ``%``, ``~``, a format width, ``center``, ``join``, a filter, a macro),
-    a number of more than ``max_integer_bits`` bits (``2 ** 10**8``), a ``range()`` of more
-    than ``max_range`` numbers, or more than ``max_loop_iterations`` loop iterations in all.
-    Each is a :class:`SecurityError` before the memory is taken. Recursion (a macro calling
+    more than the budget allows: a text or list of more than ``max_text`` bytes (see
+    :func:`measure`; by ``*``, ``+``, ``%``, ``~``, a format width, ``center``, ``join``, a
+    filter, a macro), a number of more than ``max_integer_bits`` bits (``2 ** 10**8``), a
+    ``range()`` of more than ``max_range`` numbers, more than ``max_loop_iterations`` loop
+    iterations in all, or more than ``max_seconds`` of loops and calls (each call and operation
+    being bounded in size, the filling ends soon after). Each is an :class:`OverBudget` before
+    the memory is taken. Recursion (a macro calling
     itself, a template including itself) ends as Python's RecursionError, which the callers
     report with the template's name."""
 
@@ -205,6 +216,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     max_integer_bits = 10_000
     max_range = 10_000
     max_loop_iterations = 100_000
+    max_seconds = 30.0
     intercepted_binops = frozenset({"+", "*", "**", "%"})
     code_generator_class = _CountingCodeGenerator
     template_class = _BudgetedTemplate
@@ -289,6 +301,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
     # -- the sandbox's hooks
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        self.on_time()
         if operator == "**" and _is_int(left) and _is_int(right) and right > 0:
             bits = right * max(abs(left).bit_length() - 1, 0)
             if bits > self.max_integer_bits:
@@ -314,6 +327,7 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
         return self.measured(super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        __self.on_time()
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str) and __obj.__name__ not in ("format", "format_map"):
             __self._predict(f"{__obj.__name__}()", owner, args, kwargs)
@@ -363,8 +377,17 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
     def counted_loop(self, iterable: Any) -> Any:
         """A ``{% for %}`` loop's items, each counted against the filling's budget."""
-        counter = _loop_iterations.get()
-        return _CountedLoop(iterable, counter if counter is not None else [0], self)
+        return _CountedLoop(iterable, self)
+
+    def on_time(self) -> _Filling:
+        """The current filling, once its time is checked (outside ``render``, a new one
+        each time: nothing is left behind for a later filling)."""
+        filling = _filling.get()
+        if filling is None:
+            return _Filling(deadline=time.monotonic() + self.max_seconds)
+        if time.monotonic() > filling.deadline:
+            raise OverBudget(f"filling the template took more than {self.max_seconds:g} s")
+        return filling
 
     def bounded_range(self, *args: int) -> range:
         numbers = range(*args)
@@ -420,12 +443,11 @@ class _OutputBuffer(list):
 
 
 class _CountedLoop:
-    """An iterable whose items are counted against the budget of loop iterations (its length
-    is the iterable's, for ``loop.length``)."""
+    """An iterable whose items are counted against the filling's budget of loop iterations
+    and time (its length is the iterable's, for ``loop.length``)."""
 
-    def __init__(self, iterable: Any, counter: list[int], env: BudgetedSandbox) -> None:
+    def __init__(self, iterable: Any, env: BudgetedSandbox) -> None:
         self.iterable = iterable
-        self.counter = counter
         self.env = env
 
     def __len__(self) -> int:
@@ -434,8 +456,9 @@ class _CountedLoop:
     def __iter__(self) -> Iterator[Any]:
         limit = self.env.max_loop_iterations
         for item in self.iterable:
-            self.counter[0] += 1
-            if self.counter[0] > limit:
+            filling = self.env.on_time()
+            filling.iterations += 1
+            if filling.iterations > limit:
                 raise OverBudget(f"more than {limit:,} loop iterations in all")
             yield item
 
