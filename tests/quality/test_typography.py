@@ -1117,3 +1117,11 @@ def test_every_rule_has_its_row_in_the_docs() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "checks.md").read_text(encoding="utf-8")
     missing = [rule for rule in RULE_SEVERITIES if f"\n| `{rule}` | " not in docs]
     assert missing == [], f"docs/checks.md has no row for {missing}"
+
+
+def test_a_comma_between_acronyms_says_why_it_is_persian() -> None:
+    [finding] = findings_of("با UNHCR, UNICEF و WFP", "latin-punctuation")
+    assert finding.message == (
+        'Latin comma "," between Latin acronyms listed in a Persian sentence: use Persian comma '
+        '"،" (U+060C)'
+    )

@@ -466,8 +466,15 @@ def find_latin_punctuation(
             continue
         persian = PERSIAN_PUNCTUATION[mark]
         name = _PUNCTUATION_NAMES[mark]
+        where = f"next to {language} text"
+        if not (
+            no_letters
+            or is_persian_context(neighbour(text, offset, -1))
+            or is_persian_context(neighbour(text, offset, +1))
+        ):
+            where = f"between Latin acronyms listed in a {language} sentence"
         message = (
-            f'Latin {name} "{mark}" next to {language} text: use {language} {name} "{persian}" '
+            f'Latin {name} "{mark}" {where}: use {language} {name} "{persian}" '
             f"({codepoint(persian)})"
         )
         findings.append(finding("latin-punctuation", offset, mark, persian, message))
