@@ -167,3 +167,11 @@ def test_an_invisible_bidi_control_in_a_config_value_is_named_at_its_line(scratc
         "[publication] website contains an invisible bidi control U+200F (RIGHT-TO-LEFT MARK), "
         "which changes how the text reads"
     )
+
+
+@pytest.mark.parametrize("target", ["nowhere.toml", "iombrochure.toml"])
+def test_a_config_link_that_leads_nowhere_is_said_so(tmp_path: Path, target: str):
+    (tmp_path / "iombrochure.toml").symlink_to(target)
+    with pytest.raises(ConfigError) as caught:
+        load_project(tmp_path)
+    assert caught.value.message == "a link that leads nowhere: to a missing file, or back to itself"

@@ -152,6 +152,12 @@ def find_project_root(start: Path) -> Path:
                     path=candidate,
                     hint=f"the project's config must be a text file named {CONFIG_NAME}",
                 )
+            if candidate.is_symlink():
+                raise ConfigError(
+                    "a link that leads nowhere: to a missing file, or back to itself",
+                    path=candidate,
+                    hint="put the config file itself in the project folder",
+                )
         except OSError as exc:  # a folder on the way that may not be looked into
             raise ConfigError(
                 f"cannot look for {CONFIG_NAME} in this folder: {exc.strerror or exc}",
