@@ -514,15 +514,19 @@ class ConfinedLoader(jinja2.FileSystemLoader):
 MAX_TEMPLATE_RANGE = 10_000
 
 
-class _TemplateSandbox(BudgetedSandbox):
-    """The sandbox of the publication templates (see :class:`BudgetedSandbox`)."""
+class _BudgetedTemplateSandbox(BudgetedSandbox):
+    """The sandbox of the publication templates (see :class:`BudgetedSandbox`).
+
+    Its name keys the folder of compiled templates kept between builds
+    (state.template_bytecode_cache): renamed when the code generator changes, so that
+    templates compiled without the budget's counting are never loaded again."""
 
     max_range = MAX_TEMPLATE_RANGE
 
 
 def make_environment(project: Project) -> jinja2.Environment:
     """A strict, autoescaping, sandboxed Jinja2 environment over the project's templates."""
-    env = _TemplateSandbox(
+    env = _BudgetedTemplateSandbox(
         loader=ConfinedLoader(project.templates_dir, root=project.root),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
