@@ -1074,6 +1074,7 @@ def test_each_rule_family_is_flagged_and_fixed(typed: str, expected: str, rule: 
         "سال ۱۳۶۹ ه.ش و ۳٫۵ درصد",  # abbreviations and decimals are not ellipses
         "Why?! he asked, O'Brien said 'yes' -- and left...",  # English is never touched
         "هوای تر و خشک و تر",  # «تر» is "wet" after a noun with its ezafe and after «و»
+        "اتاقی تر و تمیز و میوه‌ای تر و تازه",  # idioms
         "برای‌شان، دانشجویی و هوایی",  # ی-words that are not endings
         '<strong title="نباید تغییر کند!!!!!">سلام</strong>',  # HTML tags are protected
         "کد `a--b` و &quot;",  # Markdown code and character references are protected

@@ -240,6 +240,8 @@ _NOT_BEFORE_SPACED_TAR = frozenset(
         *["موی", "گونه", "گل", "هیزم", "علف", "برگ", "نان", "دهان", "است", "بود", "شد"],
     ]
 )
+# «تر و تمیز»، «تر و تازه»، «تر و خشک»: idioms where «تر» is "wet", never a comparative.
+_WET_IDIOM_AFTER_RE = re.compile(f" +و +(?:تمیز|تازه|خشک){NOT_LETTER_AFTER}")
 _AZ_AFTER_RE = re.compile(f" +از{NOT_LETTER_AFTER}")
 
 
@@ -332,6 +334,8 @@ def find_missing_zwnj(text: str, protected: ProtectedSpans) -> list[TypographyFi
             left in _NOT_BEFORE_SPACED_TAR or left.endswith(("ای", "وی"))
         ):
             continue  # «هوای تر»، «موی تر»: a noun with its ezafe, and تر is "wet"
+        if match[3] == "تر" and _WET_IDIOM_AFTER_RE.match(text, match.end()):
+            continue  # «کتاب تر و تمیز»: the idiom "neat and tidy"
         if left in _JOINED_BY_CUSTOM:  # «بیش تر» -> «بیشتر», as the word is always written
             findings.append(
                 finding(
