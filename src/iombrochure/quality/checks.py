@@ -1159,7 +1159,7 @@ def _check_for_the_press(
     pictures: list[tuple[str, Path, int | None]] = []  # url, where it is named, line
     _, references = html_references(html_text)
     for reference in references:
-        if reference.where != "link href":
+        if reference.where != "link href" and not reference.url.startswith("data:"):
             places = sources.locate(reference.url) or [(templates[0], None)]
             pictures.extend((urljoin(page_url, reference.url), *place) for place in places[:1])
     pending, read = list(stylesheets), set()
