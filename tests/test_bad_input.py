@@ -1342,9 +1342,17 @@ HOSTILE = [
     Case(
         "outbox-in-the-content-folder",
         both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "content/en"\n'), recipients()),
-        "",
+        CONFIG,
         None,
-        "is inside a folder of sources",
+        "[mail] outbox 'content/en' is inside content/, a folder of sources",
+        command=MAIL_COMPOSE,
+    ),
+    Case(
+        "outbox-is-the-project-folder",
+        both(replace(CONFIG, "[mail]\n", '[mail]\noutbox = "."\n'), recipients()),
+        CONFIG,
+        None,
+        "[mail] outbox '.' is the project folder itself",
         command=MAIL_COMPOSE,
     ),
 ]

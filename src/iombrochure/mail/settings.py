@@ -129,6 +129,23 @@ def _outside_project(project: Project, key: str, value: str) -> str | None:
     return None
 
 
+def _not_a_folder_of_its_own(project: Project, outbox: str) -> str | None:
+    """Why an outbox inside the project would mix messages with the project's own files."""
+    from iombrochure.pipeline.outputs import SOURCE_FOLDERS
+    from iombrochure.pipeline.safety import is_within
+
+    root = project.root.resolve()
+    folder = (root / outbox.strip()).resolve()
+    if folder == root:
+        return "is the project folder itself"
+    source = next((name for name in SOURCE_FOLDERS if is_within(folder, root / name)), None)
+    if source is not None:
+        return f"is inside {source}/, a folder of sources"
+    if is_within(folder, project.output_dir.resolve()):
+        return "is inside the output folder, which each build replaces"
+    return None
+
+
 def outbox_folder(project: Project, settings: MailSettings, campaign: str) -> Path:
     """The folder compose writes a campaign's messages into (outbox/<campaign>/ by default),
     once it is known to be inside the project, not a folder of sources, and writable: a
@@ -191,6 +208,12 @@ def mail_settings(project: Project) -> MailSettings:
         outbox = "outbox"
     elif problem := _outside_project(project, "outbox", outbox):
         problems.append(f"{problem}; to compose into a folder elsewhere, use --out DIR")
+        outbox = "outbox"
+    elif problem := _not_a_folder_of_its_own(project, outbox):
+        problems.append(
+            f"[mail] outbox {outbox!r} {problem}: compose writes and removes .eml files there; "
+            'name a folder of its own, e.g. outbox = "outbox"'
+        )
         outbox = "outbox"
     unsubscribe = address("unsubscribe")
     bcc = address("bcc")
