@@ -205,6 +205,16 @@ def machine_font(root: Path) -> str:
     return "@font-face src: local() names a font of this computer"
 
 
+def page_local_font(root: Path) -> str:
+    _card_body(root, '<style>@font-face { font-family: "Y"; src: local("Arial"); }</style>')
+    return "a <style> of the page names a font of this computer with local()"
+
+
+def damaged_data_url(root: Path) -> str:
+    _card_body(root, '<img src="data:image/png;base64,@@@@" alt="x">')
+    return "img src data: URL: the data: URL's base64 text is damaged"
+
+
 def not_a_font(root: Path) -> str:
     (root / "fonts" / "Broken.ttf").write_bytes(b"not a font")
     return "the file is not a font that can be read"
@@ -225,7 +235,7 @@ SCENARIOS: dict[str, Callable[[Path], str]] = {
         over_budget, recursion, arithmetic, title_field, qr_code_as_text, picture_as_text,
         picture_not_found, not_a_picture, svg_with_reference, transparent_picture,
         link_in_print, rgb_background_in_print, template_linked_out,
-        huge_template, resource_outside, picture_too_large, machine_font, not_a_font, bad_pixel_limit,
+        huge_template, resource_outside, picture_too_large, machine_font, page_local_font, damaged_data_url, not_a_font, bad_pixel_limit,
     ]
 }  # fmt: skip
 
@@ -238,11 +248,6 @@ WEASYPRINT = "WeasyPrint itself (its version, or a worker dying): not the projec
 INTERNAL = "raised inside a helper and turned into one of the refusals listed here by its caller"
 CONFIG = "config.load_project, which check and build both call first: the same words"
 BUDGET = "tests/pipeline/test_template_budget.py shows each budget through check; see over_budget"
-PAGE_GUARD = (
-    "the renderer's guard on the page it is handed, before WeasyPrint: check finds the same "
-    "files with safety.py (resource_outside), but not yet a local() font in a <style> nor a "
-    "damaged data: URL written in a template"
-)
 SVG = (
     "safety.inspect_image's SVG checks, which check runs on every picture it measures "
     "(_inspect_file, picture_uri): the same function, the same words"
@@ -266,6 +271,7 @@ REFUSALS: dict[str, str] = {
     "config.load_project: ConfigError: the file is not UTF-8 text": CONFIG,
     "config.load_project: ConfigError: {} is not an iombrochure project: {} is ": CONFIG,
     "config.read: ConfigError: '; '.join(self.problems)": CONFIG,
+    "config.find_project_root: ConfigError: a link that leads nowhere: to a missing ": CONFIG,
     "config.load_project: ConfigError: the config is nested too deeply to be re": CONFIG,
     "config.load_project: ConfigError: {} {}": CONFIG,
     "outputs.__exit__: _write_error: *self._named(exc)": OUTPUT,
@@ -280,10 +286,9 @@ REFUSALS: dict[str, str] = {
     "outputs.stage: OutputError: cannot write {}: its folder is a link ou": OUTPUT,
     "outputs.stage: _write_error: shown": OUTPUT,
     "outputs.switch: _write_error: _shown(target, self.output_dir)": OUTPUT,
-    "render._check_page_references: refused: FetchRefused('a <style> of the page name": PAGE_GUARD,
-    "render._check_page_references: refused: FetchRefused(f'{reference.where} {url[:8": PAGE_GUARD,
     "render.fetch: refuse: FetchRefused(f'file not found: {shown}',": FETCHER,
     "render.fetch: refuse: FetchRefused(f'{shown}: over {MAX_BINARY": FETCHER,
+    "render._check_page_references: _in_edition: error": "page_local_font",
     "render.fetch: refuse: exc": FETCHER,
     "render.make_url_fetcher: refuse: FetchRefused(f'file not found: {shown}',": FETCHER,
     "render.make_url_fetcher: refuse: FetchRefused(f'{shown}: over {MAX_BINARY": FETCHER,
@@ -295,11 +300,11 @@ REFUSALS: dict[str, str] = {
     "safety._check_use_expansion: refuse: a <use> element in the SVG copies itself": SVG,
     "safety._check_use_expansion: refuse: the SVG's <use> elements copy each other": SVG,
     "safety._check_use_expansion: refuse: the SVG's <use> elements would draw over": SVG,
-    "safety.decode_data_url: FetchRefused: {}: the data: URL has no comma, so it ho": PAGE_GUARD,
-    "safety.decode_data_url: FetchRefused: {}: the data: URL's base64 text is damag": PAGE_GUARD,
-    "safety.inspect_data_url: FetchRefused: {}: a data: URL of type {} is neither a ": PAGE_GUARD,
-    "safety.inspect_data_url: FetchRefused: {}: a stylesheet in a data: URL refers t": PAGE_GUARD,
-    "safety.inspect_data_url: FetchRefused: {}: the data: URL is empty": PAGE_GUARD,
+    "safety.decode_data_url: FetchRefused: {}: the data: URL has no comma, so it ho": "damaged_data_url",
+    "safety.decode_data_url: FetchRefused: {}: the data: URL's base64 text is damag": "damaged_data_url",
+    "safety.inspect_data_url: FetchRefused: {}: a data: URL of type {} is neither a ": "damaged_data_url",
+    "safety.inspect_data_url: FetchRefused: {}: a stylesheet in a data: URL refers t": "damaged_data_url",
+    "safety.inspect_data_url: FetchRefused: {}: the data: URL is empty": "damaged_data_url",
     "safety.inspect_font: FetchRefused: {}: the file is not a font that can be r": "not_a_font",
     "safety.inspect_image: FetchRefused: {}: the picture's colour mode ({}) canno": "not_a_picture",
     "safety.inspect_svg: refuse: the SVG has over {} elements": SVG,
@@ -390,6 +395,7 @@ REFUSALS: dict[str, str] = {
         "template_linked_out"
     ),
     "templating.__iter__: OverBudget: more than {} loop iterations in all": BUDGET,
+    "templating.on_time: OverBudget: filling the template took more than {} s": BUDGET,
     "templating._check_percent: self.over_budget: a format width": BUDGET,
     "templating._predict: self.over_budget: what": "over_budget",
     "templating._refuse_addresses_as_text: TemplateError: a {}() value is printed as text ({}...):": (

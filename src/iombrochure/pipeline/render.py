@@ -524,52 +524,11 @@ class Renderer:
         fetcher would refuse mid-render: a ``local()`` font in a ``<style>``, an attachment
         or picture from the web or outside the project, a ``data:`` URL that is not what it
         says. Stylesheets and pictures are checked by the fetcher, which names their file."""
-        from urllib.parse import urljoin
-
-        from iombrochure.pipeline.safety import html_references, machine_font_lines
-
-        def refused(error: FetchRefused, written: str) -> FetchRefused:
-            found = _in_edition(error, label, template)
-            found.line = _line_in_file(template, written) if template else None
-            return found
-
-        styles = re.findall(r"<style[^>]*>(.*?)</style>", html_text, flags=re.S | re.I)
-        if any(machine_font_lines(text) for text in styles):
-            raise refused(
-                FetchRefused(
-                    "a <style> of the page names a font of this computer with local()",
-                    hint='put the font file into fonts/ and write src: url("../fonts/<file>")',
-                    rule="font-local",
-                ),
-                "local(",
-            )
-        base, references = html_references(html_text)
-        page_url = urljoin(Path(base_url).resolve().as_uri(), base or "")
-        for reference in references:
-            url = reference.url.strip()
-            if not url or url.startswith("#"):
-                continue
-            try:
-                if url.lower().startswith("data:"):
-                    try:
-                        checked_data_url(url, self.max_image_pixels)
-                    except FetchRefused as exc:  # said as where the page has it
-                        where = f"{reference.where} data: URL"
-                        exc.message = exc.message.replace("a data: URL", where, 1)
-                        raise
-                else:
-                    safe_resource_path(urljoin(page_url, url), self.root)
-            except FetchRefused as exc:
-                raise refused(
-                    FetchRefused(
-                        f"{reference.where} {url[:80]!r}: {exc.message}"
-                        if not url.lower().startswith("data:")
-                        else exc.message,
-                        hint=exc.hint,
-                        rule=exc.rule,
-                    ),
-                    url,
-                ) from None
+        error = page_reference_refusal(
+            html_text, base_url, self.root, self.max_image_pixels, template
+        )
+        if error is not None:
+            raise _in_edition(error, label, template)
 
     def close(self) -> None:
         """Remove WeasyPrint's temporary font folder now, not whenever the object is collected."""
@@ -663,6 +622,70 @@ class Renderer:
         warnings = [f"{label}: {message}" for message in collector.messages]
         warnings.extend(finisher.warnings() if finisher is not None else [])
         return RenderedPdf(pdf=buffer.getvalue(), pages=len(document.pages), warnings=warnings)
+
+
+def page_reference_refusal(
+    html_text: str, base_url: Path, root: Path, max_image_pixels: int, template: Path | None
+) -> FetchRefused | None:
+    """The first thing a page would make WeasyPrint read that the fetcher would refuse
+    mid-render, named at the line of ``template`` that writes it (when it does so literally),
+    or None: a ``local()`` font in a ``<style>``, an attachment or picture from the web or
+    outside the project, a ``data:`` URL that is not what it says. The renderer refuses it
+    before layout, and ``check`` reports it, in these words."""
+    found = _page_reference_problem(html_text, base_url, root, max_image_pixels)
+    if found is None:
+        return None
+    error, written = found
+    error.path = template
+    error.line = _line_in_file(template, written) if template else None
+    return error
+
+
+def _page_reference_problem(
+    html_text: str, base_url: Path, root: Path, max_image_pixels: int
+) -> tuple[FetchRefused, str] | None:
+    from urllib.parse import urljoin
+
+    from iombrochure.pipeline.safety import html_references, machine_font_lines
+
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html_text, flags=re.S | re.I)
+    if any(machine_font_lines(text) for text in styles):
+        return (
+            FetchRefused(
+                "a <style> of the page names a font of this computer with local()",
+                hint='put the font file into fonts/ and write src: url("../fonts/<file>")',
+                rule="font-local",
+            ),
+            "local(",
+        )
+    base, references = html_references(html_text)
+    page_url = urljoin(Path(base_url).resolve().as_uri(), base or "")
+    for reference in references:
+        url = reference.url.strip()
+        if not url or url.startswith("#"):
+            continue
+        try:
+            if url.lower().startswith("data:"):
+                try:
+                    checked_data_url(url, max_image_pixels)
+                except FetchRefused as exc:  # said as where the page has it
+                    where = f"{reference.where} data: URL"
+                    exc.message = exc.message.replace("a data: URL", where, 1)
+                    raise
+            else:
+                safe_resource_path(urljoin(page_url, url), root)
+        except FetchRefused as exc:
+            return (
+                FetchRefused(
+                    f"{reference.where} {url[:80]!r}: {exc.message}"
+                    if not url.lower().startswith("data:")
+                    else exc.message,
+                    hint=exc.hint,
+                    rule=exc.rule,
+                ),
+                url,
+            )
+    return None
 
 
 def _line_in_file(path: Path, written: str) -> int | None:

@@ -1109,7 +1109,9 @@ def _check_edition(
         return None
     template = project.templates_dir / document.template
     sources = _Sources(project, content, lang, document.content)
-    html_url = edition_html_path(html_dir, job.document, lang, job.variant).resolve().as_uri()
+    html_path = edition_html_path(html_dir, job.document, lang, job.variant)
+    html_url = html_path.resolve().as_uri()
+    _check_page(project, edition.html, html_path, template, pixel_limit, report)
     base, references = html_references(edition.html)
     page_url = urljoin(html_url, base) if base else html_url
     stylesheets: list[Path] = []
@@ -1129,6 +1131,24 @@ def _check_edition(
             project, edition.html, page_url, stylesheets, sources, templates, report
         )
     return edition
+
+
+def _check_page(
+    project: Project,
+    html_text: str,
+    html_path: Path,
+    template: Path,
+    pixel_limit: int,
+    report: CheckReport,
+) -> None:
+    """What the renderer refuses in the page it is handed, before layout, in its words: a
+    ``local()`` font in a ``<style>``, a ``data:`` URL that is not what it says. (A resource
+    outside the project is reported by :func:`_check_reference`, with the file it names.)"""
+    from iombrochure.pipeline.render import page_reference_refusal
+
+    refusal = page_reference_refusal(html_text, html_path, project.root, pixel_limit, template)
+    if refusal is not None and refusal.rule != "resource-outside":
+        report.add(Finding.from_error(refusal, rule="resource-data"))
 
 
 def _check_for_the_press(
