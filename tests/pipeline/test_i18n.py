@@ -133,6 +133,7 @@ def test_direction_comes_from_babel():
         ("آقای Işık Özgür Çelik", f"آقای {LRI}Işık Özgür Çelik{PDI}"),
         ("گواهی ISO 9001 دارد", f"گواهی {LRI}ISO 9001{PDI} دارد"),
         ("Straße و Œuvre", f"{LRI}Straße{PDI} و {LRI}Œuvre{PDI}"),
+        ("دکتر Sara Bianchi-نوری", f"دکتر {LRI}Sara Bianchi{PDI}-نوری"),
     ],
 )
 def test_latin_runs_are_isolated_in_rtl_text(text, expected):

@@ -91,7 +91,9 @@ KEEP_TOGETHER_FA = (
     "ادغام مجدد",
 )
 
-_TRAILING_PUNCT = ".,:;?!"
+#: Left outside the isolate, so that they take the Persian side: «دکتر Sara Bianchi-نوری»
+#: keeps its hyphen between the two halves of the name, not beside «دکتر».
+_TRAILING_PUNCT = ".,:;?!-"
 _HOLD_BASE = 0xF0000  # supplementary private use area: never in real content
 _HOLD_RE = re.compile("[\U000f0000-\U000ffffd]")
 _HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
