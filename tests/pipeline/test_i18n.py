@@ -206,12 +206,13 @@ def test_fixed_phrases_are_kept_on_one_line_in_persian():
     assert EN.text("from July", for_print=True) == "from July"
 
 
-def test_timeline_reference_knows_year_and_month_detail():
+def test_timeline_reference_puts_the_month_before_its_year():
+    """«ژوئیهٔ ۱۹۹۰ میلادی (تیر–مرداد ۱۳۶۹)», as the house style writes it in running text."""
     ref = FA.data_ref("months.iran_start")
-    assert (ref.year, ref.detail) == ("۱۹۹۰", "ژوئیه (تیر–مرداد ۱۳۶۹)")
+    assert (ref.before, ref.year, ref.detail) == ("ژوئیهٔ", "۱۹۹۰", "میلادی (تیر–مرداد ۱۳۶۹)")
     ref = EN.data_ref("months.iran_start")
-    assert (ref.year, ref.detail) == ("1990", "July")
-    assert EN.data_ref("years.founded").detail == ""
+    assert (ref.before, ref.year, ref.detail) == ("", "1990", "July")
+    assert EN.data_ref("years.founded").detail == EN.data_ref("years.founded").before == ""
 
 
 def test_markdown_escapes_raw_html_and_drops_unsafe_links():

@@ -268,20 +268,23 @@ def load_translations(project: Project, lang: str) -> NullTranslations:
 
 
 class DataRef(str):
-    """A localized data value that also knows its (Gregorian) year and a finer detail.
+    """A localized data value that also knows its (Gregorian) year and the words around it.
 
-    Timelines show the Gregorian year large and a detail beside it: the month where one is known
-    ("1990 July"), and in a Solar Hijri edition the calendar mark or the Hijri span the month
-    covers ("۱۹۹۵ میلادی", "۱۹۹۰ ژوئیه (تیر–مرداد ۱۳۶۹)"): never a single Hijri month or year.
+    Timelines show the Gregorian year large and the month beside it where one is known ("1990
+    July"); in a Solar Hijri edition the month goes before the year, as the house style writes
+    it, and the calendar mark and the Hijri span the month covers after it («ژوئیهٔ ۱۹۹۰ میلادی
+    (تیر–مرداد ۱۳۶۹)», «۱۹۹۵ میلادی»): a fact is never shown as a single Hijri month or year.
     """
 
     year: str
     detail: str
+    before: str
 
-    def __new__(cls, text: str, *, year: str, detail: str) -> DataRef:
+    def __new__(cls, text: str, *, year: str, detail: str, before: str = "") -> DataRef:
         self = super().__new__(cls, text)
         self.year = year
         self.detail = detail
+        self.before = before
         return self
 
 
@@ -460,10 +463,14 @@ class Localizer:
         if section == "months":
             first = _first_of_month(str(value))
             year = self.digits(str(first.year))
-            if not self.marks_gregorian:  # "1990" is shown already: add "July"
+            if not self.marks_gregorian:  # "1990 July": the years of the timeline stay aligned
                 return DataRef(text, year=year, detail=format_date(first, "LLLL", locale=self.code))
-            month = self._gregorian_month_name(first, ezafe=False)
-            return DataRef(text, year=year, detail=f"{month} ({self.solar_hijri_span(value)})")
+            return DataRef(
+                text,
+                year=year,
+                detail=f"{self.gregorian_era} ({self.solar_hijri_span(value)})",
+                before=self._gregorian_month_name(first),
+            )
         if section == "years" and self.marks_gregorian:
             return DataRef(text, year=self.digits(str(value)), detail=self.gregorian_era)
         if section == "dates":
