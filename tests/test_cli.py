@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,35 @@ def test_verbose_shows_the_traceback(scratch_project: Path):
     result = run_cli("build", "--lang", "de", "-v", "--project", str(scratch_project))
     assert result.returncode == 1
     assert "Traceback" in result.stderr
+
+
+def test_a_project_that_is_a_file_is_one_line_and_exit_1(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("not a project\n")
+    result = run_cli("check", "--project", "notes.txt", cwd=tmp_path)
+    assert result.returncode == 1
+    said = result.stdout + result.stderr  # check lists its findings on stdout
+    assert said.strip().splitlines()[0].startswith("notes.txt: error: is a file"), said
+    assert "Usage:" not in said and "Traceback" not in said
+
+
+def test_an_output_folder_that_is_a_file_is_one_line_and_exit_1(scratch_project: Path):
+    (scratch_project / "taken").write_text("")
+    result = run_cli("build", "--out", "taken", "--no-preview", cwd=scratch_project)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is a file, not a folder" in lines[0], result.stderr
+
+
+def test_a_relative_project_folder_is_read_from_any_current_folder(tmp_path: Path):
+    """``load_project`` keeps the folder absolute: paths joined to it do not depend on cwd."""
+    from iombrochure.pipeline.config import load_project
+
+    run_cli("new", "leaflet", cwd=tmp_path)
+    previous = Path.cwd()
+    try:
+        os.chdir(tmp_path)
+        project = load_project(Path("leaflet"), search_parents=False)
+    finally:
+        os.chdir(previous)
+    assert project.root == tmp_path / "leaflet"
+    assert project.root.is_absolute()

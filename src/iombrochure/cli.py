@@ -137,7 +137,7 @@ def _ignore_further_interrupts() -> None:
 @click.option(
     "--project",
     "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path, readable=False),  # load_project words what is wrong
     default=None,
     help="Project folder (default: the current folder or the nearest parent with iombrochure.toml).",
 )
@@ -167,7 +167,7 @@ def project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--project",
         "project_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(path_type=Path, readable=False),  # load_project words what is wrong
         default=None,
         expose_value=False,
         callback=set_project,
@@ -201,7 +201,7 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return click.option(
         "--out",
         "out_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),  # outputs.prepare_output_dir words a file in the way
         default=None,
         help=help_text,
     )

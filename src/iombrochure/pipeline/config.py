@@ -141,6 +141,12 @@ class Project:
 def find_project_root(start: Path) -> Path:
     """The folder holding iombrochure.toml: ``start`` itself or one of its parents."""
     start = start.resolve()
+    if start.is_file():
+        raise ConfigError(
+            "is a file, not a project folder",
+            path=start,
+            hint=f"pass --project DIR with the folder that holds {CONFIG_NAME}",
+        )
     for folder in (start, *start.parents):
         candidate = folder / CONFIG_NAME
         try:
@@ -172,7 +178,8 @@ def find_project_root(start: Path) -> Path:
 
 def load_project(root: Path | None = None, *, search_parents: bool = True) -> Project:
     """Read and validate the config of the project at ``root`` (default: the current folder)."""
-    root = Path.cwd() if root is None else Path(root)
+    # Absolute, so that paths joined to it later do not depend on the current folder.
+    root = (Path.cwd() if root is None else Path(root)).absolute()
     if search_parents:
         root = find_project_root(root)
     config_path = root / CONFIG_NAME
