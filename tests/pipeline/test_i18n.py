@@ -271,3 +271,9 @@ def test_prose_links_lose_their_target_where_links_are_off():
     assert 'href="https://www.iom.int"' in screen.markdown(prose)
     html = press.markdown(prose)
     assert "href" not in html and "our website" in html
+
+
+def test_metadata_text_loses_every_invisible_direction_mark():
+    """The Arabic letter mark (U+061C) too: PDF viewers show it in a title as a stray box."""
+    marked = "\u061cدفتر\u200f \u2066IOM\u2069\u202b تهران\u202c"
+    assert strip_bidi_controls(marked) == "دفتر IOM تهران"

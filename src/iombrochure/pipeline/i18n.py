@@ -132,7 +132,7 @@ def strip_bidi_controls(text: str) -> str:
 
 _BIDI_CONTROLS: dict[int, str | None] = {
     **dict.fromkeys(
-        map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+        map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     ),
     ord(NBSP): " ",
 }
