@@ -26,14 +26,13 @@ from iombrochure.errors import ConfigError
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.jobs import ARCHIVE_PDF_VARIANTS, VARIANTS, plan_jobs
 from iombrochure.pipeline.prepress import (
-    BUNDLED_PROFILE,
     REGISTRATION,
     PrepressError,
     cmyk_picture,
-    profile_problem,
     rgb_to_cmyk,
 )
 from iombrochure.pipeline.state import Tracker
+from iombrochure.profiles import BUNDLED_PROFILE, profile_problem
 from verapdf import assert_compliant
 
 DOCUMENTS = ("factsheet", "brochure")

@@ -569,7 +569,7 @@ class _ConfigReader:
         return documents
 
     def _print(self, table: Any) -> PrintSettings:
-        from iombrochure.pipeline.prepress import CUSTOM_PRESS_CONDITION, profile_problem
+        from iombrochure.profiles import CUSTOM_PRESS_CONDITION, profile_problem
 
         default = _bundled_print_settings()
         if not isinstance(table, dict):
@@ -639,7 +639,7 @@ def calendar_problem(day: dt.date) -> str | None:
 
 
 def _bundled_print_settings() -> PrintSettings:
-    from iombrochure.pipeline.prepress import BUNDLED_PRESS_CONDITION, BUNDLED_PROFILE
+    from iombrochure.profiles import BUNDLED_PRESS_CONDITION, BUNDLED_PROFILE
 
     return PrintSettings(BUNDLED_PROFILE, BUNDLED_PRESS_CONDITION, bundled=True)
 

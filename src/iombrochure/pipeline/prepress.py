@@ -35,12 +35,6 @@ from typing import Any
 from iombrochure.errors import RenderError
 from iombrochure.pipeline.config import PrintSettings
 
-#: The profile shipped with iombrochure: ISO 12647-2 offset on coated paper (FOGRA39).
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
-BUNDLED_PROFILE = PROFILES_DIR / "FOGRA39-coated.icc"
-BUNDLED_PRESS_CONDITION = "FOGRA39"
-#: What the OutputIntent says for a press profile that is not a registered condition.
-CUSTOM_PRESS_CONDITION = "Custom"
 ICC_REGISTRY = "http://www.color.org"
 PRINT_PDF_VARIANT = "pdf/x-4"
 #: Registration colour: every ink at 100 %, for marks that must show on every plate.
@@ -66,29 +60,6 @@ def describe_press(press: PrintSettings) -> str:
     """One line for ``doctor`` and the docs: the condition, the profile and where it is."""
     where = "bundled with iombrochure" if press.bundled else str(press.profile)
     return f"{press.press_condition}: {profile_description(press.profile)} ({where})"
-
-
-def profile_problem(path: Path) -> str | None:
-    """Why ``path`` is not a CMYK output profile, or None when it is one.
-
-    Reads only the 128-byte ICC header: the 'acsp' signature, the data colour space and the
-    device class. No colour library is loaded for this.
-    """
-    if not path.is_file():
-        return "does not exist"
-    with path.open("rb") as stream:
-        header = stream.read(128)
-    if len(header) < 128 or header[36:40] != b"acsp":
-        return "is not an ICC colour profile"
-    space = header[16:20].decode("latin-1").strip()
-    if space != "CMYK":
-        return (
-            f"is for {space or 'unknown'} colours, not a CMYK press profile "
-            "(ask the print shop for the CMYK profile of its press, e.g. FOGRA39 or FOGRA51)"
-        )
-    if header[12:16] != b"prtr":
-        return "is not an output (printer) profile"
-    return None
 
 
 @cache
