@@ -727,6 +727,74 @@ def mark_current(
         )
 
 
+@translations.command("export")
+@project_options
+@click.option("--lang", "lang", required=True, help="The language to export, e.g. fa.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["po", "xliff", "tmx"]),
+    default="po",
+    show_default=True,
+    help="PO (Poedit, Weblate, OmegaT), XLIFF 2 (memoQ, Trados, Phrase) or a TMX memory.",
+)
+@click.option(
+    "--only",
+    type=click.Choice(["all", "stale", "missing"]),
+    default="all",
+    show_default=True,
+    help="Every field, or only those whose English changed, or those not yet translated.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The file to write (default: translations/<lang>.po, .xlf or .tmx in the project).",
+)
+@click.pass_obj
+@reports_errors
+def translations_export(
+    settings: Settings, lang: str, file_format: str, only: str, output: Path | None
+) -> None:
+    """Write a language's content for a translation tool: the English beside each translation.
+
+    Translate it in the tool, then bring it back with `iombrochure translations import FILE`.
+    """
+    from iombrochure.quality.exchange import FORMATS, export_translations
+    from iombrochure.quality.typography import write_text_atomically
+
+    project = settings.load_project()
+    data, count = export_translations(project, lang, file_format=file_format, only=only)
+    target = output or project.root / "translations" / f"{lang}{FORMATS[file_format]}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.write_bytes(b"")
+    write_text_atomically(target, data)
+    what = "translation pairs" if file_format == "tmx" else "segments"
+    settings.info(f"wrote {count} {what} to {_relative(target, Path.cwd())}")
+
+
+@translations.command("import")
+@project_options
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@reports_errors
+def translations_import(settings: Settings, file: Path) -> None:
+    """Bring back a PO or XLIFF file from a translation tool into the content files.
+
+    Every finished segment is checked first; one bad segment refuses the whole file and
+    nothing is written. Imported fields are marked current.
+    """
+    from iombrochure.quality.exchange import import_translations
+
+    project = settings.load_project()
+    report = import_translations(project, file)
+    for path in report.written:
+        settings.info(f"updated {_relative(path, project.root)}")
+    settings.info(f"imported {report.lang}: {report.text()}")
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
