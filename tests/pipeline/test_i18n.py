@@ -15,12 +15,11 @@ from iombrochure.pipeline.i18n import (
     Localizer,
     css_string,
     isolate_latin_runs,
-    parse_phone,
     strip_bidi_controls,
-    tel_uri,
     text_direction,
     to_digits,
 )
+from iombrochure.pipeline.phones import parse_phone, tel_uri
 
 DATA = {
     "figures": {"people_returned": 370000, "member_states": 120},

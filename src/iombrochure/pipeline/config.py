@@ -240,7 +240,7 @@ def _hidden_character(table: dict[str, Any], where: str = "") -> tuple[str, str,
     """(key, problem, character) of the first value holding an invisible bidi control: the
     publisher goes into every PDF, a [mail] name into every From: line, where U+202E would
     show other words than those written."""
-    from iombrochure.pipeline.content import BIDI_CONTROLS, bidi_control_problem
+    from iombrochure.pipeline.scripts import BIDI_CONTROLS, bidi_control_problem
 
     for key, value in table.items():
         name = f"{where}.{key}" if where else str(key)

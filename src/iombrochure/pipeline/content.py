@@ -28,6 +28,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from iombrochure.errors import ContentError
 from iombrochure.pipeline.config import Project, calendar_problem
+from iombrochure.pipeline.scripts import bidi_control_problem
 
 DATA_FILE = "data.yaml"
 #: Where a project declares the fields of each content file and their kinds (docs/content.md).
@@ -603,35 +604,6 @@ def _load_data(project: Project, errors: list[ContentError]) -> ContentFile:
     return file
 
 
-#: Characters that change the order in which text is shown (U+202E makes "moc.elpmaxe@"
-#: look like "example@com"): never needed in content, data.yaml, campaigns or recipient lists,
-#: where they can spoof an address, a name or a figure. Persian text gets its isolates from the
-#: localize stage.
-BIDI_CONTROLS = {
-    "\u200e": "LEFT-TO-RIGHT MARK",
-    "\u200f": "RIGHT-TO-LEFT MARK",
-    "\u061c": "ARABIC LETTER MARK",
-    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
-    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
-    "\u202c": "POP DIRECTIONAL FORMATTING",
-    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
-    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
-    "\u2066": "LEFT-TO-RIGHT ISOLATE",
-    "\u2067": "RIGHT-TO-LEFT ISOLATE",
-    "\u2068": "FIRST STRONG ISOLATE",
-    "\u2069": "POP DIRECTIONAL ISOLATE",
-}
-
-
-def bidi_control_problem(text: str) -> str | None:
-    """Why a text with a bidi control character may not be used as data, or None."""
-    for char in text:
-        if char in BIDI_CONTROLS:
-            return (
-                f"contains an invisible bidi control U+{ord(char):04X} ({BIDI_CONTROLS[char]}), "
-                "which changes how the text reads"
-            )
-    return None
 
 
 #: Line breaks, as Python's str.splitlines sees them: YAML's "\n" and those pasted from Word.
@@ -734,7 +706,7 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
             return calendar_problem(value)
         return "must be a date, e.g. 2026-11-28"
     if kind == "phone":
-        from iombrochure.pipeline.i18n import parse_phone
+        from iombrochure.pipeline.phones import parse_phone
 
         try:
             parse_phone(str(value))

@@ -46,9 +46,9 @@ from iombrochure.pipeline.content import (
     ContentFile,
     dotted,
 )
-from iombrochure.pipeline.phones import parse_phone, tel_uri  # noqa: F401 - tel_uri: templating's
+from iombrochure.pipeline.phones import parse_phone
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
-from iombrochure.pipeline.scripts import LATIN_RUN_RE
+from iombrochure.pipeline.scripts import BIDI_CONTROLS, LATIN_RUN_RE
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 
@@ -130,12 +130,7 @@ def strip_bidi_controls(text: str) -> str:
     return str(text).translate(_BIDI_CONTROLS)
 
 
-_BIDI_CONTROLS: dict[int, str | None] = {
-    **dict.fromkeys(
-        map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-    ),
-    ord(NBSP): " ",
-}
+_BIDI_CONTROLS: dict[int, str | None] = {**dict.fromkeys(map(ord, BIDI_CONTROLS)), ord(NBSP): " "}
 
 
 def keep_phrases_together(text: str, phrases: tuple[str, ...] = KEEP_TOGETHER_FA) -> str:

@@ -1,4 +1,5 @@
-"""Which script a stretch of text is in: the Latin runs inside right-to-left prose.
+"""Which script a stretch of text is in (the Latin runs inside right-to-left prose), and the
+invisible characters that change the order in which text is shown.
 
 The localize stage (i18n.py) isolates these runs with Unicode isolates and the text layer
 (textlayer.py) tags them ``/Lang en``: both must see the same runs, so both take them from here.
@@ -20,3 +21,34 @@ _LATIN_WORD = f"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9\u0300-\u036f@._:/\\-+&'â
 #: e-mail addresses, URLs and codes, possibly several words long, joined by spaces or a lone
 #: "&" (MÃ¼ller & Co.). Trailing sentence punctuation stays outside.
 LATIN_RUN_RE = re.compile(f"{_LATIN_WORD}(?:[ \u00a0]+(?:&[ \u00a0]+)?{_LATIN_WORD})*")
+
+
+#: Characters that change the order in which text is shown (U+202E makes "moc.elpmaxe@"
+#: look like "example@com"): never needed in content, data.yaml, campaigns or recipient lists,
+#: where they can spoof an address, a name or a figure. Persian text gets its isolates from the
+#: localize stage.
+BIDI_CONTROLS = {
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+
+
+def bidi_control_problem(text: str) -> str | None:
+    """Why a text with a bidi control character may not be used as data, or None."""
+    for char in text:
+        if char in BIDI_CONTROLS:
+            return (
+                f"contains an invisible bidi control U+{ord(char):04X} ({BIDI_CONTROLS[char]}), "
+                "which changes how the text reads"
+            )
+    return None

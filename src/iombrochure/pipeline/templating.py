@@ -33,8 +33,8 @@ from iombrochure.pipeline.i18n import (
     load_translations,
     localize_file,
     strip_bidi_controls,
-    tel_uri,
 )
+from iombrochure.pipeline.phones import tel_uri
 
 FONT_STYLESHEET = "styles/fonts.css"
 BASE_STYLESHEET = "styles/base.css"
