@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from iombrochure.live.preview import PREVIEW_DIR
 from iombrochure.live.watch import WatchStatus
+from iombrochure.pipeline.previews import PREVIEW_DIR
 from iombrochure.pipeline.safety import is_within
 
 _log = logging.getLogger(__name__)

@@ -74,7 +74,7 @@ class WatchStatus:
 
 def preview_name(pdf: Path, output_dir: Path, page: int) -> str:
     """``factsheet-fa-1.png`` for dist/factsheet-fa.pdf, ``print/factsheet-fa-1.png`` for
-    dist/print/factsheet-fa.pdf: the names :func:`iombrochure.live.preview.thumbnail_path` gives."""
+    dist/print/factsheet-fa.pdf: the names :func:`iombrochure.pipeline.previews.thumbnail_path` gives."""
     relative = pdf.resolve().relative_to(output_dir.resolve())
     return (relative.parent / f"{relative.stem}-{page}.png").as_posix()
 
@@ -299,7 +299,7 @@ class Watcher:
     ) -> None:
         """Hand the round's previews (first: what you look at) and print editions to the
         background worker; a thread commits them as they come."""
-        from iombrochure.live.preview import THUMBNAIL_DPI
+        from iombrochure.pipeline.previews import THUMBNAIL_DPI
 
         pool = self._background_pool(plan.project)
         dpi = THUMBNAIL_DPI if self.previews else None
@@ -328,8 +328,8 @@ class Watcher:
     ) -> None:
         from concurrent.futures import CancelledError
 
-        from iombrochure.live.preview import write_previews
         from iombrochure.pipeline.build import commit_build, finish_job
+        from iombrochure.pipeline.previews import write_previews
 
         report = Rebuild(changed=changed, follow_up=True)
         started = time.perf_counter()
@@ -369,7 +369,7 @@ class Watcher:
 
     def _show_previews(self, thumbnails: dict[Any, list[bytes]], output_dir: Path) -> None:
         """Tell the preview page about new page images (``thumbnails``: Output -> PNGs)."""
-        from iombrochure.live.preview import thumbnail_path
+        from iombrochure.pipeline.previews import thumbnail_path
 
         listing = {
             output.path: [

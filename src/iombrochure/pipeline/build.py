@@ -409,7 +409,7 @@ class _RenderingHere:
         rendered = self.renderer.render(**ready.render_args)
         if self.thumbnail_dpi is None:
             return lambda: (rendered, None)
-        from iombrochure.live.preview import page_pngs
+        from iombrochure.pipeline.previews import page_pngs
 
         thumbnails = self._preview_thread().submit(
             page_pngs, rendered.pdf, dpi=self.thumbnail_dpi, press=ready.render_args.get("press")
@@ -537,7 +537,7 @@ class _SheetsInProgress:
     """Which rendered editions complete a document's proof sheet (of the variant it shows)."""
 
     def __init__(self, build: PreparedBuild, jobs: list[Job]) -> None:
-        from iombrochure.live.preview import proof_variant
+        from iombrochure.pipeline.previews import proof_variant
 
         self.build = build
         self.jobs = jobs
@@ -567,7 +567,7 @@ class _SheetsInProgress:
         return [(document, lambda: self._compose(document, members))]
 
     def _compose(self, document: str, members: list[Job]) -> bytes | None:
-        from iombrochure.live.preview import compose_proof_sheet
+        from iombrochure.pipeline.previews import compose_proof_sheet
 
         fresh = {(j.document, j.lang, j.variant): self.pages[j]() for j in members}
         return compose_proof_sheet(
@@ -648,7 +648,7 @@ def _commit_and_preview(
         commit.protect(tracker.state.path)
         tracker.save()
         if previews and result.thumbnails:
-            from iombrochure.live.preview import write_previews
+            from iombrochure.pipeline.previews import write_previews
 
             result.previews = write_previews(
                 build.project,
@@ -660,7 +660,7 @@ def _commit_and_preview(
         listed = {o.path: o for o in existing_outputs(output_dir)}
         left = [listed[p] for p in pending if p in listed and p not in wanted]
         if left:
-            from iombrochure.live.preview import make_previews
+            from iombrochure.pipeline.previews import make_previews
 
             result.previews += make_previews(build.project, output_dir, left, commit=commit)
         commit.finish()
@@ -692,7 +692,7 @@ def build(
     fills the HTML that is rendered. Every job renders before any file is written; a failure
     leaves the output folder as it was.
     """
-    from iombrochure.live.preview import THUMBNAIL_DPI
+    from iombrochure.pipeline.previews import THUMBNAIL_DPI
     from iombrochure.pipeline.workers import make_render_pool, resolve_jobs
 
     plan = plan_build(

@@ -132,13 +132,13 @@ def _render(render_args: dict[str, Any], thumbnail_dpi: int | None) -> Any:
     rendered = _renderer.render(**render_args)
     if thumbnail_dpi is None:
         return rendered, None
-    from iombrochure.live.preview import page_pngs
+    from iombrochure.pipeline.previews import page_pngs
 
     return rendered, page_pngs(rendered.pdf, dpi=thumbnail_dpi, press=render_args.get("press"))
 
 
 def _thumbnails(pdf: bytes, dpi: int) -> list[bytes]:
-    from iombrochure.live.preview import page_pngs
+    from iombrochure.pipeline.previews import page_pngs
 
     return page_pngs(pdf, dpi=dpi)
 

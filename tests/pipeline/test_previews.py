@@ -14,10 +14,10 @@ from PIL import Image, ImageChops
 
 from conftest import run_cli
 from iombrochure.errors import OutputError
-from iombrochure.live.preview import THUMBNAIL_DPI, page_pngs, write_previews
 from iombrochure.pipeline import outputs
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.outputs import read_manifest
+from iombrochure.pipeline.previews import THUMBNAIL_DPI, page_pngs, write_previews
 
 
 def page_sizes(pdf: Path) -> list[tuple[int, int]]:
