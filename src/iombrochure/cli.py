@@ -304,8 +304,8 @@ def build(
 @reports_errors
 def preview(settings: Settings, out_dir: Path | None) -> None:
     """Render PNG previews of the last build's PDFs, and a proof sheet per document."""
-    from iombrochure.live.preview import preview_build
     from iombrochure.pipeline.outputs import prepare_output_dir
+    from iombrochure.pipeline.previews import preview_build
 
     project = settings.load_project()
     output_dir = prepare_output_dir(
@@ -363,6 +363,10 @@ def mail_compose(
         click.secho(f"{problem.format(relative_to=Path.cwd())}; skipped", fg="yellow", err=True)
     for note in result.notes:
         settings.info(note.format(relative_to=Path.cwd()))
+    for warning in result.warnings:
+        settings.warn(warning.format(relative_to=Path.cwd()))
+    for text in result.setting_warnings:
+        settings.warn(text)
     for recipient, where in result.opted_out:
         settings.info(
             f"{_shown(recipients_path)}:{recipient.line}: {recipient.email} "
@@ -449,7 +453,9 @@ def mail_send(
     from iombrochure.mail.suppression import read_suppression_list
 
     if test_to and (really_send or retry_failed):
-        raise click.UsageError(
+        from iombrochure.mail.settings import MailError
+
+        raise MailError(
             "--test-to sends only the test messages: leave out --send and --retry-failed, "
             "and send the campaign afterwards"
         )
@@ -520,14 +526,14 @@ def mail_send(
         total = sum(message.size for message in result.would_send)
         settings.info(
             f"dry run: would send {len(result.would_send)} message(s) ({_size(total)}){server}; "
-            f"{result.already_sent} already sent, {result.skipped_failed} refused earlier "
-            f"({journal}). Nothing was sent: add --send to send."
+            f"{result.already_sent} already sent, {result.skipped_failed} refused earlier, "
+            f"{len(result.opted_out)} opted out ({journal}). Nothing was sent: add --send to send."
         )
         return
     settings.info(
         f"sent {len(result.sent)}, refused {len(result.failed)}, deferred "
         f"{len(result.deferred)}, already sent {result.already_sent}, refused earlier "
-        f"{result.skipped_failed} ({journal})"
+        f"{result.skipped_failed}, opted out {len(result.opted_out)} ({journal})"
     )
     if result.stopped:
         click.secho(
@@ -552,18 +558,42 @@ def _age(delta: Any) -> str:
 
 @mail.command("unsubscribe")
 @project_options
-@click.argument("addresses", nargs=-1, required=True)
+@click.argument("addresses", nargs=-1)
 @click.option("--note", default="", help="A comment kept beside the addresses (who asked, how).")
+@click.option(
+    "--token",
+    default=None,
+    help="The token of an unsubscribe link or e-mail (instead of addresses); checked with "
+    "the secret in IOMBROCHURE_UNSUBSCRIBE_SECRET.",
+)
 @click.pass_obj
 @reports_errors
-def mail_unsubscribe(settings: Settings, addresses: tuple[str, ...], note: str) -> None:
+def mail_unsubscribe(
+    settings: Settings, addresses: tuple[str, ...], note: str, token: str | None
+) -> None:
     """Add partners to the suppression list: they get no more messages."""
     from iombrochure.errors import ConfigError
-    from iombrochure.mail.settings import mail_settings
+    from iombrochure.mail.settings import MailError, mail_settings
     from iombrochure.mail.suppression import add_to_suppression_list
 
+    if bool(addresses) == (token is not None):
+        raise MailError(
+            "give the addresses to add, or one --token, not both and not neither",
+            hint="e.g. mail unsubscribe jane.doe@example.org, or mail unsubscribe --token TOKEN",
+        )
     project = settings.load_project()
     config = mail_settings(project)
+    if token is not None:
+        from iombrochure.mail.tokens import SECRET_VARIABLE, read_token, unsubscribe_secret
+
+        secret = unsubscribe_secret()
+        if secret is None:
+            raise MailError(
+                f"--token needs the secret compose used, in {SECRET_VARIABLE}",
+                hint=f"export {SECRET_VARIABLE} as it was when the campaign was composed",
+            )
+        addresses = (read_token(token, secret),)
+        note = note or "unsubscribe link"
     if config.suppression_list is None:
         raise ConfigError(
             "[mail] suppression_list is not set",
@@ -790,6 +820,8 @@ def translations_import(settings: Settings, file: Path) -> None:
 
     project = settings.load_project()
     report = import_translations(project, file)
+    for warning in report.warnings:
+        settings.warn(warning.format(relative_to=Path.cwd()))
     for path in report.written:
         settings.info(f"updated {_relative(path, project.root)}")
     settings.info(f"imported {report.lang}: {report.text()}")

@@ -59,6 +59,10 @@ XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 #: not words ("[" and "](https://...)"); the link's words are translated.
 PLACEHOLDER_TOKEN = re.compile(r"\{[^{}\n]*\}")
 MARKDOWN_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(([^()\s]+)\)")
+MOVED_PLACEHOLDERS = (
+    "The translation places the {...} placeholders otherwise than the English (as the "
+    "language needs): keep them as the translation has them."
+)
 KIND_NAMES = {TEXT: "text (one line)", MARKDOWN: "prose (Markdown)"}
 
 
@@ -226,9 +230,12 @@ def write_po(project: Project, segments: list[Segment], lang: str) -> bytes:
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po as babel_write_po
 
+    from iombrochure import __version__
+
     catalog = Catalog(
         locale=lang,
         project="iombrochure content",
+        version=__version__,
         fuzzy=False,
         header_comment=(
             f"# The content of this project's publications, in {lang}.\n"
@@ -246,10 +253,7 @@ def write_po(project: Project, segments: list[Segment], lang: str) -> bytes:
             if segment.target is None or _same_placeholders(segment.field.text, target):
                 flags.append("python-brace-format")  # msgfmt --check and editors guard them
             else:
-                comments.append(
-                    "The translation places the {...} placeholders otherwise than the English "
-                    "(as the language needs): keep them as the translation has them."
-                )
+                comments.append(MOVED_PLACEHOLDERS)
         if segment.state == "stale":
             flags.append("fuzzy")
             comments.append("The English changed since this was translated: review it.")
@@ -267,7 +271,6 @@ def write_po(project: Project, segments: list[Segment], lang: str) -> bytes:
             locations=[(_location(project, segment), segment.source_line or 0)],
             flags=flags,
             auto_comments=comments,
-            previous_id=segment.previous_source or (),
             context=segment.id,
         )
         if "python-brace-format" not in flags:  # Babel guesses it from the English
@@ -275,8 +278,25 @@ def write_po(project: Project, segments: list[Segment], lang: str) -> bytes:
             if PLACEHOLDER_TOKEN.search(segment.field.text):
                 message.flags.add("no-python-brace-format")
     stream = BytesIO()
-    babel_write_po(stream, catalog, width=0, include_previous=True, sort_output=False)
-    return stream.getvalue()
+    babel_write_po(stream, catalog, width=0, sort_output=False)
+    return _with_previous_msgids(stream.getvalue().decode("utf-8"), segments).encode("utf-8")
+
+
+def _with_previous_msgids(text: str, segments: list[Segment]) -> str:
+    """The PO text with ``#| msgid`` (the English a stale translation was made from) before
+    each stale entry. Babel's own include_previous wraps these lines at 76 columns through
+    the middle of the quoted string, which gettext cannot read; here they are one line each."""
+    from babel.messages.pofile import escape as po_quote
+
+    for segment in segments:
+        if segment.state != "stale" or not segment.previous_source:
+            continue
+        context_line = f"msgctxt {po_quote(segment.id)}\n"
+        previous = (
+            f"#| msgctxt {po_quote(segment.id)}\n#| msgid {po_quote(segment.previous_source)}\n"
+        )
+        text = text.replace(context_line, previous + context_line, 1)
+    return text
 
 
 @dataclass
@@ -385,6 +405,8 @@ def _xliff_unit(segment: Segment, original: str) -> list[str]:
         target = segment.suggestion
         sub_state = ' subState="iombrochure:suggested"'
         notes.append(("comment", "Suggested by the translation memory: review it."))
+    if segment.target is not None and not _same_placeholders(segment.field.text, segment.target):
+        notes.append(("comment", MOVED_PLACEHOLDERS))
     target_xml = _inline(target, codes, ids, list(prefer)) if target is not None else None
     out = [f"    <unit id={quoteattr(_xml_id(segment.id))} name={quoteattr(segment.id)}>"]
     out.append("      <notes>")
@@ -443,6 +465,7 @@ def _read_po(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
             hint="save it again from your translation tool, or check it with msgfmt --check",
         ) from exc
     lang = str(catalog.locale) if catalog.locale else ""
+    context_lines = _context_lines(raw)
     segments = []
     for message in catalog:
         if not message.id or not isinstance(message.id, str):
@@ -453,11 +476,23 @@ def _read_po(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
                 id=message.context or "",
                 source=message.id,
                 target=string,
-                line=message.lineno,
+                line=context_lines.get(message.context or "", message.lineno),
                 finished=not message.fuzzy and bool(string),
             )
         )
     return lang, segments
+
+
+def _context_lines(raw: bytes) -> dict[str, int]:
+    """The line of each entry's ``msgctxt "<id>"``: where a translator sees the id (Babel
+    gives the msgid's line)."""
+    from babel.messages.pofile import unescape
+
+    lines = {}
+    for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
+        if line.startswith('msgctxt "') and line.rstrip().endswith('"'):
+            lines.setdefault(unescape(line[len("msgctxt ") :].rstrip()), number)
+    return lines
 
 
 def _unit_lines(raw: bytes) -> list[int]:
@@ -569,6 +604,8 @@ class ImportReport:
     confirmed: int = 0  # unchanged text, now marked current (it was stale)
     unfinished: int = 0  # fuzzy or untranslated: left as they were
     written: list[Path] = field(default_factory=list)
+    #: Typography warnings on imported text (``check`` shows them too; --fix corrects most).
+    warnings: list[IombrochureError] = field(default_factory=list)
 
     def text(self) -> str:
         parts = [f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
@@ -648,6 +685,14 @@ def _with_placeholders_of(english: str, current: str) -> str:
     return words + " " + " ".join(PLACEHOLDER_TOKEN.findall(current))
 
 
+def _typography_warnings(text: str, typography: str) -> list[Any]:
+    if typography == "none":
+        return []
+    from iombrochure.quality.typography import rule_set
+
+    return [f for f in rule_set(typography).check(text) if f.severity != "error"]
+
+
 def _links(text: str) -> Counter:
     from markdown_it import MarkdownIt
 
@@ -713,6 +758,10 @@ def import_translations(project: Project, path: Path) -> ImportReport:
                         f"{segment.id}: {problem}", path=path, line=segment.line, hint=hint
                     )
                 )
+            report.warnings += [
+                ContentError(f"{segment.id}: {finding.message}", path=path, line=segment.line)
+                for finding in _typography_warnings(segment.target, typography)
+            ]
         # The translation is of the English the translator saw: if that changed since the
         # export, the field stays stale (its fingerprint is of what was translated).
         changes.setdefault(name, {})[english_field.key_path] = (
@@ -832,7 +881,9 @@ def _insert(document: Any, english: Any, key_path: tuple, text: str) -> None:
             if key not in node:
                 english_keys = list(english_node)
                 position = sum(1 for k in node if k in english_keys[: english_keys.index(key)])
+                last_key = list(node)[-1] if node and position == len(node) else None
                 node.insert(position, key, value)
+                _move_trailing_comment(node, last_key, key)
         elif isinstance(node, list) and key >= len(node):
             if key != len(node):
                 raise ContentError(
@@ -840,8 +891,18 @@ def _insert(document: Any, english: Any, key_path: tuple, text: str) -> None:
                     hint="translate the items before it first",
                 )
             node.append(value)
+            _move_trailing_comment(node, key - 1, key)
         if not last:
             node, english_node = node[key], english_child
+
+
+def _move_trailing_comment(node: Any, previous: Any, added: Any) -> None:
+    """The blank lines and comment that followed the last item now follow the added one
+    (ruamel keeps them with the item before them: they introduce what comes next)."""
+    comments = getattr(node, "ca", None)
+    if previous is None or comments is None or previous not in comments.items:
+        return
+    comments.items[added] = comments.items.pop(previous)
 
 
 def _write_all(writes: list[tuple[Path, bytes, bytes | None]]) -> None:
