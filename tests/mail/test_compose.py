@@ -18,8 +18,9 @@ from mailtest import (
 
 from conftest import pdf_text
 from iombrochure.errors import ConfigError, ContentError
-from iombrochure.mail.compose import compose_campaign, make_message_id
+from iombrochure.mail.compose import compose_campaign
 from iombrochure.mail.settings import MailError
+from iombrochure.mail.tokens import SECRET_VARIABLE, make_token, read_token
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.i18n import isolate_latin_runs, strip_bidi_controls
 from iombrochure.quality.typography import check_persian_yaml_file
@@ -63,7 +64,8 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert words(sender.display_name) == office
         assert message["List-Unsubscribe"] == "<mailto:iomtehran@iom.int?subject=unsubscribe>"
         assert message["List-Unsubscribe-Post"] is None  # no https endpoint configured
-        assert message["Message-ID"] == make_message_id("introduction", address, "iom.int")
+        assert re.fullmatch(r"<introduction\.[0-9a-f]{32}@iom\.int>", message["Message-ID"])
+        assert address.split("@")[0] not in message["Message-ID"]
         assert message["Date"].datetime is not None
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()
@@ -123,6 +125,17 @@ def test_the_persian_message_as_raw_bytes_is_standard(project: Path):
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78
     assert raw.isascii()  # nothing 8-bit: any server can carry it
     assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF line ends (policy SMTP)
+
+
+def test_message_ids_are_random_per_outbox_and_kept_when_composing_again(project: Path):
+    first = compose(project)
+    ids = [m.message_id for m in first.messages]
+    other = compose(project, out_dir=project / "outbox" / "introduction-2027")
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & {m.message_id for m in other.messages}  # no id shared across outboxes
+    again = compose(project)
+    assert [m.message_id for m in again.messages] == ids  # the journal still knows them
+    assert [m.change for m in again.messages] == ["unchanged"] * len(ids)
 
 
 def test_recomposing_keeps_message_ids_and_drops_removed_recipients(project: Path):
@@ -265,7 +278,9 @@ def test_stale_pdfs_are_rebuilt_before_they_are_attached(project: Path):
     factsheet = project / "content" / "fa" / "factsheet.yaml"
     text = factsheet.read_text(encoding="utf-8")
     assert "مهاجرت در جمهوری" in text
-    factsheet.write_text(text.replace("مهاجرت در جمهوری", "مهاجرت در ایران و جمهوری"), encoding="utf-8")
+    factsheet.write_text(
+        text.replace("مهاجرت در جمهوری", "مهاجرت در ایران و جمهوری"), encoding="utf-8"
+    )
     before = {o["lang"]: o["sha256"] for o in _manifest(project)}
     result = compose(project)
     # The rule is simple on purpose: any newer source makes every attached PDF stale.
@@ -513,31 +528,113 @@ def test_compose_says_exactly_what_changed_by_partner(project: Path):
     assert "changed: sara.bianchi@example.it (0001-sara.bianchi_at_example.it.eml)" in third.stdout
 
 
-def test_list_unsubscribe_offers_one_click_when_an_https_page_is_configured(
-    tmp_path: Path, built_project: Path
-):
-    project = make_mail_project(
+SECRET = "a-long-random-office-secret-0123456789"
+
+
+@pytest.fixture
+def one_click_project(tmp_path: Path, built_project: Path) -> Path:
+    return make_mail_project(
         tmp_path / "project",
         built_project,
         unsubscribe="optout@iom.int",
         unsubscribe_url="https://www.example.org/unsubscribe",
     )
-    (composed, persian) = compose(project, RECIPIENTS[1::-1]).messages
+
+
+def test_list_unsubscribe_offers_one_click_with_a_token_not_the_address(
+    one_click_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
+    result = compose(one_click_project, RECIPIENTS[1::-1])
+    assert not result.setting_warnings
+    (composed, persian) = result.messages
     message = parse(composed.path.read_bytes())
-    assert message["List-Unsubscribe"] == (
-        "<mailto:optout@iom.int?subject=unsubscribe>, "
-        "<https://www.example.org/unsubscribe?email=jane.doe@example.org>"
-    )
+    token = make_token("jane.doe@example.org", SECRET)
+    assert re.findall("<([^>]+)>", message["List-Unsubscribe"]) == [  # folded: long
+        f"mailto:optout@iom.int?subject=unsubscribe%20{token}",
+        f"https://www.example.org/unsubscribe?token={token}",
+    ]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    raw = composed.path.read_bytes().decode("ascii")
+    assert "jane.doe" not in raw.split("\r\nTo:", 1)[0]  # no header before To names her
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     assert text.endswith(
         'write to optout@iom.int with the subject "unsubscribe" or open '
-        "https://www.example.org/unsubscribe?email=jane.doe@example.org.\n"
+        f"https://www.example.org/unsubscribe?token={token}.\n"
     )
+    assert "email=" not in text and "email=" not in html
     assert '<a href="mailto:optout@iom.int?subject=unsubscribe">optout@iom.int</a>' in html
+    assert read_token(token, SECRET) == "jane.doe@example.org"
     farsi = parse(persian.path.read_bytes()).get_body(("plain",)).get_content()
-    assert f"به نشانی {LRI}optout@iom.int{PDI} پیامی با عنوان «لغو اشتراک» بفرستید" in farsi
+    # no invisible isolates around an address or a link in the plain text: they break pasting
+    assert "به نشانی optout@iom.int پیامی با عنوان «لغو اشتراک» بفرستید" in farsi
+    token_fa = make_token("ali.rezaei@example.org", SECRET)
+    assert f" https://www.example.org/unsubscribe?token={token_fa} " in farsi
+    assert not re.search("[\u2066\u2069](?:https|[a-z.]+@)", farsi)
+
+
+def test_without_the_secret_the_one_click_link_is_left_out_and_said(
+    one_click_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv(SECRET_VARIABLE, raising=False)
+    result = run_mail(
+        "compose", "--recipients", str(write_recipients(one_click_project / "r.csv")),
+        "--campaign", "introduction", cwd=one_click_project,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"warning: [mail] unsubscribe_url is left out of the messages: {SECRET_VARIABLE}" in (
+        result.stderr
+    )
+    for path in (one_click_project / "outbox" / "introduction").glob("*.eml"):
+        message = parse(path.read_bytes())
+        assert message["List-Unsubscribe"] == "<mailto:optout@iom.int?subject=unsubscribe>"
+        assert message["List-Unsubscribe-Post"] is None
+        assert "example.org/unsubscribe" not in message.get_body(("html",)).get_content()
+
+
+def test_a_token_unsubscribes_its_partner_and_a_forged_one_is_refused(
+    one_click_project: Path,
+):
+    token = make_token("jane.doe@example.org", SECRET)
+    altered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    forged = make_token("jane.doe@example.org", "another-secret-of-enough-length")
+    for bad in (altered, forged, "jane.doe@example.org", token[:20]):
+        refused = run_mail(
+            "unsubscribe", "--token", bad, cwd=one_click_project, **{SECRET_VARIABLE: SECRET}
+        )
+        assert refused.returncode == 1, refused.stderr
+        assert refused.stderr.startswith("error: the unsubscribe token is not valid"), bad
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (one_click_project / "opted-out.txt").exists()
+    no_secret = run_mail("unsubscribe", "--token", token, cwd=one_click_project)
+    assert no_secret.returncode == 1
+    assert f"--token needs the secret compose used, in {SECRET_VARIABLE}" in no_secret.stderr
+    good = run_mail(
+        "unsubscribe", "--token", token, cwd=one_click_project, **{SECRET_VARIABLE: SECRET}
+    )
+    assert good.returncode == 0, good.stderr
+    assert "added jane.doe@example.org to opted-out.txt" in good.stdout
+    listed = (one_click_project / "opted-out.txt").read_text(encoding="utf-8")
+    assert "jane.doe@example.org  # " in listed and "unsubscribe link" in listed
+    assert SECRET not in listed and token not in listed
+    both = run_mail("unsubscribe", "--token", token, "x@example.org", cwd=one_click_project)
+    assert both.returncode == 1 and "not both and not neither" in both.stderr
+
+
+def test_a_family_name_first_is_composed_as_written_with_a_warning(project: Path):
+    rows = [("jane.doe@example.org", '"Doe, Jane"', "UNDP Iran", "en"), *RECIPIENTS[3:5]]
+    csv = write_recipients(project / "recipients.csv", rows)
+    result = run_mail(
+        "compose", "--recipients", str(csv), "--campaign", "introduction", cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: recipients.csv:2: the name 'Doe, Jane' of jane.doe@example.org has a comma: "
+        'the greeting reads "Doe, Jane," as if family name first; composed as written '
+        "(write the name as the partner writes it, e.g. Jane Doe)"
+    ) in result.stderr
+    assert "composed 3 message(s)" in result.stdout
 
 
 def test_unsubscribe_adds_to_the_suppression_list_and_compose_skips_them(project: Path):

@@ -90,3 +90,27 @@ def test_a_name_with_hidden_characters_is_refused_with_its_line(
     assert [row.email for row in rows] == ["sam@example.org"]
     (problem,) = problems
     assert problem.line == 3 and problem.message.startswith(message), problem.message
+
+
+def test_a_quoted_field_over_two_lines_with_commas_and_an_address_is_one_field(tmp_path: Path):
+    rows, problems = read(
+        tmp_path / "people.csv",
+        HEADER
+        + 'b@example.org,Bob,"Ministry of Interior,\nBureau for Aliens, b@example.org",en\n'
+        + "mina@example.org,Mina,UNICEF,fa\n",
+    )
+    assert not problems
+    assert [row.email for row in rows] == ["b@example.org", "mina@example.org"]
+    assert rows[0].organization == "Ministry of Interior, Bureau for Aliens, b@example.org"
+
+
+def test_a_quote_closed_rows_later_is_still_reported(tmp_path: Path):
+    rows, problems = read(
+        tmp_path / "people.csv",
+        HEADER
+        + 'ali@example.org,Ali,"UNHCR\n'  # closed only at the end of the next row
+        + 'mina@example.org,Mina,UNICEF,fa",fa\n',
+    )
+    assert rows == []
+    (problem,) = problems
+    assert "a quote opened on this line is not closed" in problem.message

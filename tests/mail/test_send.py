@@ -33,6 +33,7 @@ from iombrochure.mail.compose import compose_campaign
 from iombrochure.mail.journal import JOURNAL_NAME, Journal, OutboxLock
 from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
 from iombrochure.mail.settings import MailError
+from iombrochure.mail.tokens import SECRET_VARIABLE, make_token
 from iombrochure.pipeline.config import load_project
 
 ADDRESSES = [row[0] for row in RECIPIENTS]
@@ -480,6 +481,9 @@ def test_an_opt_out_after_compose_is_honoured_when_sending(
     assert result.returncode == 0, result.stderr
     assert "skipped kenji.sato@example.jp: opted out (opted-out.txt:3)" in result.stdout
     assert "sent 5, refused 0" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "refused earlier 0, opted out 1 (outbox/introduction/sent.jsonl)"
+    )
     assert_exactly_once(recorder, [a for a in ADDRESSES if a != "kenji.sato@example.jp"])
     assert "kenji.sato@example.jp" not in json.dumps(journal_lines(outbox))
 
@@ -500,18 +504,56 @@ def test_a_test_send_goes_to_the_officer_only_and_is_not_journaled(
         assert message["To"].addresses[0].addr_spec == "officer@iom.int"
         assert "a test copy of the message for" in str(message["X-Iombrochure-Test"])
         assert message["Message-ID"] not in partner_ids
-        assert message["List-Unsubscribe"]  # otherwise as the partner gets it
+        # no partner's unsubscribe: trying the button on a test must not opt the partner out
+        assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+        assert message.get_body(("plain",)).get_content().startswith("TEST: a copy of the")
+        assert "TEST: a copy of the" in message.get_body(("html",)).get_content()
         (attachment,) = message.iter_attachments()
         assert attachment.get_content_type() == "application/pdf"
     assert str(tests[0]["Subject"]).endswith("مهاجرت در جمهوری اسلامی ایران")
     assert not (outbox / JOURNAL_NAME).exists()
 
     both = run_mail(*args, "--test-to", "officer@iom.int", "--send", cwd=project)
-    assert both.returncode == 2 and "--test-to sends only the test messages" in both.stderr
+    assert both.returncode == 1, both.stderr
+    assert both.stderr.startswith("error: --test-to sends only the test messages")
+    assert len(both.stderr.strip().splitlines()) == 1 and not recorder.delivered[2:]
     recorder.delivered.clear()
     real = run_mail(*args, "--send", cwd=project)
     assert real.returncode == 0, real.stderr
     assert_exactly_once(recorder)  # the test did not count as anybody's message
+
+
+def test_a_test_copy_carries_no_partner_unsubscribe_link(
+    tmp_path: Path, built_project: Path, recorder: Recorder
+):
+    project = make_mail_project(
+        tmp_path / "project", built_project, unsubscribe_url="https://www.example.org/unsubscribe"
+    )
+    secret = {SECRET_VARIABLE: "a-long-random-office-secret-0123456789"}
+    csv = write_recipients(project / "recipients.csv")
+    composed = run_mail(
+        "compose", "--recipients", str(csv), "--campaign", "introduction", cwd=project, **secret
+    )
+    assert composed.returncode == 0, composed.stderr
+    outbox = project / "outbox" / "introduction"
+    tokens = {address: make_token(address, secret[SECRET_VARIABLE]) for address in ADDRESSES}
+    first = parse((outbox / "0001-ali.rezaei_at_example.org.eml").read_bytes())
+    assert tokens["ali.rezaei@example.org"] in first["List-Unsubscribe"]  # the partner's own
+    result = run_mail(
+        "send", str(outbox), "--smtp-host", "127.0.0.1", "--smtp-port", str(recorder.port),
+        "--test-to", "officer@iom.int", cwd=project, **secret,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(recorder.delivered) == 2
+    for delivered in recorder.delivered:
+        message = delivered.message
+        assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+        bodies = [message.get_body((kind,)).get_content() for kind in ("plain", "html")]
+        for body in bodies:
+            assert not any(token in body for token in tokens.values())
+            assert "https://www.example.org/unsubscribe" in body  # the page, for nobody
+            assert "email=" not in body
+        assert str(message["Subject"]).startswith("[TEST] ")
 
 
 def test_bcc_gets_an_archive_copy_in_the_envelope_only(

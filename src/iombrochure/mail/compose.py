@@ -4,15 +4,16 @@ Each message is the campaign in the recipient's language (plain text and HTML), 
 language's PDFs attached as the last build made them. Messages are ordinary ``.eml`` files: open
 one in a mail client to see exactly what the partner will get, then ``mail send`` the folder.
 
-The Message-ID is derived from the campaign and the address, not from the clock, so composing
-again gives every recipient the same Message-ID, and the send journal (which is keyed by it)
+The Message-ID is random (it tells nothing about the address, and no two outboxes, projects or
+years share one), and it is kept in the .eml file: composing again into the same outbox gives each
+partner the Message-ID their earlier message had, so the send journal (which is keyed by it)
 still knows who already has the message. The Date header says when the message was composed;
 ``mail send`` replaces it with the moment the message is handed to the server, since "compose
 today, look, send tomorrow" must not make the message look old (spam filters score that).
 
 Every message carries List-Unsubscribe (RFC 2369, and RFC 8058 one-click when an https endpoint
-is configured) and an opt-out line at the end in the reader's language; partners on the
-suppression list are not composed at all.
+and the token secret are configured: the link carries a token, never the address) and an opt-out
+line at the end in the reader's language; partners on the suppression list are not composed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import secrets
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -40,6 +42,7 @@ from iombrochure.mail.campaign import Campaign, RenderedMessage, load_campaign, 
 from iombrochure.mail.recipients import Recipient, read_recipients
 from iombrochure.mail.settings import MailError, MailSettings, mail_settings, outbox_folder
 from iombrochure.mail.suppression import read_suppression_list
+from iombrochure.mail.tokens import SECRET_VARIABLE, make_token, unsubscribe_secret
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.i18n import Localizer, text_direction
 from iombrochure.pipeline.outputs import Output, atomic_write, read_manifest
@@ -136,6 +139,10 @@ class ComposeResult:
     opted_out: list[tuple[Recipient, str]] = field(default_factory=list)
     #: Rows changed for their message, e.g. Arabic letters in a Persian name (not problems).
     notes: list[ContentError] = field(default_factory=list)
+    #: Rows composed as written that the office should look at, e.g. "Doe, Jane" as a name.
+    warnings: list[ContentError] = field(default_factory=list)
+    #: Settings that could not be honoured, e.g. unsubscribe_url without the token secret.
+    setting_warnings: list[str] = field(default_factory=list)
     max_message_bytes: int = 0
 
     def changed(self, kind: str) -> list[ComposedMessage]:
@@ -189,6 +196,8 @@ def compose_campaign(
             continue
         if recipient.lang in PERSIAN_SCRIPT_LANGUAGES:
             recipient = _with_persian_letters(recipient, recipients_path, result.notes)
+        if warning := _family_name_first(recipient, recipients_path):
+            result.warnings.append(warning)
         kept.append(recipient)
     recipients = kept
     foreign = _foreign_messages(out_dir, campaign.name)
@@ -209,6 +218,12 @@ def compose_campaign(
     languages = sorted({recipient.lang for recipient in recipients})
     pdfs = ensure_built(project, campaign, languages, progress=progress, rebuilt=result.rebuilt)
     date = format_datetime((now or dt.datetime.now()).astimezone())
+    secret = unsubscribe_secret()
+    if settings.unsubscribe_url and secret is None:
+        result.setting_warnings.append(
+            f"[mail] unsubscribe_url is left out of the messages: {SECRET_VARIABLE} is not set "
+            "(the one-click link carries a token made with it); only the mailto: way is offered"
+        )
     earlier = _earlier_messages(out_dir)
     written: set[Path] = set()
     for index, (recipient, text) in enumerate(zip(recipients, rendered, strict=True), start=1):
@@ -221,7 +236,13 @@ def compose_campaign(
             )
             for document in campaign.attach
         ]
-        message_id = make_message_id(campaign.name, recipient.email, settings.message_id_domain)
+        before = earlier.get(recipient.email.casefold())
+        message_id = (
+            before.message_id
+            if before is not None
+            else new_message_id(campaign.name, settings.message_id_domain)
+        )
+        token = make_token(recipient.email, secret) if secret else None
         message = build_message(
             settings,
             sender,
@@ -230,14 +251,14 @@ def compose_campaign(
             attachments,
             message_id=message_id,
             date=date,
-            footer=footer_text(settings, sender, recipient, localizers[recipient.lang]),
+            footer=footer_text(settings, sender, recipient, localizers[recipient.lang], token),
+            token=token,
         )
         data = message.as_bytes(policy=SMTP)
         path = out_dir / f"{index:04d}-{_file_stem(recipient.email)}.eml"
-        before = earlier.get(message_id)
         if before is None:
             change = "new"
-        elif _same_but_date(before[1], data):
+        elif before.digest == _digest_but_date(data):
             change = "unchanged"
         else:
             change = "changed"
@@ -256,13 +277,14 @@ def compose_campaign(
         )
         if progress:
             progress(f"composed {path.name} ({recipient.lang}, {len(data) / 1024:.0f} KB)")
-    composed_ids = {m.message_id for m in result.messages}
+    composed = {m.recipient.email.casefold() for m in result.messages}
     opted_out = {r.email.casefold() for r, _ in result.opted_out}
-    for message_id, (stale, _, address) in sorted(earlier.items(), key=lambda i: i[1][0]):
+    for key, before in sorted(earlier.items(), key=lambda item: item[1].path):
+        stale, address = before.path, before.address
         if stale in written:
             continue
         stale.unlink()  # renumbered, or its partner is gone: never send it by mistake
-        if message_id not in composed_ids:
+        if key not in composed:
             if address.casefold() in opted_out:
                 why = "opted out"
             elif problems:
@@ -273,35 +295,69 @@ def compose_campaign(
     return result
 
 
-def _earlier_messages(out_dir: Path) -> dict[str, tuple[Path, bytes, str]]:
-    """Message-ID -> (file, bytes, address) of the messages an earlier compose wrote here.
+@dataclass(frozen=True)
+class EarlierMessage:
+    """What compose keeps of a message an earlier compose wrote: enough to reuse its
+    Message-ID and to tell whether the new one differs, never the message itself (ten
+    thousand messages with their PDFs would not fit in memory)."""
 
-    Keyed by Message-ID (one per partner), not by file name: a partner added at the top of the
-    CSV renumbers every file, and that must not read as everybody being removed and added.
+    path: Path
+    message_id: str
+    address: str
+    digest: str  # SHA-256 of the message with its Date set to a fixed moment
+
+
+def _earlier_messages(out_dir: Path) -> dict[str, EarlierMessage]:
+    """Casefolded address -> the message an earlier compose wrote here for that partner.
+
+    Keyed by partner, not by file name: a partner added at the top of the CSV renumbers every
+    file, and that must not read as everybody being removed and added. One file is read at a
+    time and only its digest is kept, so memory does not grow with the outbox.
     """
     from email.parser import BytesHeaderParser
     from email.policy import default
 
     parser = BytesHeaderParser(policy=default)
-    found: dict[str, tuple[Path, bytes, str]] = {}
+    found: dict[str, EarlierMessage] = {}
     for path in sorted(out_dir.glob("*.eml")) if out_dir.is_dir() else ():
         data = path.read_bytes()
-        headers = parser.parsebytes(data)
+        head = data.partition(b"\r\n\r\n")[0]
+        headers = parser.parsebytes(head + b"\r\n\r\n")
         message_id = str(headers["Message-ID"] or "").strip()
         try:
             address = headers["To"].addresses[0].addr_spec if headers["To"] else ""
         except (AttributeError, IndexError, ValueError):
             address = ""
-        found[message_id] = (path, data, address)
+        digest = _digest_but_date(data)
+        del data, head
+        found[address.casefold()] = EarlierMessage(path, message_id, address, digest)
     return found
 
 
-def _same_but_date(one: bytes, other: bytes) -> bool:
-    """Whether two composes of a message differ in nothing but their Date (which send sets)."""
+def _digest_but_date(data: bytes) -> str:
+    """A fingerprint of a message that ignores its Date (which send sets anyway)."""
     from iombrochure.mail.send import stamp_date
 
     epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-    return stamp_date(one, epoch) == stamp_date(other, epoch)
+    return hashlib.sha256(stamp_date(data, epoch)).hexdigest()
+
+
+def _family_name_first(recipient: Recipient, path: Path) -> ContentError | None:
+    """A warning for a name written "Doe, Jane": the greeting would read "Dear Doe, Jane,".
+
+    Exported address books often write the family name first with a comma; the message is
+    composed as written (a comma can belong to a name), and the office is told to check it.
+    """
+    family, comma, given = recipient.name.partition(",")
+    if not comma or not family.strip() or not given.strip():
+        return None
+    return ContentError(
+        f"the name {recipient.name!r} of {recipient.email} has a comma: the greeting reads "
+        f'"{recipient.name}," as if family name first; composed as written',
+        path=path,
+        line=recipient.line,
+        hint=f"write the name as the partner writes it, e.g. {given.strip()} {family.strip()}",
+    )
 
 
 def _with_persian_letters(recipient: Recipient, path: Path, notes: list[ContentError]) -> Recipient:
@@ -331,16 +387,21 @@ def _with_persian_letters(recipient: Recipient, path: Path, notes: list[ContentE
 
 
 def footer_text(
-    settings: MailSettings, sender: Address, recipient: Recipient, localizer: Localizer
+    settings: MailSettings,
+    sender: Address,
+    recipient: Recipient,
+    localizer: Localizer,
+    token: str | None = None,
 ) -> tuple[str, str]:
-    """The opt-out line as (plain text, HTML) in the recipient's language."""
+    """The opt-out line as (plain text, HTML) in the recipient's language; the one-click page
+    is offered only with a token (an address in a link could be used to opt anyone out)."""
     from markupsafe import escape
 
     lang = recipient.lang if recipient.lang in FOOTERS else "en"
     address = settings.unsubscribe_address(sender).addr_spec
     subject = UNSUBSCRIBE_SUBJECTS[lang]
     mailto = f"mailto:{address}?subject={urllib.parse.quote(subject)}"
-    url = unsubscribe_page(settings, recipient.email)
+    url = unsubscribe_page(settings, token)
     template = FOOTERS[lang]
     link_template = FOOTER_LINKS[lang] if url else ""
     plain = template.format(
@@ -360,19 +421,22 @@ def footer_text(
     return plain, html
 
 
-def unsubscribe_page(settings: MailSettings, address: str) -> str | None:
-    """The one-click unsubscribe URL for one partner, or None when none is configured."""
-    if not settings.unsubscribe_url:
+def unsubscribe_page(settings: MailSettings, token: str | None) -> str | None:
+    """The one-click unsubscribe URL for one partner's token, or None without a page or token."""
+    if not settings.unsubscribe_url or not token:
         return None
     joiner = "&" if "?" in settings.unsubscribe_url else "?"
-    return f"{settings.unsubscribe_url}{joiner}email={urllib.parse.quote(address, safe='@')}"
+    return f"{settings.unsubscribe_url}{joiner}token={token}"
 
 
-def list_unsubscribe(settings: MailSettings, sender: Address, address: str) -> str:
-    """The List-Unsubscribe value: the mailto: way always, the https way when configured."""
+def list_unsubscribe(settings: MailSettings, sender: Address, token: str | None = None) -> str:
+    """The List-Unsubscribe value: the mailto: way always (its subject carrying the token, so
+    the office's mailbox rule can pass it to ``mail unsubscribe --token``), and the https way
+    when a page is configured and a token made."""
     mailbox = settings.unsubscribe_address(sender).addr_spec
-    parts = [f"<mailto:{mailbox}?subject=unsubscribe>"]
-    url = unsubscribe_page(settings, address)
+    subject = f"unsubscribe%20{token}" if token else "unsubscribe"
+    parts = [f"<mailto:{mailbox}?subject={subject}>"]
+    url = unsubscribe_page(settings, token)
     if url:
         parts.append(f"<{url}>")
     return ", ".join(parts)
@@ -467,10 +531,11 @@ def _foreign_messages(out_dir: Path, campaign: str) -> list[Path]:
     return foreign
 
 
-def make_message_id(campaign: str, address: str, domain: str) -> str:
-    """The same ``<campaign.hash@domain>`` every time for one campaign and one address."""
-    digest = hashlib.sha256(f"{campaign}\0{address.casefold()}".encode()).hexdigest()[:24]
-    return f"<{campaign}.{digest}@{domain}>"
+def new_message_id(campaign: str, domain: str) -> str:
+    """A fresh ``<campaign.random@domain>``: 128 random bits, so no two composes, outboxes,
+    projects or years share one, and nothing about the partner can be read or confirmed from
+    it. The campaign's name tells compose its own messages from other .eml files."""
+    return f"<{campaign}.{secrets.token_hex(16)}@{domain}>"
 
 
 def build_message(
@@ -483,6 +548,7 @@ def build_message(
     message_id: str,
     date: str,
     footer: tuple[str, str] = ("", ""),
+    token: str | None = None,
 ) -> EmailMessage:
     """The message a recipient gets: plain text and HTML alternatives, then the PDFs."""
     direction = text_direction(recipient.lang)
@@ -497,11 +563,13 @@ def build_message(
     message["Subject"] = text.subject
     message["Date"] = date
     message["Message-ID"] = message_id
-    message["List-Unsubscribe"] = list_unsubscribe(settings, sender, recipient.email)
-    if settings.unsubscribe_url:
+    message["List-Unsubscribe"] = list_unsubscribe(settings, sender, token)
+    if unsubscribe_page(settings, token):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     plain_footer, html_footer = footer
-    plain = text.text + (f"\n-- \n{plain_footer}\n" if plain_footer else "")
+    plain = plain_without_isolated_links(
+        text.text + (f"\n-- \n{plain_footer}\n" if plain_footer else "")
+    )
     message.set_content(plain, cte=_transfer_encoding(plain))
     html = _HTML.render(
         lang=recipient.lang,
@@ -527,6 +595,27 @@ def build_message(
     message["Content-Language"] = recipient.lang  # last: set_content moves Content-* headers
     _tidy_parts(message, message_id)
     return message
+
+
+#: An e-mail address or a link wrapped in direction isolates (LRI ... PDI).
+_ISOLATED_LINK = re.compile(
+    "\u2066(<?(?:(?:https?://|mailto:|tel:)[^\\s\u2066\u2069]+|"
+    "[^\\s@\u2066\u2069]+@[^\\s@\u2066\u2069]+)>?)\u2069"
+)
+
+
+def plain_without_isolated_links(text: str) -> str:
+    """The plain-text part without the invisible isolates around addresses and links.
+
+    Isolates keep Latin words in reading order on the page, but in a plain-text part they are
+    copied along with an address or a link, and pasted into a mail program or a browser they
+    break it. An address or a link has no spaces, so a reader shows it as one run without them.
+    """
+    while True:
+        cleaned = _ISOLATED_LINK.sub(r"\1", text)
+        if cleaned == text:
+            return cleaned
+        text = cleaned
 
 
 def _transfer_encoding(text: str) -> str | None:

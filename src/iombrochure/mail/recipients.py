@@ -25,6 +25,8 @@ from iombrochure.pipeline.i18n import strip_bidi_controls
 
 REQUIRED_COLUMNS = ("email", "name", "organization", "lang")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+#: A cell that is an e-mail address and nothing else.
+_ADDRESS_CELL = re.compile(r"[^\s@\"]+@[^\s@\"]+\.[^\s@\"]+")
 
 
 @dataclass(frozen=True)
@@ -154,14 +156,21 @@ def _swallows_rows(row: list[str], columns: int, delimiter: str) -> bool:
     """Whether an unclosed quote folded whole CSV rows into one field. A quoted field with a
     line break is legal CSV (an organization's two-line name) when the row still has every
     column; a row short of columns, or a field whose later lines look like rows of their own
-    (a delimiter and an e-mail address), is rows read as text."""
+    (nearly a row's number of fields, one of them a whole e-mail address), is rows read as
+    text. A field such as "Ministry of Interior,<line break>Bureau for Aliens, a@b.org" is a
+    legal two-line field: two fields on its later line are not a row of four columns."""
     multi_line = [cell for cell in row if any(char in cell for char in "\r\n")]
     if not multi_line:
         return False
     if len(row) != columns:
         return True
     later_lines = [text for cell in multi_line for text in cell.splitlines()[1:]]
-    return any(delimiter in text and "@" in text for text in later_lines)
+    return any(_looks_like_a_row(text, columns, delimiter) for text in later_lines)
+
+
+def _looks_like_a_row(text: str, columns: int, delimiter: str) -> bool:
+    cells = [cell.strip().strip('"') for cell in text.split(delimiter)]
+    return len(cells) >= max(2, columns - 1) and any(_ADDRESS_CELL.fullmatch(c) for c in cells)
 
 
 def _hidden_characters(cells: dict[str, str]) -> tuple[str, str] | None:

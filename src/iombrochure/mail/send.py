@@ -17,13 +17,15 @@ moment the reply arrives, so the window is as small as it can be; docs/mail.md s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import html
 import ipaddress
 import re
+import secrets
 import smtplib
 import socket
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser, BytesParser
@@ -601,23 +603,73 @@ def send_test(
     return SentTests(sent=sent)
 
 
+#: The first line of a test copy's text, so that it reads as a test wherever it is forwarded.
+TEST_NOTICE = (
+    "TEST: a copy of the message for one partner, sent to you to check it. "
+    "Its unsubscribe link is left out, so trying it opts nobody out."
+)
+
+
 def copy_for_test(message: OutgoingMessage, address: str) -> bytes:
-    """The partner's message addressed to ``address``: subject marked, own Message-ID."""
+    """The partner's message addressed to ``address``: subject marked, own Message-ID, and
+    none of the partner's unsubscribe links.
+
+    The partner's one-click link (List-Unsubscribe with List-Unsubscribe-Post, and the same
+    link in the footer) would opt the partner out if the tester tried the "Unsubscribe"
+    button: the headers are removed and the footer's personal link becomes the page's plain
+    address, which unsubscribes nobody.
+    """
     parsed = BytesParser(policy=SMTP_POLICY).parsebytes(message.path.read_bytes())
-    original_id = message.message_id.strip("<>")
-    local, _, domain = original_id.rpartition("@")
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
-    digest = hashlib.sha256(f"{local}{stamp}".encode()).hexdigest()[:12]
+    domain = message.message_id.strip("<>").rpartition("@")[2]
+    personal_links = _personal_unsubscribe_links(str(parsed["List-Unsubscribe"] or ""))
     del parsed["To"], parsed["Cc"], parsed["Message-ID"]
+    del parsed["List-Unsubscribe"], parsed["List-Unsubscribe-Post"]
     subject = str(parsed["Subject"] or "")
     del parsed["Subject"]
     parsed["To"] = address
     parsed["Subject"] = TEST_SUBJECT_PREFIX + subject
-    parsed["Message-ID"] = f"<test.{stamp}.{digest}@{domain}>"
+    parsed["Message-ID"] = f"<test.{secrets.token_hex(16)}@{domain}>"
     parsed["X-Iombrochure-Test"] = (
         f"a test copy of the message for {message.to} ({message.path.name})"
     )
+    for part in parsed.walk():
+        if part.get_content_maintype() != "text" or part.is_attachment():
+            continue
+        text = part.get_content()
+        for personal, plain in personal_links:
+            text = text.replace(personal, plain)
+        if part.get_content_subtype() == "html":
+            text = re.sub(
+                r"(<body[^>]*>)",
+                lambda match: (
+                    f'{match.group(1)}\n<p style="color: #b00020;">{html.escape(TEST_NOTICE)}</p>'
+                ),
+                text,
+                count=1,
+            )
+        else:
+            text = f"{TEST_NOTICE}\n\n{text}"
+        cte = "quoted-printable" if not text.isascii() else "7bit"
+        part.set_content(text, subtype=part.get_content_subtype(), cte=cte)
+        del part["MIME-Version"]  # set_content adds it to a part; it belongs to the message only
     return parsed.as_bytes(policy=SMTP_POLICY)
+
+
+def _personal_unsubscribe_links(header: str) -> list[tuple[str, str]]:
+    """(partner's link, the same link without what names the partner) for each https link
+    of List-Unsubscribe: the token (or, in outboxes composed before tokens, the address)."""
+    pairs = []
+    for link in re.findall(r"<(https://[^>]+)>", header):
+        parts = urllib.parse.urlsplit(link)
+        query = [
+            (key, value)
+            for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+            if key not in ("token", "email")
+        ]
+        plain = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+        if plain != link:
+            pairs.append((link, plain))
+    return pairs
 
 
 def _close_quietly(connection: smtplib.SMTP) -> None:
