@@ -325,15 +325,40 @@ def test_the_same_english_elsewhere_is_offered_from_memory_and_imported_as_new(
     assert "0 stale" in result.stdout, result.stdout
 
 
-def test_an_english_edit_shows_the_english_the_translation_was_made_from_in_xliff_too(
+def test_after_mark_current_an_english_edit_shows_what_the_translation_was_made_from(
     project: Path,
 ) -> None:
-    export(project)
+    result = run_cli("translations", "mark-current", "--lang", "fa", "--project", str(project))
+    assert result.returncode == 0, result.stderr
+    assert (project / "translations/memory/fa.tmx").is_file()
     replace_in(project / "content/en/brochure.yaml", "call us", "phone us")
     segments = {s.id: s for s in collect_segments(load_project(project), "fa")}
     stale = segments["brochure:reach_us"]
     assert stale.state == "stale"
     assert stale.previous_source is not None and "call us" in stale.previous_source
+    assert "phone us" in stale.field.text
+
+
+def test_a_file_exported_before_the_english_changed_imports_and_stays_stale(
+    project: Path,
+) -> None:
+    text = export(project).decode("utf-8")
+    text = text.replace("تماس بگیرید", "زنگ بزنید", 1)
+    po = project / "fa.po"
+    po.write_text(text, encoding="utf-8")
+    replace_in(project / "content/en/brochure.yaml", "call us", "phone us")
+    replace_in(project / "content/en/iom.yaml", "  office: ", "  # no office line\n  office_x: ")
+    result = run_cli("translations", "import", "fa.po", cwd=project)
+    assert result.returncode == 0, result.stderr
+    warned = result.stderr
+    reach_us, office = line_of(po, '"brochure:reach_us"'), line_of(po, '"iom:contact.office"')
+    assert f"fa.po:{reach_us}: brochure:reach_us: the English changed since this file" in warned
+    assert f"fa.po:{office}: iom:contact.office: the English no longer has this field" in warned
+    assert "1 updated" in result.stdout and "1 no longer in the English" in result.stdout
+    segments = {s.id: s for s in collect_segments(load_project(project), "fa")}
+    assert segments["brochure:reach_us"].state == "stale"
+    assert segments["brochure:reach_us"].target is not None
+    assert "زنگ بزنید" in segments["brochure:reach_us"].target
 
 
 # --- refusals ---------------------------------------------------------------------------------

@@ -603,6 +603,7 @@ class ImportReport:
     unchanged: int = 0
     confirmed: int = 0  # unchanged text, now marked current (it was stale)
     unfinished: int = 0  # fuzzy or untranslated: left as they were
+    obsolete: int = 0  # fields the English no longer has
     written: list[Path] = field(default_factory=list)
     #: Typography warnings on imported text (``check`` shows them too; --fix corrects most).
     warnings: list[IombrochureError] = field(default_factory=list)
@@ -614,6 +615,8 @@ class ImportReport:
         parts.append("0 refused")
         if self.unfinished:
             parts.append(f"{self.unfinished} not finished (fuzzy or empty), left as they were")
+        if self.obsolete:
+            parts.append(f"{self.obsolete} no longer in the English, left out")
         return ", ".join(parts)
 
 
@@ -734,19 +737,29 @@ def import_translations(project: Project, path: Path) -> ImportReport:
         fields = {f.name: f for f in translatable_fields(english_file)} if english_file else {}
         english_field = fields.get(field_name)
         if english_field is None:
-            refused.append(
+            # Not the translator's mistake: the English lost the field since the export.
+            report.obsolete += 1
+            report.warnings.append(
                 ContentError(
-                    f"{segment.id or '(no id)'}: no such field in the English content",
+                    f"{segment.id or '(no id)'}: the English no longer has this field: left out",
                     path=path,
                     line=segment.line,
-                    hint="export again: the English changed since this file was made",
-                    rule="unknown-field",
                 )
             )
             continue
         if not segment.finished:
             report.unfinished += 1
             continue
+        if fingerprint(segment.source) != fingerprint(english_field.text):
+            report.warnings.append(
+                ContentError(
+                    f"{segment.id}: the English changed since this file was exported: imported, "
+                    "and still shown as stale",
+                    path=path,
+                    line=segment.line,
+                    hint="export again to translate the new English",
+                )
+            )
         kind = _kind_at(english_file.fields, english_field.key_path)
         translated = files[name][1]
         current = _value_at(translated.data, english_field.key_path) if translated else None
@@ -781,10 +794,15 @@ def import_translations(project: Project, path: Path) -> ImportReport:
     _write_all(writes)
     report.written = [target for target, _, _ in writes]
     if writes:
-        memory = read_memory(memory_path(project, lang), lang)
-        memory.add_current(collect_segments(project, lang))
-        memory.save(memory_path(project, lang), project.source_language, lang)
+        remember_current(project, lang)
     return report
+
+
+def remember_current(project: Project, lang: str) -> None:
+    """Add the language's current pairs to its translation memory."""
+    memory = read_memory(memory_path(project, lang), lang)
+    memory.add_current(collect_segments(project, lang))
+    memory.save(memory_path(project, lang), project.source_language, lang)
 
 
 def _updated_file(
@@ -912,6 +930,7 @@ def _write_all(writes: list[tuple[Path, bytes, bytes | None]]) -> None:
     done: list[tuple[Path, bytes | None]] = []
     try:
         for path, new, old in writes:
+            path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(b"")
             write_text_atomically(path, new)

@@ -345,7 +345,22 @@ def mark_files_current(
         translation.data = read_yaml(translation.path)
         marked = mark_current(source_file, translation, source_language=source, fields=fields)
         results.append((translation.path, marked))
+    _remember(project, [code for code, _ in targets])
     return results
+
+
+def _remember(project: Project, languages: list[str]) -> None:
+    """What is current now goes into the translation memory (translations/memory/), so that
+    when the English changes, an export can show the English the translation was made from.
+    The memory helps translators; a memory that cannot be read or written never stops this."""
+    from iombrochure.errors import IombrochureError
+    from iombrochure.quality.exchange import remember_current
+
+    for code in dict.fromkeys(languages):
+        try:
+            remember_current(project, code)
+        except (IombrochureError, OSError):
+            continue
 
 
 def _content_file_of(project: Project, given: Path, names: list[str]) -> tuple[str, str]:
