@@ -678,7 +678,7 @@ def segment_problems(
         for finding in rule_set(typography).check(target):
             if finding.severity == "error" and finding.rule != "bidi-control":
                 problems.append((finding.message, f"write {finding.suggestion!r}"))
-    return problems
+    return list(dict.fromkeys(problems))  # one line for a letter typed twice
 
 
 def _with_placeholders_of(english: str, current: str) -> str:
