@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project, pdf_text, run_cli
+from conftest import FIXTURES, REPO, copy_project, pdf_text, run_cli
 from iombrochure.pipeline.config import load_project
 from iombrochure.quality.exchange import (
     XLIFF_NS,
@@ -160,6 +160,71 @@ def test_a_translation_merged_by_msgmerge_imports_as_editing_the_yaml_by_hand(
     assert build.returncode == 0, build.stderr
     pdf = next((by_tool / "dist").rglob("*factsheet*fa*.pdf"))
     assert new_contact in pdf_text(pdf)
+
+
+@pytest.mark.skipif(
+    shutil.which("omegat") is None, reason="OmegaT is not installed (apt-get install omegat)"
+)
+def test_omegat_translates_from_the_memory_and_the_build_is_as_after_editing_by_hand(
+    tmp_path: Path,
+) -> None:
+    """A changed English sentence: by hand, the Persian is edited and marked current; with the
+    tool, OmegaT in console mode translates the exported PO from the TMX memory of the first
+    project, and the import gives the same YAML files and the same brochure text."""
+    by_hand = copy_project(REPO, tmp_path / "by_hand")
+    by_tool = copy_project(REPO, tmp_path / "by_tool")
+    english, persian = "Write, call or visit our Tehran office.", "به ما بنویسید یا سر بزنید."
+    for root in (by_hand, by_tool):
+        replace_in(
+            root / "content/en/brochure.yaml",
+            "Write to us, call us or visit the office in Tehran.",
+            english,
+        )
+    old_persian = "با ما مکاتبه کنید، تماس بگیرید یا به دفتر تهران مراجعه کنید."
+    replace_in(by_hand / "content/fa/brochure.yaml", old_persian, persian)
+    mark_files_current(load_project(by_hand), languages=["fa"])
+
+    omegat = tmp_path / "omegat"
+    for folder in ("source", "target", "tm/auto", "glossary", "dictionary", "omegat"):
+        (omegat / folder).mkdir(parents=True)
+    shutil.copy(FIXTURES / "omegat" / "omegat.project", omegat)
+    (omegat / "tm/auto/memory.tmx").write_bytes(export(by_hand, "tmx"))
+    exported = export(by_tool).decode("utf-8")
+    assert "#, fuzzy" in entry(exported, "brochure:reach_us")
+    (omegat / "source/fa.po").write_text(exported, encoding="utf-8")
+    subprocess.run(
+        ["omegat", str(omegat), "--mode=console-translate", f"--config-dir={tmp_path / 'cfg'}"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    translated = omegat / "target/fa.po"
+    assert f'msgstr "{persian}"' in entry(
+        translated.read_text(encoding="utf-8"), "brochure:reach_us"
+    )
+
+    result = run_cli("translations", "import", str(translated), "--project", str(by_tool))
+    assert result.returncode == 0, result.stderr
+    assert "imported fa: 0 new, 1 updated, 96 unchanged, 0 refused" in result.stdout
+    assert content_bytes(by_tool) == content_bytes(by_hand)
+    texts = []
+    for root in (by_hand, by_tool):
+        build = run_cli(
+            "build",
+            "--doc",
+            "brochure",
+            "--lang",
+            "fa",
+            "--variant",
+            "screen",
+            "--no-preview",
+            "--project",
+            str(root),
+        )
+        assert build.returncode == 0, build.stderr
+        texts.append(pdf_text(next((root / "dist").rglob("*brochure*fa*.pdf"))))
+    assert texts[0] == texts[1]
+    assert "سر بزنید" in texts[1]
 
 
 def test_an_xliff_translation_is_written_into_the_yaml_and_marked_current(project: Path) -> None:
