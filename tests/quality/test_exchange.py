@@ -445,8 +445,9 @@ def test_a_file_exported_before_the_english_changed_imports_and_stays_stale(
             "the link to https://www.iom.int is missing",
         ),
         ("brochure:reach_us", "تماس بگیرید", "تماس بگيريد", "Arabic"),
+        ("brochure:reach_us", "تماس بگیرید", "تماس \u202eبگیرید", "Invisible bidi control U+202E"),
     ],
-    ids=["broken-placeholder", "dropped-link", "arabic-yeh"],
+    ids=["broken-placeholder", "dropped-link", "arabic-yeh", "bidi-override"],
 )
 def test_a_bad_segment_refuses_the_file_with_its_id_and_line_and_changes_nothing(
     project: Path, segment_id: str, old: str, new: str, says: str
@@ -524,3 +525,12 @@ def test_export_writes_the_file_and_says_where(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("wrote ") and "translations/fa.po" in result.stdout
     assert (project / "translations/fa.po").read_text(encoding="utf-8").count("msgctxt") > 90
+
+
+def test_a_po_file_for_the_language_of_a_country_imports_into_the_language(project: Path) -> None:
+    text = export(project).decode("utf-8").replace('"Language: fa\\n"', '"Language: fa_IR\\n"')
+    assert "fa_IR" in text
+    po = project / "fa.po"
+    po.write_text(text.replace("سال تأسیس", "سال بنیان‌گذاری", 1), encoding="utf-8")
+    report = import_translations(load_project(project), po)
+    assert (report.lang, report.updated) == ("fa", 1)

@@ -668,7 +668,9 @@ def segment_problems(
                     "keep the blank lines between paragraphs as in the English",
                 )
             )
-    if problem := bidi_control_problem(target):
+    # The bidi rule check applies: a language with typography rules has its own (balanced
+    # isolates and marks allowed, as in its content files); any other language has none at all.
+    if typography == "none" and (problem := bidi_control_problem(target)):
         problems.append((problem, "retype the text around it"))
     if kind == TEXT and any(char in LINE_BREAKS for char in target.strip()):
         problems.append(("is one line of text but holds a line break", "write it on one line"))
@@ -676,8 +678,14 @@ def segment_problems(
         from iombrochure.quality.typography import rule_set
 
         for finding in rule_set(typography).check(target):
-            if finding.severity == "error" and finding.rule != "bidi-control":
-                problems.append((finding.message, f"write {finding.suggestion!r}"))
+            if finding.severity != "error":
+                continue
+            hint = (
+                "retype the text around it"
+                if finding.rule == "bidi-control"
+                else (f"write {finding.suggestion!r}")
+            )
+            problems.append((finding.message, hint))
     return list(dict.fromkeys(problems))  # one line for a letter typed twice
 
 
@@ -717,6 +725,8 @@ def import_translations(project: Project, path: Path) -> ImportReport:
     """Write the finished segments of a PO or XLIFF file into the content, all or nothing."""
     lang, incoming = read_exchange_file(path)
     lang = lang.replace("_", "-")
+    if lang not in project.languages and lang.split("-")[0] in project.languages:
+        lang = lang.split("-")[0]  # fa-IR, fa_IR: as tools write the language of a country
     if lang not in project.languages:
         raise ContentError(
             f"this file is for language {lang or 'not named'!r}; this project has: "
