@@ -450,6 +450,7 @@ def mail_send(
 
     from iombrochure.mail.send import SendEvent, SendOptions, send_outbox, send_test
     from iombrochure.mail.settings import PASSWORD_VARIABLE, mail_settings
+    from iombrochure.mail.signing import dkim_signer
     from iombrochure.mail.suppression import read_suppression_list
 
     if test_to and (really_send or retry_failed):
@@ -474,6 +475,8 @@ def mail_send(
         timeout_seconds=config.timeout_seconds,
         bcc=config.bcc.addr_spec if config.bcc else None,
         suppressed=read_suppression_list(config.suppression_list),
+        envelope_from=config.envelope_from.addr_spec if config.envelope_from else None,
+        signer=dkim_signer(config),  # checked in a dry run too: a bad key is said before sending
     )
     if test_to:
         options.send = True
@@ -796,6 +799,15 @@ def translations_export(
 
     project = settings.load_project()
     data, count = export_translations(project, lang, file_format=file_format, only=only)
+    if not count:  # an empty file would only puzzle a translator (and XLIFF needs a <file>)
+        which = {"stale": "no field's English changed", "missing": "every field is translated"}
+        reason = (
+            which.get(only, "no field is translated yet")
+            if file_format != "tmx"
+            else ("no field is translated yet")
+        )
+        settings.info(f"nothing to export for {lang}: {reason}; no file written")
+        return
     target = output or project.root / "translations" / f"{lang}{FORMATS[file_format]}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():

@@ -98,6 +98,7 @@ def parse(data: bytes) -> EmailMessage:
 class Delivered:
     rcpt_tos: list[str]
     data: bytes
+    mail_from: str = ""
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
@@ -142,7 +143,9 @@ class Recorder:
             self.reached.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
             return "451 4.3.0 never acknowledged"  # the client is gone: nothing recorded
-        self.delivered.append(Delivered(list(envelope.rcpt_tos), envelope.content))
+        self.delivered.append(
+            Delivered(list(envelope.rcpt_tos), envelope.content, envelope.mail_from or "")
+        )
         return f"250 2.0.0 Ok: queued as Q{number:04d}"
 
     def by_recipient(self) -> dict[str, list[Delivered]]:

@@ -33,10 +33,14 @@ from email.policy import SMTP as SMTP_POLICY
 from email.policy import default as default_policy
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iombrochure.mail.journal import FAILED, SENT, Journal, OutboxLock
 from iombrochure.mail.settings import MailError
 from iombrochure.mail.suppression import SuppressionList
+
+if TYPE_CHECKING:  # dkimpy is imported only when a message is signed
+    from iombrochure.mail.signing import DkimSigner
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -78,6 +82,8 @@ class SendOptions:
     timeout_seconds: float = 60.0
     bcc: str | None = None  # an archive address added to every envelope (never a header)
     suppressed: SuppressionList | None = None  # partners who opted out since compose
+    envelope_from: str | None = None  # MAIL FROM (Return-Path) for bounces; default the From
+    signer: DkimSigner | None = None  # DKIM-signs each message after its Date is set
 
     @property
     def effective_port(self) -> int:
@@ -371,10 +377,13 @@ class _Session:
         archive = self.options.bcc if envelope is None else None
         try:
             data = stamp_date(raw, dt.datetime.now().astimezone())
+            if self.options.signer is not None:  # after the Date: the signature covers it
+                data = self.options.signer.sign(data)
             mail_options = [f"SIZE={len(data)}"] if connection.has_extn("size") else []
-            code, reply = connection.mail(message.sender, mail_options)
+            sender = self.options.envelope_from or message.sender
+            code, reply = connection.mail(sender, mail_options)
             if code != 250:
-                self._refused("MAIL FROM", code, reply, sender=message.sender)
+                self._refused("MAIL FROM", code, reply, sender=sender)
             for recipient in envelope or message.recipients:
                 code, reply = connection.rcpt(recipient)
                 if code not in (250, 251):
@@ -412,7 +421,7 @@ class _Session:
         if stage == "MAIL FROM" and code != 552:  # 552: this message is too big
             raise MailError(
                 f"the server refuses the sender {sender}: {text}",
-                hint="check [mail] from in iombrochure.toml against the account you send with",
+                hint="check [mail] from (and envelope_from) against the account you send with",
             )
         raise _Permanent(f"{stage}: {text}", code)
 

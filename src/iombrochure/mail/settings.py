@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from email.errors import HeaderDefect, HeaderParseError
 from email.headerregistry import Address
@@ -30,7 +31,13 @@ KNOWN_KEYS = (
     "suppression_list",
     "bcc",
     "from_name",
+    "envelope_from",
+    "dkim_selector",
+    "dkim_domain",
+    "dkim_key_file",
 )
+#: The environment variable that may hold the DKIM private key (PEM), instead of a key file.
+DKIM_KEY_VARIABLE = "IOMBROCHURE_DKIM_PRIVATE_KEY"
 
 
 class MailError(IombrochureError):
@@ -61,6 +68,13 @@ class MailSettings:
     bcc: Address | None = None
     #: The From display name per language, e.g. the office's name in Persian for ``fa``.
     from_names: dict[str, str] = field(default_factory=dict)
+    #: The envelope sender (MAIL FROM, the Return-Path): where bounces go; default the From.
+    envelope_from: Address | None = None
+    #: DKIM signing when the relay does not sign: selector, domain, and the private key's file
+    #: (outside the project) or the environment variable DKIM_KEY_VARIABLE.
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key_file: Path | None = None
 
     def sender_for(self, sender: Address, lang: str) -> Address:
         """The From address as a reader of ``lang`` sees it: the name in their language."""
@@ -157,6 +171,64 @@ def outbox_folder(project: Project, settings: MailSettings, campaign: str) -> Pa
     )
 
 
+_DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _dkim(
+    project: Project, table: dict[str, Any], sender: Address | None, problems: list[str]
+) -> tuple[str | None, str | None, Path | None]:
+    """(selector, domain, key file) of ``[mail] dkim_*``, each problem added to ``problems``.
+
+    The domain must be the From address's domain or a parent of it: a signature of another
+    domain does not count for DMARC, and receivers then treat the message as unsigned. The
+    key file must lie outside the project, which is copied, shared and put in git.
+    """
+    selector, domain, key_file = (
+        table.get(k) for k in ("dkim_selector", "dkim_domain", "dkim_key_file")
+    )
+    if selector is None:
+        if domain is not None or key_file is not None:
+            problems.append("[mail] dkim_domain and dkim_key_file need dkim_selector too")
+        return None, None, None
+    if not isinstance(selector, str) or not all(
+        _DNS_LABEL.fullmatch(label) for label in selector.split(".")
+    ):
+        problems.append('[mail] dkim_selector must be a DNS name, e.g. "iombrochure2026"')
+        return None, None, None
+    from_domain = sender.domain.lower() if sender is not None else None
+    if domain is None:
+        domain = from_domain
+    elif not isinstance(domain, str) or not all(
+        _DNS_LABEL.fullmatch(label) for label in domain.split(".")
+    ):
+        problems.append('[mail] dkim_domain must be a domain name, e.g. "iom.int"')
+        return None, None, None
+    elif from_domain and not (
+        from_domain == domain.lower() or from_domain.endswith("." + domain.lower())
+    ):
+        problems.append(
+            f"[mail] dkim_domain {domain!r} is not the From domain {from_domain!r} or a parent "
+            "of it: receivers would not count the signature for the From address (DMARC)"
+        )
+        return None, None, None
+    path: Path | None = None
+    if key_file is not None:
+        from iombrochure.pipeline.safety import is_within
+
+        if not isinstance(key_file, str) or not key_file.strip():
+            problems.append('[mail] dkim_key_file must be a file name, e.g. "~/.iom/dkim.pem"')
+            return None, None, None
+        path = Path(key_file.strip()).expanduser()
+        if not path.is_absolute() or is_within(path.resolve(), project.root.resolve()):
+            problems.append(
+                f"[mail] dkim_key_file {key_file!r} is inside the project (or relative to it): a "
+                f"private key must stay out of a folder that is shared and committed; keep it "
+                f"elsewhere, e.g. ~/.iom/dkim.pem, or in the environment variable {DKIM_KEY_VARIABLE}"
+            )
+            return None, None, None
+    return selector, domain, path
+
+
 def mail_settings(project: Project) -> MailSettings:
     """Read and check ``[mail]``; every problem is reported at once, naming the key."""
     table: dict[str, Any] = project.section("mail")
@@ -251,6 +323,8 @@ def mail_settings(project: Project) -> MailSettings:
             )
         elif not isinstance(name, str) or not name.strip() or any(ch in name for ch in "<>\r\n"):
             problems.append(f"[mail.from_name] {lang} must be a name without < > or line breaks")
+    envelope_from = address("envelope_from")
+    dkim_selector, dkim_domain, dkim_key_file = _dkim(project, table, sender, problems)
     settings = MailSettings(
         sender=sender,
         reply_to=reply_to,
@@ -265,6 +339,10 @@ def mail_settings(project: Project) -> MailSettings:
         suppression_list=project.root / suppression if suppression else None,
         bcc=bcc,
         from_names={str(k): " ".join(str(v).split()) for k, v in from_names.items()},
+        envelope_from=envelope_from,
+        dkim_selector=dkim_selector,
+        dkim_domain=dkim_domain,
+        dkim_key_file=dkim_key_file,
     )
     if problems:
         raise ConfigError(
