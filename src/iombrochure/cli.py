@@ -800,12 +800,12 @@ def translations_export(
     project = settings.load_project()
     data, count = export_translations(project, lang, file_format=file_format, only=only)
     if not count:  # an empty file would only puzzle a translator (and XLIFF needs a <file>)
-        which = {"stale": "no field's English changed", "missing": "every field is translated"}
-        reason = (
-            which.get(only, "no field is translated yet")
-            if file_format != "tmx"
-            else ("no field is translated yet")
-        )
+        reasons = {
+            "stale": "no field's English changed since it was translated",
+            "missing": "every field is translated",
+            "all": "the content has no text to translate",
+        }
+        reason = "no field is translated yet" if file_format == "tmx" else reasons[only]
         settings.info(f"nothing to export for {lang}: {reason}; no file written")
         return
     target = output or project.root / "translations" / f"{lang}{FORMATS[file_format]}"

@@ -534,3 +534,13 @@ def test_a_po_file_for_the_language_of_a_country_imports_into_the_language(proje
     po.write_text(text.replace("سال تأسیس", "سال بنیان‌گذاری", 1), encoding="utf-8")
     report = import_translations(load_project(project), po)
     assert (report.lang, report.updated) == ("fa", 1)
+
+
+def test_an_export_with_nothing_in_it_writes_no_file_and_says_why(project: Path) -> None:
+    result = run_cli("translations", "export", "--lang", "fa", "--only", "stale", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "nothing to export for fa: no field's English changed since it was translated; "
+        "no file written\n"
+    )
+    assert not (project / "translations" / "fa.po").exists()

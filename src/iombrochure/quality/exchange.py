@@ -86,6 +86,9 @@ class Segment:
     state: str  # "current", "stale" or "missing"
     source_line: int | None
     documents: list[str]
+    #: The English file's comment on the field or the nearest part holding it ("The cover:
+    #: one line of welcome under the title."): where it is shown, for the translator.
+    where: str | None = None
     previous_source: str | None = None  # the English the stale translation was made from
     suggestion: str | None = None  # from the memory, for a field without a current translation
 
@@ -159,6 +162,7 @@ def collect_segments(project: Project, lang: str) -> list[Segment]:
     for name, english, translated in _files(project, lang):
         prints = (recorded_fingerprints(translated) if translated else None) or {}
         documents = [d for d, doc in project.documents.items() if name in doc.content]
+        english_lines = english.path.read_text(encoding="utf-8-sig").splitlines()
         for english_field in translatable_fields(english):
             if not english_field.text.strip():
                 continue
@@ -178,6 +182,7 @@ def collect_segments(project: Project, lang: str) -> list[Segment]:
                 state=state,
                 source_line=english.line_of(english_field.key_path),
                 documents=documents,
+                where=_comment_above(english, english_lines, english_field.key_path),
             )
             if state == "stale" and recorded:
                 segment.previous_source = memory.english_of(recorded)
@@ -192,6 +197,23 @@ def collect_segments(project: Project, lang: str) -> list[Segment]:
         if segment.state != "current" and segment.suggestion is None:
             segment.suggestion = current.get(fingerprint(segment.field.text))
     return segments
+
+
+def _comment_above(file: ContentFile, lines: list[str], key_path: tuple) -> str | None:
+    """The comment lines right above the field, or above the nearest part that holds it."""
+    for depth in range(len(key_path), 0, -1):
+        line = file.line_of(key_path[:depth])
+        if not line:
+            continue
+        comment: list[str] = []
+        index = line - 2
+        while index >= 0 and lines[index].strip().startswith("#"):
+            comment.insert(0, lines[index].strip().lstrip("#").strip())
+            index -= 1
+        # A comment that opens the file (followed by a blank line) is about the whole file.
+        if comment and " ".join(comment).strip():
+            return " ".join(comment)
+    return None
 
 
 def selected(segments: list[Segment], only: str) -> list[Segment]:
@@ -249,6 +271,8 @@ def write_po(project: Project, segments: list[Segment], lang: str) -> bytes:
         flags = []
         target = segment.target or ""
         comments = [f"{KIND_NAMES[segment.kind]}; shown in: {', '.join(segment.documents)}"]
+        if segment.where:
+            comments.append(segment.where)
         if PLACEHOLDER_TOKEN.search(segment.field.text):
             if segment.target is None or _same_placeholders(segment.field.text, target):
                 flags.append("python-brace-format")  # msgfmt --check and editors guard them
@@ -395,6 +419,8 @@ def _xliff_unit(segment: Segment, original: str) -> list[str]:
         ("kind", KIND_NAMES[segment.kind]),
         ("shown-in", ", ".join(segment.documents)),
     ]
+    if segment.where:
+        notes.append(("description", segment.where))
     sub_state = ""
     if segment.state == "stale":
         sub_state = ' subState="iombrochure:stale"'
