@@ -210,7 +210,7 @@ def _comment_above(file: ContentFile, lines: list[str], key_path: tuple) -> str 
         while index >= 0 and lines[index].strip().startswith("#"):
             comment.insert(0, lines[index].strip().lstrip("#").strip())
             index -= 1
-        # A comment that opens the file (followed by a blank line) is about the whole file.
+        # A blank line ends the comment: the file's opening comment is about the whole file.
         if comment and " ".join(comment).strip():
             return " ".join(comment)
     return None
