@@ -614,6 +614,48 @@ def mail_unsubscribe(
     )
 
 
+@mail.command("bounces")
+@project_options
+@click.argument("source", type=click.Path(path_type=Path))
+@click.pass_obj
+@reports_errors
+def mail_bounces(settings: Settings, source: Path) -> None:
+    """Read bounce reports (an mbox file or a Maildir) and suppress addresses that are gone."""
+    from iombrochure.errors import ConfigError
+    from iombrochure.mail.bounces import read_bounces
+    from iombrochure.mail.settings import mail_settings
+    from iombrochure.mail.suppression import add_to_suppression_list
+
+    project = settings.load_project()
+    config = mail_settings(project)
+    if config.suppression_list is None:
+        raise ConfigError(
+            "[mail] suppression_list is not set",
+            path=project.config_path,
+            hint='add e.g. suppression_list = "opted-out.txt" under [mail]',
+        )
+    report = read_bounces(source)
+    where = _shown(config.suppression_list)
+    added_total = already_total = 0
+    for bounce in report.hard:
+        added, already = add_to_suppression_list(
+            config.suppression_list, [bounce.address], note=f"bounced: {bounce.reason}"
+        )
+        added_total, already_total = added_total + len(added), already_total + len(already)
+        verdict = f"added to {where}" if added else f"already in {where}"
+        settings.info(f"{bounce.where}: {bounce.address}: {bounce.reason}; {verdict}")
+    for bounce in report.other:
+        settings.info(
+            f"{bounce.where}: {bounce.address}: {bounce.action} {bounce.reason}; not a hard "
+            "bounce, not added"
+        )
+    settings.info(
+        f"read {report.messages} message(s), {report.reports} delivery report(s): "
+        f"{added_total} address(es) added to {where}, {already_total} already listed, "
+        f"{len(report.other)} not hard bounces"
+    )
+
+
 def _size(count: int) -> str:
     return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} KB"
 
