@@ -544,3 +544,31 @@ def test_an_export_with_nothing_in_it_writes_no_file_and_says_why(project: Path)
         "no file written\n"
     )
     assert not (project / "translations" / "fa.po").exists()
+
+
+def test_an_xliff_unit_split_into_sentences_by_a_tool_imports_as_one_field(project: Path) -> None:
+    """CAT tools may resegment a unit (the spaces between sentences <ignorable>) and write
+    target codes by id alone, without their data reference."""
+    text = export(project, "xliff").decode("utf-8")
+    start = text.index("<segment", text.index('name="iom:about.reach"'))
+    end = text.index("</segment>", start) + len("</segment>")
+    split = (
+        '<segment state="translated"><source>IOM has <ph id="1" dataRef="d1"/> member states,'
+        '</source><target>این سازمان <ph id="1"/> کشور عضو،</target></segment>'
+        "<ignorable><source> </source></ignorable>"
+        '<segment state="final"><source><ph id="2" dataRef="d2"/> observer states and more '
+        'than <ph id="3" dataRef="d3"/> field offices around the world.</source>'
+        '<target><ph id="2"/> کشور ناظر و افزون بر <ph id="3"/> دفتر میدانی در سراسر جهان '
+        "دارد.</target></segment>"
+    )
+    xliff = project / "fa.xlf"
+    xliff.write_text(text[:start] + split + text[end:], encoding="utf-8")
+    report = import_translations(load_project(project), xliff)
+    assert (report.updated, report.unchanged) == (1, 96)
+    segments = {s.id: s for s in collect_segments(load_project(project), "fa")}
+    reach = segments["iom:about.reach"]
+    assert reach.state == "current"
+    assert reach.target == (
+        "این سازمان {figures.member_states} کشور عضو، {figures.observer_states} کشور ناظر و "
+        "افزون بر {figures.field_offices} دفتر میدانی در سراسر جهان دارد."
+    )

@@ -566,53 +566,79 @@ def _read_xliff(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
     for unit, line in zip(root.iterfind(".//x:unit", ns), unit_lines, strict=False):
         unit_id = unit.get("name") or unit.get("id") or ""
         data = {d.get("id"): d.text or "" for d in unit.iterfind("x:originalData/x:data", ns)}
-        parts = unit.findall("x:segment", ns)
-        source = "".join(_plain(p.find("x:source", ns), data, path, line, unit_id) for p in parts)
-        targets = [p.find("x:target", ns) for p in parts]
-        target = "".join(_plain(t, data, path, line, unit_id) for t in targets if t is not None)
-        finished = bool(parts) and all(
+        # A tool may split a unit into sentences, with the spaces between them <ignorable>.
+        parts = [p for p in unit if p.tag in (f"{{{XLIFF_NS}}}segment", f"{{{XLIFF_NS}}}ignorable")]
+        sentences = [p for p in parts if p.tag == f"{{{XLIFF_NS}}}segment"]
+        sources = [p.find("x:source", ns) for p in parts]
+        # A target code without its data reference is the source code of the same id.
+        source_codes = {
+            code.get("id"): code for part in sources if part is not None for code in part.iter()
+        }
+        read = _Reader(data, source_codes, path, line, unit_id)
+        source = "".join(read.plain(part) for part in sources)
+        target = "".join(read.plain(_target_of(part)) for part in parts)
+        finished = bool(sentences) and all(
             p.get("state", "initial") in ("translated", "reviewed", "final")
             and p.find("x:target", ns) is not None
-            for p in parts
+            for p in sentences
         )
         segments.append(Incoming(unit_id, source, target, line, finished and bool(target)))
     return str(root.get("trgLang") or ""), segments
 
 
-def _plain(element: Any, data: dict[str, str], path: Path, line: int | None, unit_id: str) -> str:
-    """An XLIFF source or target as the text it stands for: codes back to their original."""
-    if element is None:
-        return ""
+def _target_of(part: Any) -> Any:
+    """A segment's target; an <ignorable>'s target, or its source (spaces are not translated)."""
+    target = part.find(f"{{{XLIFF_NS}}}target")
+    if target is None and part.tag == f"{{{XLIFF_NS}}}ignorable":
+        return part.find(f"{{{XLIFF_NS}}}source")
+    return target
 
-    def original(ref: str | None) -> str:
-        if ref not in data:
+
+@dataclass
+class _Reader:
+    """Turns an XLIFF source or target of one unit back into the text it stands for."""
+
+    data: dict[str, str]
+    source_codes: dict[str | None, Any]
+    path: Path
+    line: int | None
+    unit_id: str
+
+    def original(self, code: Any, attribute: str) -> str:
+        ref = code.get(attribute)
+        if ref is None and code.get("id") in self.source_codes:
+            ref = self.source_codes[code.get("id")].get(attribute)
+        if ref not in self.data:
             raise ContentError(
-                f"{unit_id}: an inline code refers to {ref!r}, which the unit does not define",
-                path=path,
-                line=line,
+                f"{self.unit_id}: an inline code refers to {ref!r}, which the unit does not define",
+                path=self.path,
+                line=self.line,
                 hint="keep the codes your tool shows as tags; do not type them",
                 rule="placeholder",
             )
-        return data[ref]
+        return self.data[ref]
 
-    out = [element.text or ""]
-    for child in element:
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "ph":
-            out.append(original(child.get("dataRef")))
-        elif tag == "pc":
-            out.append(original(child.get("dataRefStart")))
-            out.append(_plain(child, data, path, line, unit_id))
-            out.append(original(child.get("dataRefEnd")))
-        else:
-            raise ContentError(
-                f"{unit_id}: <{tag}> is not an inline code this project exchanges",
-                path=path,
-                line=line,
-                hint="keep the codes as the exported file has them (<ph/> and <pc>)",
-            )
-        out.append(child.tail or "")
-    return "".join(out)
+    def plain(self, element: Any) -> str:
+        if element is None:
+            return ""
+        out = [element.text or ""]
+        for child in element:
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "ph":
+                out.append(self.original(child, "dataRef"))
+            elif tag == "pc":
+                out.append(self.original(child, "dataRefStart"))
+                out.append(self.plain(child))
+                out.append(self.original(child, "dataRefEnd"))
+            else:
+                raise ContentError(
+                    f"{self.unit_id}: <{tag}> is not an inline code this project exchanges",
+                    path=self.path,
+                    line=self.line,
+                    hint="keep the codes as the exported file has them (<ph/> and <pc>)",
+                )
+            out.append(child.tail or "")
+        return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------
