@@ -20,6 +20,7 @@ from mailtest import RECIPIENTS, Recorder, make_mail_project, start_server, writ
 
 from iombrochure.mail.compose import compose_campaign
 from iombrochure.mail.send import SendOptions, send_outbox
+from iombrochure.mail.tokens import SECRET_VARIABLE
 from iombrochure.pipeline.config import load_project
 
 pytestmark = pytest.mark.skipif(
@@ -109,3 +110,30 @@ def test_every_message_sent_five_days_after_compose_scores_at_most_one(
     assert "DATE_IN_PAST_96_XX" in control[1] and control[0] >= 2.0
     assert all(score <= 1.0 for score, _ in scores), report
     assert not any("DATE_IN_PAST" in rules or "SUBJ_ALL_CAPS" in rules for _, rules in scores)
+
+
+def test_the_one_click_link_with_its_token_scores_at_most_half_a_point(
+    tmp_path: Path, built_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """With the https link on: List-Unsubscribe-Post, and the token in the link and the footer
+    (the plain ?email=<address> pattern used to cost a point, GB_CUSTOM_HTM_URI)."""
+    monkeypatch.setenv(SECRET_VARIABLE, "a-long-random-office-secret-0123456789")
+    project = make_mail_project(
+        tmp_path / "project", built_project, unsubscribe_url="https://www.iom.int/unsubscribe"
+    )
+    csv = write_recipients(project / "recipients.csv", PARTNERS)
+    composed = compose_campaign(load_project(project), csv, "introduction")
+    recorder = Recorder()
+    controller = start_server(recorder)
+    try:
+        options = SendOptions(host="127.0.0.1", port=controller.port, send=True)
+        assert len(send_outbox(composed.out_dir, options).sent) == len(PARTNERS)
+    finally:
+        controller.stop()
+    delivered = recorder.delivered
+    assert all("?token=" in str(d.message["List-Unsubscribe"]) for d in delivered)
+    received = [as_received(d.data, d.rcpt_tos[0], d.received_at) for d in delivered]
+    scores = spam_scores(received, tmp_path)
+    report = {d.rcpt_tos[0]: s for d, s in zip(delivered, scores, strict=True)}
+    print("\n".join(f"{address}: {score} {rules}" for address, (score, rules) in report.items()))
+    assert all(score <= 0.5 for score, _ in scores), report
