@@ -572,3 +572,14 @@ def test_an_xliff_unit_split_into_sentences_by_a_tool_imports_as_one_field(proje
         "این سازمان {figures.member_states} کشور عضو، {figures.observer_states} کشور ناظر و "
         "افزون بر {figures.field_offices} دفتر میدانی در سراسر جهان دارد."
     )
+
+
+def test_a_segment_twice_in_the_file_is_refused(project: Path) -> None:
+    text = export(project).decode("utf-8")
+    twice = entry(text, "brochure:reach_us")
+    po = project / "fa.po"
+    po.write_text(text + "\n" + twice.replace("تماس بگیرید", "زنگ بزنید") + "\n", encoding="utf-8")
+    result = run_cli("translations", "import", "fa.po", cwd=project)
+    assert result.returncode == 1
+    assert "brochure:reach_us: the segment is in the file twice (also at line" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -492,6 +492,18 @@ def _read_po(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
         ) from exc
     lang = str(catalog.locale) if catalog.locale else ""
     context_lines = _context_lines(raw)
+    twice = [
+        ContentError(
+            f"{context}: the segment is in the file twice (also at line {lines[0]})",
+            path=path,
+            line=lines[1],
+            hint="keep one of them",
+        )
+        for context, lines in context_lines.items()
+        if len(lines) > 1
+    ]
+    if twice:  # Babel keeps the first one: which is meant cannot be known
+        raise ImportRefused(twice)
     segments = []
     for message in catalog:
         if not message.id or not isinstance(message.id, str):
@@ -502,22 +514,22 @@ def _read_po(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
                 id=message.context or "",
                 source=message.id,
                 target=string,
-                line=context_lines.get(message.context or "", message.lineno),
-                finished=not message.fuzzy and bool(string),
+                line=context_lines.get(message.context or "", [message.lineno])[0],
+                finished=not message.fuzzy and bool(string.strip()),
             )
         )
     return lang, segments
 
 
-def _context_lines(raw: bytes) -> dict[str, int]:
-    """The line of each entry's ``msgctxt "<id>"``: where a translator sees the id (Babel
+def _context_lines(raw: bytes) -> dict[str, list[int]]:
+    """The lines of each entry's ``msgctxt "<id>"``: where a translator sees the id (Babel
     gives the msgid's line)."""
     from babel.messages.pofile import unescape
 
-    lines = {}
+    lines: dict[str, list[int]] = {}
     for number, line in enumerate(raw.decode("utf-8", "replace").splitlines(), 1):
         if line.startswith('msgctxt "') and line.rstrip().endswith('"'):
-            lines.setdefault(unescape(line[len("msgctxt ") :].rstrip()), number)
+            lines.setdefault(unescape(line[len("msgctxt ") :].rstrip()), []).append(number)
     return lines
 
 
@@ -582,7 +594,7 @@ def _read_xliff(path: Path, raw: bytes) -> tuple[str, list[Incoming]]:
             and p.find("x:target", ns) is not None
             for p in sentences
         )
-        segments.append(Incoming(unit_id, source, target, line, finished and bool(target)))
+        segments.append(Incoming(unit_id, source, target, line, finished and bool(target.strip())))
     return str(root.get("trgLang") or ""), segments
 
 
@@ -793,7 +805,20 @@ def import_translations(project: Project, path: Path) -> ImportReport:
     report = ImportReport(lang=lang)
     refused: list[IombrochureError] = []
     changes: dict[str, dict[tuple, tuple[str, str]]] = {}  # name -> key path -> (text, print)
+    first_line: dict[str, int | None] = {}
     for segment in incoming:
+        if segment.id in first_line:  # which of the two is meant cannot be known
+            refused.append(
+                ContentError(
+                    f"{segment.id}: the segment is in the file twice (also at line "
+                    f"{first_line[segment.id]})",
+                    path=path,
+                    line=segment.line,
+                    hint="keep one of them",
+                )
+            )
+            continue
+        first_line[segment.id] = segment.line
         name, _, field_name = segment.id.partition(":")
         english_file = files.get(name, (None, None))[0]
         fields = {f.name: f for f in translatable_fields(english_file)} if english_file else {}
@@ -895,7 +920,7 @@ def _updated_file(
         name = Field(key_path, text).name
         current = _value_at(document, key_path)
         if current is None:
-            _insert(document, english.data, key_path, text)
+            _insert(document, english.data, key_path, text, path)
             report.new += 1
             values_changed = True
         elif current != text:
@@ -943,7 +968,7 @@ def _set(document: Any, key_path: tuple, text: str) -> None:
     node[key_path[-1]] = yf._with_text(node[key_path[-1]], text)
 
 
-def _insert(document: Any, english: Any, key_path: tuple, text: str) -> None:
+def _insert(document: Any, english: Any, key_path: tuple, text: str, path: Path) -> None:
     """Add a field the translation lacks, where the English has it (maps keep its order)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -967,7 +992,9 @@ def _insert(document: Any, english: Any, key_path: tuple, text: str) -> None:
         elif isinstance(node, list) and key >= len(node):
             if key != len(node):
                 raise ContentError(
-                    f"cannot add item {key} of a list that has {len(node)} items",
+                    f"{Field(key_path, text).name}: cannot add item {key} of a list that has "
+                    f"{len(node)} items",
+                    path=path,
                     hint="translate the items before it first",
                 )
             node.append(value)
