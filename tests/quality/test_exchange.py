@@ -466,8 +466,9 @@ def test_a_bad_segment_refuses_the_file_with_its_id_and_line_and_changes_nothing
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     line = line_of(po, f'msgctxt "{segment_id}"')
-    lines = result.stderr.strip().splitlines()
+    *lines, summary = result.stderr.strip().splitlines()
     assert lines and all(item.startswith(f"error: fa.po:{line}: {segment_id}: ") for item in lines)
+    assert summary.startswith("error: fa.po: 1 of 97 segments refused; nothing was written (")
     assert says in result.stderr
     assert content_bytes(project) == before
 

@@ -869,7 +869,14 @@ def import_translations(project: Project, path: Path) -> ImportReport:
             fingerprint(segment.source),
         )
     if refused:
-        raise ImportRefused(refused)
+        count = len({problem.line for problem in refused})
+        summary = ContentError(
+            f"{count} of {len(incoming)} segment{'s' * (len(incoming) != 1)} refused; nothing "
+            "was written",
+            path=path,
+            hint="correct them in your translation tool and import the file again",
+        )
+        raise ImportRefused([*refused, summary])
     writes: list[tuple[Path, bytes, bytes | None]] = []
     for name, fields_changed in changes.items():
         english, translated = files[name]
