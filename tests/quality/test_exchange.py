@@ -584,3 +584,26 @@ def test_a_segment_twice_in_the_file_is_refused(project: Path) -> None:
     assert result.returncode == 1
     assert "brochure:reach_us: the segment is in the file twice (also at line" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_link_translated_in_xliff_keeps_its_address(project: Path) -> None:
+    add_link(project)
+    text = export(project, "xliff").decode("utf-8")
+    assert ">وب‌سایت سازمان</pc>" in text
+    xliff = project / "fa.xlf"
+    xliff.write_text(text.replace(">وب‌سایت سازمان</pc>", ">تارنمای سازمان</pc>", 1), "utf-8")
+    report = import_translations(load_project(project), xliff)
+    assert report.updated == 1
+    iom = (project / "content/fa/iom.yaml").read_text(encoding="utf-8")
+    assert "[تارنمای سازمان](https://www.iom.int)" in iom
+
+
+def test_exports_remember_once_and_the_memory_is_the_same_bytes_each_time(project: Path) -> None:
+    export(project)
+    memory = project / "translations/memory/fa.tmx"
+    first = memory.read_bytes()
+    export(project, "xliff")
+    assert memory.read_bytes() == first
+    assert first.count(b"<tu>") == len(
+        {(s.field.text, s.target) for s in collect_segments(load_project(project), "fa")}
+    )
