@@ -26,7 +26,7 @@ from iombrochure.errors import ConfigError
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.jobs import ARCHIVE_PDF_VARIANTS, VARIANTS, plan_jobs
 from iombrochure.pipeline.prepress import (
-    REGISTRATION,
+    REGISTRATION_SPACE,
     PrepressError,
     cmyk_picture,
     rgb_to_cmyk,
@@ -177,23 +177,102 @@ def test_print_content_has_no_rgb_and_only_documented_colours(built_project: Pat
                     op = operator.decode("latin-1")
                     assert op not in ("rg", "RG"), f"{pdf.name}: {operands} {op}"
                     if op in ("cs", "CS"):
-                        assert operands[0] in ("/DeviceCMYK", "/DeviceGray", "/Pattern"), (
-                            pdf.name,
-                            operands,
-                        )
+                        assert operands[0] in (
+                            "/DeviceCMYK",
+                            "/DeviceGray",
+                            "/Pattern",
+                            f"/{REGISTRATION_SPACE}",
+                        ), (pdf.name, operands)
                     if op in COLOUR_OPERATORS and len(operands) == 4:
                         used.add(tuple(round(float(v), 4) for v in operands))
                 named = (resources.get("/ColorSpace") or {}).items()
                 for name, space in named:
                     assert colour_space_components(space) != 3, (pdf.name, name)
-        strays = {
-            c
-            for c in used
-            if c not in documented and c[:3] != (0.0, 0.0, 0.0) and c != REGISTRATION
-        }  # greys are black ink alone; marks are in registration colour
+        # greys are black ink alone; marks are in registration colour, Separation /All (below)
+        strays = {c for c in used if c not in documented and c[:3] != (0.0, 0.0, 0.0)}
         assert not strays, f"{pdf.name}: colours not in print-colours.css: {sorted(strays)}"
         assert (0.0, 0.0, 0.0, 1.0) in used, pdf.name  # the text is set in black ink alone
         assert (1.0, 0.85, 0.0, 0.0) in used, pdf.name  # IOM blue, as documented
+
+
+def test_marks_are_registration_colour_as_separation_all_outside_the_bleed(built_project: Path):
+    """Crop marks and crosses (and the brochure's fold marks) in Separation /All, which any
+    RIP prints on every plate as it is; nothing else is, and none reaches into the BleedBox."""
+    for pdf in print_pdfs(built_project):
+        reader = pypdf.PdfReader(pdf)
+        for number, page in enumerate(reader.pages, 1):
+            spaces = page["/Resources"]["/ColorSpace"].get_object()
+            space = spaces[f"/{REGISTRATION_SPACE}"]
+            assert space[0] == "/Separation" and space[1] == "/All", (pdf.name, space)
+            tint = space[3].get_object()
+            assert list(tint["/C1"]) == [1, 1, 1, 1] and list(tint["/C0"]) == [0, 0, 0, 0]
+            bleed = [float(v) for v in page["/BleedBox"]]
+            strokes = 0
+            content = ContentStream(page.get_contents(), reader)
+            stroking_in_registration = False
+            for operands, operator in content.operations:
+                if operator == b"CS":
+                    stroking_in_registration = operands[0] == f"/{REGISTRATION_SPACE}"
+                if operator in (b"m", b"l") and stroking_in_registration:
+                    x, y = (float(v) for v in operands)
+                    inside = bleed[0] < x < bleed[2] and bleed[1] < y < bleed[3]
+                    assert not inside, f"{pdf.name} p{number}: a mark at {x:.0f},{y:.0f}"
+                    strokes += 1
+            assert strokes >= 16, (pdf.name, number)  # 8 crop marks, 4 crosses
+
+
+def test_black_ink_alone_overprints_and_nothing_else_does(built_project: Path):
+    """Text and rules in black ink alone are painted with overprint on (mode 1), so they leave
+    no hole in a tint; every other colour is painted with overprint off."""
+    for pdf in print_pdfs(built_project):
+        reader = pypdf.PdfReader(pdf)
+        overprinted = knocked_out = 0
+        for page in reader.pages:
+            states = page["/Resources"]["/ExtGState"]
+            fill_overprint, saved = False, []
+            space = "/DeviceGray"
+            for operands, operator in ContentStream(page.get_contents(), reader).operations:
+                if operator == b"q":
+                    saved.append(fill_overprint)
+                elif operator == b"Q":
+                    fill_overprint = saved.pop()
+                elif operator == b"gs":
+                    state = states[operands[0]].get_object()
+                    if "/op" in state:
+                        fill_overprint = state["/op"].value  # bool() of it is always True
+                        assert state["/OPM"] == 1
+                elif operator == b"cs":
+                    space = operands[0]
+                elif operator in (b"k", b"scn") and (operator == b"k" or space == "/DeviceCMYK"):
+                    colour = tuple(float(v) for v in operands)
+                    black_alone = colour[:3] == (0, 0, 0) and colour[3] >= 0.8
+                    assert fill_overprint == black_alone, (pdf.name, colour)
+                    overprinted += black_alone
+                    knocked_out += not black_alone
+        assert overprinted and knocked_out, pdf.name
+
+
+def test_the_info_names_pdf_x4_and_subset_names_differ_per_font_program(built_project: Path):
+    """GTS_PDFXVersion in Info (older workflow tools read it there, not in XMP), and one subset
+    name per embedded font program across the four files, so that files ganged on one sheet
+    never share a name for different glyphs."""
+    programs: dict[str, set[bytes]] = {}
+    for pdf in print_pdfs(built_project):
+        reader = pypdf.PdfReader(pdf)
+        assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-4", pdf.name
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                descendant = font["/DescendantFonts"][0].get_object()
+                descriptor = descendant["/FontDescriptor"].get_object()
+                name = str(descriptor["/FontName"])
+                assert name == str(font["/BaseFont"]) == str(descendant["/BaseFont"])
+                assert re.fullmatch(r"/[A-Z]{6}\+\S+", name), name
+                program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+                programs.setdefault(name, set()).add(program.get_object().get_data())
+    shared = {name: len(found) for name, found in programs.items() if len(found) > 1}
+    assert not shared, shared
+    assert len(programs) >= 6  # several faces, in two editions each
 
 
 def test_print_pictures_are_cmyk_or_grey_and_never_interpolated(built_project: Path):
@@ -325,7 +404,7 @@ def test_print_previews_are_soft_proofed_through_the_press_profile(built_project
     blue as FOGRA39 prints it, not what a fixed CMYK formula would show."""
     preview = built_project / "dist" / "preview"
     proof = ImageCms.buildTransform(
-        str(BUNDLED_PROFILE), ImageCms.createProfile("sRGB"), "CMYK", "RGB", renderingIntent=1
+        str(BUNDLED_PROFILE), ImageCms.createProfile("sRGB"), "CMYK", "RGB", renderingIntent=3
     )
     expected = ImageCms.applyTransform(Image.new("CMYK", (1, 1), (255, 217, 0, 0)), proof).getpixel(
         (0, 0)
@@ -341,6 +420,21 @@ def test_print_previews_are_soft_proofed_through_the_press_profile(built_project
         seen = median_colour(printed, box)
     assert all(abs(s - e) <= 4 for s, e in zip(seen, expected, strict=True)), (seen, expected)
     assert seen != (0, 51, 160)
+
+
+def test_the_soft_proof_shows_the_paper_white(built_project: Path):
+    """Absolute colorimetric: unprinted paper shows as FOGRA39's coated paper (L* 95), a shade
+    darker than the screen's white, in the slug as on the page."""
+    paper = ImageCms.applyTransform(
+        Image.new("CMYK", (1, 1), (0, 0, 0, 0)),
+        ImageCms.buildTransform(
+            str(BUNDLED_PROFILE), ImageCms.createProfile("sRGB"), "CMYK", "RGB", renderingIntent=3
+        ),
+    ).getpixel((0, 0))
+    assert max(paper) <= 248  # not the screen's white
+    with Image.open(built_project / "dist" / "preview" / "print" / "factsheet-en-2.png") as page:
+        corner = median_colour(page, (2, 2, 12, 12))  # the slug: no ink, paper alone
+    assert all(abs(s - e) <= 2 for s, e in zip(corner, paper, strict=True)), (corner, paper)
 
 
 # ---- Configuration --------------------------------------------------------------------------

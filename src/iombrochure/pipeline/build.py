@@ -42,7 +42,7 @@ from iombrochure.pipeline.outputs import (
     read_manifest,
     recover,
 )
-from iombrochure.pipeline.prepress import PRINT_PDF_VARIANT, image_stylesheet
+from iombrochure.pipeline.prepress import PRINT_PDF_VARIANT, image_stylesheet, marks_stylesheet
 
 if TYPE_CHECKING:  # templating and content are imported when needed: a no-op build skips Jinja2
     from iombrochure.pipeline.state import Tracker
@@ -224,6 +224,7 @@ def render_arguments(project: Project, job: Job, edition: Edition, html_path: Pa
     if job.variant in ("print", "archive"):  # PDF/X and PDF/A forbid /Interpolate true
         render_args["stylesheets"] = [image_stylesheet()]
     if job.variant == "print":
+        render_args["stylesheets"].append(marks_stylesheet())
         render_args["press"] = project.print
     return render_args
 

@@ -37,8 +37,20 @@ from iombrochure.pipeline.config import PrintSettings
 
 ICC_REGISTRY = "http://www.color.org"
 PRINT_PDF_VARIANT = "pdf/x-4"
-#: Registration colour: every ink at 100 %, for marks that must show on every plate.
+#: Registration colour as the styles write it (``device-cmyk(1 1 1 1)``, the brochure's fold
+#: marks): made ``Separation /All`` here, which a RIP prints on every plate as it is, where a
+#: DeviceCMYK 400 % would be changed by any colour conversion (FOGRA39 to FOGRA51, ink saving).
 REGISTRATION = (1.0, 1.0, 1.0, 1.0)
+#: The name of the ``Separation /All`` colour space in the PDF's resources.
+REGISTRATION_SPACE = "Registration"
+#: Black ink alone from this tint up overprints: the text (100 %), the quiet text (80 %), rules
+#: and QR codes leave no hole in a tint under them, and no white halo when the plates shift.
+#: Lighter greys are designed as greys and knock out, as every other colour does.
+OVERPRINT_MIN_BLACK = 0.8
+#: Printer's marks: where they start outside the trim, and their line width (pt). They stay
+#: outside the BleedBox (at most 10 pt past the trim), so that no trimmed sheet shows them.
+MARK_OFFSET = 12.0
+MARK_LINE_WIDTH = 0.3
 #: The print variant's pictures: JPEG, at a quality a press shows no artefacts at.
 PRINT_JPEG_QUALITY = 95
 
@@ -46,10 +58,17 @@ PRINT_JPEG_QUALITY = 95
 #: in every Pillow version (Pillow's named enums are recent).
 PERCEPTUAL = 0
 RELATIVE_COLORIMETRIC = 1
+ABSOLUTE_COLORIMETRIC = 3
 BLACK_POINT_COMPENSATION = 0x2000
 
 _XMP_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 _RGB_OPERATOR = re.compile(rb"^(?P<r>[-+0-9.]+) (?P<g>[-+0-9.]+) (?P<b>[-+0-9.]+) (?P<op>rg|RG)$")
+_CMYK_OPERATOR = re.compile(
+    rb"^(?P<c>[-+0-9.]+) (?P<m>[-+0-9.]+) (?P<y>[-+0-9.]+) (?P<k>[-+0-9.]+) (?P<op>k|K|scn|SCN)$"
+)
+_COLOUR_SPACE_OPERATOR = re.compile(rb"^/(?P<name>\S+) (?P<op>cs|CS)$")
+#: Subset tags: six capital letters, then "+" (ISO 32000-1, 9.6.4).
+_SUBSET_TAG = re.compile(r"^/?[A-Z]{6}\+")
 
 
 class PrepressError(RenderError):
@@ -243,14 +262,15 @@ def _proof_transform(profile_path: Path) -> Any:
         ImageCms.createProfile("sRGB"),
         "CMYK",
         "RGB",
-        renderingIntent=RELATIVE_COLORIMETRIC,
+        renderingIntent=ABSOLUTE_COLORIMETRIC,
     )
 
 
 def soft_proof(page: Any, profile: Path) -> Any:
     """A CMYK page image in screen colours, as the press will print it: through the press
-    profile, relative colorimetric without black point compensation, so that the paper shows
-    white and the ink as dark as it prints (K100 on coated paper is a deep grey, not #000)."""
+    profile, absolute colorimetric without black point compensation, so that the paper shows
+    its own white (FOGRA39's coated paper, L* 95: a shade darker than the screen's #FFF) and the
+    ink as dark as it prints (K100 on coated paper is a deep grey, not #000)."""
     from PIL import ImageCms
 
     proof = ImageCms.applyTransform(page.convert("CMYK"), _proof_transform(profile))
@@ -289,6 +309,13 @@ def image_stylesheet() -> str:
     return "img, svg, image { image-rendering: crisp-edges !important; }"
 
 
+def marks_stylesheet() -> str:
+    """No WeasyPrint marks in the print edition, whatever a project's print.css says: the press
+    finisher draws them in ``Separation /All``; WeasyPrint's RGB black ones would print on
+    the K plate alone, beside them. A user sheet's !important wins over the author's."""
+    return "@page { marks: none !important; }"
+
+
 @dataclass
 class PressFinisher:
     """Run by WeasyPrint on the finished PDF objects just before it writes them (its
@@ -304,8 +331,12 @@ class PressFinisher:
     def __call__(self, document: Any, pdf: Any) -> None:
         self._refuse_annotations(pdf)
         self._refuse_rgb_pictures(pdf)
-        content = self._convert_rgb_operators(pdf)
+        self._add_registration_space(pdf)
+        self._draw_marks(pdf)
+        content = self._convert_colour_operators(pdf)
+        self._name_subsets(pdf)
         self._name_output_intent(pdf)
+        pdf.info["GTS_PDFXVersion"] = _pdf_string("PDF/X-4")
         self._fix_metadata(pdf, seed=content)
 
     def warnings(self) -> list[str]:
@@ -343,36 +374,163 @@ class PressFinisher:
         if count:
             raise rgb_pictures_refusal(count)
 
-    def _convert_rgb_operators(self, pdf: Any) -> bytes:
-        """Replace every ``r g b rg``/``RG`` in the content streams by ``c m y k k``/``K``;
-        return the content's digest, which seeds the document id."""
+    def _add_registration_space(self, pdf: Any) -> None:
+        """``Separation /All`` in the colour spaces every page and form shares: a tint of 1
+        prints 100 % on every plate, whatever the RIP does to process colours."""
+        import pydyf
+
+        tint = pydyf.Dictionary(
+            {
+                "FunctionType": 2,
+                "Domain": pydyf.Array([0, 1]),
+                "C0": pydyf.Array([0, 0, 0, 0]),
+                "C1": pydyf.Array([1, 1, 1, 1]),
+                "N": 1,
+            }
+        )
+        space = pydyf.Array(["/Separation", "/All", "/DeviceCMYK", tint])
+        for spaces in _colour_space_dictionaries(pdf):
+            spaces[REGISTRATION_SPACE] = space
+
+    def _draw_marks(self, pdf: Any) -> None:
+        """Crop marks at the trim's corners and registration crosses at the middle of each
+        side, in the slug outside the BleedBox, in ``Separation /All`` and as artifacts (not
+        content, for the tagged PDF). Drawn here because WeasyPrint strokes its own
+        (``marks: crop cross``) in RGB black, which cannot be told from black artwork."""
+        for page in _pages(pdf):
+            media = [float(value) for value in page["MediaBox"]]
+            trim = [float(value) for value in page.get("TrimBox", media)]
+            if trim == media:
+                continue
+            stream = _object(pdf, page["Contents"])
+            stream.stream.insert(0, b"q")
+            stream.stream.append(b"Q")
+            stream.stream.extend(printer_marks(media, trim))
+
+    def _convert_colour_operators(self, pdf: Any) -> bytes:
+        """Make every colour one the press takes, and black overprint; return the content's
+        digest, which seeds the document id.
+
+        * ``r g b rg``/``RG`` become ``c m y k k``/``K`` (a grey as black ink alone, so black
+          artwork such as a QR code prints on the K plate only);
+        * ``device-cmyk(1 1 1 1)`` of the styles becomes ``Separation /All`` at 100 %;
+        * black ink alone, from OVERPRINT_MIN_BLACK up, overprints (``/OP``, ``/op`` with
+          ``/OPM 1``); every other colour knocks out. Overprint is kept per ``q``/``Q`` level."""
         from weasyprint.pdf.stream import Stream
 
         digest = hashlib.sha256()
         for obj in pdf.objects:
             if not isinstance(obj, Stream):
                 continue
-            for index, operation in enumerate(obj.stream):
+            states: dict[tuple[bool, bool], str] = {}
+            operations: list[Any] = []
+            fill_space = stroke_space = b"DeviceGray"
+            overprint = [(False, False)]  # (stroke, fill) per graphics-state level
+            for operation in obj.stream:
                 if not isinstance(operation, bytes):
+                    operations.append(operation)
                     continue
-                match = _RGB_OPERATOR.match(operation)
-                if match:
-                    rgb = tuple(float(match.group(key)) for key in ("r", "g", "b"))
-                    if match.group("op") == b"RG" and rgb == (0.0, 0.0, 0.0):
-                        # WeasyPrint strokes its crop marks and crosses in RGB black; printers
-                        # want marks in registration colour, on every plate.
-                        cmyk = REGISTRATION
+                converted, black = self._convert_one(operation, fill_space, stroke_space)
+                if operation == b"q":
+                    overprint.append(overprint[-1])
+                elif operation == b"Q" and len(overprint) > 1:
+                    overprint.pop()
+                space = _COLOUR_SPACE_OPERATOR.match(operation)
+                if space:
+                    if space.group("op") == b"cs":
+                        fill_space = space.group("name")
                     else:
-                        cmyk = rgb_to_cmyk(rgb, self.press.profile)  # type: ignore[arg-type]
-                    name = "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
-                    self.converted[name] = cmyk
-                    if len(set(rgb)) > 1:
-                        self.chromatic.add(name)
-                    operator = b"K" if match.group("op") == b"RG" else b"k"
-                    operation = b" ".join([*(f"{v:g}".encode() for v in cmyk), operator])
-                    obj.stream[index] = operation
-                digest.update(operation + b"\n")
+                        stroke_space = space.group("name")
+                elif operation.endswith((b" k", b" rg", b" g")):  # these set the space too
+                    fill_space = b"DeviceCMYK"
+                elif operation.endswith((b" K", b" RG", b" G")):
+                    stroke_space = b"DeviceCMYK"
+                if converted and converted[-1].endswith((b" scn", b" SCN")) and len(converted) > 1:
+                    # DeviceCMYK registration, now 1 scn in /Registration: the cs goes with it
+                    if operations and operations[-1] in (b"/DeviceCMYK cs", b"/DeviceCMYK CS"):
+                        operations.pop()
+                    if converted[0].endswith(b" cs"):
+                        fill_space = REGISTRATION_SPACE.encode()
+                    else:
+                        stroke_space = REGISTRATION_SPACE.encode()
+                if black is not None:
+                    stroke, fill = overprint[-1]
+                    wanted = (black, fill) if _is_stroke(converted[-1]) else (stroke, black)
+                    if wanted != overprint[-1]:
+                        name = states.setdefault(wanted, _overprint_state(obj, *wanted))
+                        operations.append(f"/{name} gs".encode())
+                        overprint[-1] = wanted
+                operations.extend(converted)
+                for line in converted:
+                    digest.update(line + b"\n")
+            obj.stream = operations
         return digest.digest()
+
+    def _convert_one(
+        self, operation: bytes, fill_space: bytes, stroke_space: bytes
+    ) -> tuple[list[bytes], bool | None]:
+        """One content-stream operation as the press takes it, and, for a colour, whether it
+        is one that overprints (None: not a colour)."""
+        match = _RGB_OPERATOR.match(operation)
+        if match:
+            rgb = tuple(float(match.group(key)) for key in ("r", "g", "b"))
+            cmyk = rgb_to_cmyk(rgb, self.press.profile)  # type: ignore[arg-type]
+            name = "#" + "".join(f"{round(v * 255):02x}" for v in rgb)
+            self.converted[name] = cmyk
+            if len(set(rgb)) > 1:
+                self.chromatic.add(name)
+            operator = b"K" if match.group("op") == b"RG" else b"k"
+            line = b" ".join([*(f"{v:g}".encode() for v in cmyk), operator])
+            return [line], overprints(cmyk)
+        match = _CMYK_OPERATOR.match(operation)
+        if not match:
+            return [operation], None
+        op = match.group("op")
+        if op in (b"scn", b"SCN") and (fill_space if op == b"scn" else stroke_space) != (
+            b"DeviceCMYK"
+        ):
+            return [operation], None
+        cmyk = tuple(float(match.group(key)) for key in ("c", "m", "y", "k"))
+        if cmyk == REGISTRATION:
+            stroking = op in (b"K", b"SCN")
+            space = f"/{REGISTRATION_SPACE} {'CS' if stroking else 'cs'}".encode()
+            return [space, b"1 SCN" if stroking else b"1 scn"], False
+        return [operation], overprints(cmyk)
+
+    def _name_subsets(self, pdf: Any) -> None:
+        """Subset tags made from each embedded font program (its glyph set), not from the
+        face's name as WeasyPrint does: two editions set in the same face embed different
+        subsets, and a print shop that gangs them on one sheet must not take one for the other
+        (same name, wrong glyphs). The same program always gets the same tag."""
+        fonts = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Font"]
+        renamed: dict[str, str] = {}
+        for font in fonts:
+            if "FontDescriptor" not in font or "BaseFont" not in font:
+                continue
+            descriptor = _object(pdf, font["FontDescriptor"])
+            program = next(
+                (
+                    descriptor[key]
+                    for key in ("FontFile2", "FontFile3", "FontFile")
+                    if key in descriptor
+                ),
+                None,
+            )
+            if program is None:
+                continue
+            old = _name_text(font["BaseFont"])
+            base = _SUBSET_TAG.sub("", old).lstrip("/")
+            digest = hashlib.sha256(base.encode())
+            for part in _object(pdf, program).stream:
+                digest.update(part if isinstance(part, bytes) else str(part).encode())
+            new = f"/{subset_tag(digest.digest())}+{base}"
+            renamed[old] = new
+            font["BaseFont"] = new
+            descriptor["FontName"] = new
+        for font in fonts:  # the Type 0 fonts, named after their descendant
+            descendants = font.get("DescendantFonts")
+            if "FontDescriptor" not in font and descendants:
+                font["BaseFont"] = _object(pdf, descendants[0])["BaseFont"]
 
     def _name_output_intent(self, pdf: Any) -> None:
         import pydyf
@@ -407,6 +565,110 @@ class PressFinisher:
                     1,
                 )
             obj.stream = [xmp]
+
+
+def overprints(cmyk: tuple[float, ...]) -> bool:
+    """Whether a colour is black ink alone, dark enough to overprint (OVERPRINT_MIN_BLACK)."""
+    return cmyk[:3] == (0.0, 0.0, 0.0) and cmyk[3] >= OVERPRINT_MIN_BLACK
+
+
+def subset_tag(digest: bytes) -> str:
+    """Six capital letters from a digest: the tag before "+" in a subset font's name."""
+    return "".join(chr(65 + byte % 26) for byte in digest[:6])
+
+
+def printer_marks(media: list[float], trim: list[float]) -> list[bytes]:
+    """Content-stream lines drawing crop marks and registration crosses (a circle and a cross)
+    between the trim box and the media box, in ``Separation /All``, as an artifact."""
+    left, bottom, right, top = trim
+    slug = min(trim[0] - media[0], media[2] - trim[2], trim[1] - media[1], media[3] - trim[3])
+    start = min(MARK_OFFSET, slug / 2)
+    length = slug - start
+    lines = [b"q", b"/Artifact BMC", f"/{REGISTRATION_SPACE} CS 1 SCN".encode()]
+    lines += [f"{MARK_LINE_WIDTH:g} w 0 J 0 j [] 0 d".encode()]
+    segments: list[tuple[float, float, float, float]] = []
+    for x, sign_x in ((left, -1), (right, 1)):
+        for y, sign_y in ((bottom, -1), (top, 1)):
+            segments.append((x + sign_x * start, y, x + sign_x * (start + length), y))
+            segments.append((x, y + sign_y * start, x, y + sign_y * (start + length)))
+    centre_x, centre_y = (left + right) / 2, (bottom + top) / 2
+    radius = length / 4
+    middle = start + length / 2
+    crosses = [
+        (centre_x, top + middle),
+        (centre_x, bottom - middle),
+        (left - middle, centre_y),
+        (right + middle, centre_y),
+    ]
+    for x, y in crosses:
+        segments.append((x - 2 * radius, y, x + 2 * radius, y))
+        segments.append((x, y - 2 * radius, x, y + 2 * radius))
+    for x0, y0, x1, y1 in segments:
+        lines.append(f"{x0:.3f} {y0:.3f} m {x1:.3f} {y1:.3f} l S".encode())
+    bezier = 0.5523 * radius
+    for x, y in crosses:
+        lines.append(
+            (
+                f"{x + radius:.3f} {y:.3f} m "
+                f"{x + radius:.3f} {y + bezier:.3f} {x + bezier:.3f} {y + radius:.3f} "
+                f"{x:.3f} {y + radius:.3f} c "
+                f"{x - bezier:.3f} {y + radius:.3f} {x - radius:.3f} {y + bezier:.3f} "
+                f"{x - radius:.3f} {y:.3f} c "
+                f"{x - radius:.3f} {y - bezier:.3f} {x - bezier:.3f} {y - radius:.3f} "
+                f"{x:.3f} {y - radius:.3f} c "
+                f"{x + bezier:.3f} {y - radius:.3f} {x + radius:.3f} {y - bezier:.3f} "
+                f"{x + radius:.3f} {y:.3f} c S"
+            ).encode()
+        )
+    return [*lines, b"EMC", b"Q"]
+
+
+def _pdf_string(text: str) -> Any:
+    import pydyf
+
+    return pydyf.String(text)
+
+
+def _object(pdf: Any, reference: Any) -> Any:
+    """The object a pydyf reference (``b"12 0 R"``) names, or the object itself."""
+    if isinstance(reference, bytes | str):
+        number = int((reference.decode() if isinstance(reference, bytes) else reference).split()[0])
+        return pdf.objects[number]
+    return reference
+
+
+def _name_text(name: Any) -> str:
+    return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+
+
+def _pages(pdf: Any) -> list[Any]:
+    return [_object(pdf, reference) for reference in pdf.page_references]
+
+
+def _colour_space_dictionaries(pdf: Any) -> list[Any]:
+    """The ColorSpace dictionaries of every page's resources (WeasyPrint shares one, and its
+    forms point at it)."""
+    found: dict[int, Any] = {}
+    for page in _pages(pdf):
+        resources = _object(pdf, page["Resources"])
+        spaces = _object(pdf, resources["ColorSpace"])
+        found[id(spaces)] = spaces
+    return list(found.values())
+
+
+def _is_stroke(operation: bytes) -> bool:
+    return operation.endswith((b" K", b" SCN", b" CS"))
+
+
+def _overprint_state(stream: Any, stroke: bool, fill: bool) -> str:
+    """The name of an ExtGState setting overprint for strokes and fills (mode 1: a zero ink
+    leaves what is under it), added to the stream's resources."""
+    import pydyf
+
+    name = f"op{int(stroke)}{int(fill)}"
+    states = stream._resources["ExtGState"]
+    states[name] = pydyf.Dictionary({"OP": str(stroke).lower(), "op": str(fill).lower(), "OPM": 1})
+    return name
 
 
 def picture_for_print(data: bytes, profile: Path, *, name: str, mime_type: str) -> str:

@@ -114,7 +114,8 @@ def soft_proof_pages(pdf: bytes, profile: Path, *, dpi: int) -> list[Any] | None
         pdf_path = Path(folder) / "edition.pdf"
         pdf_path.write_bytes(pdf)
         done = subprocess.run(
-            [pdftoppm, "-jpegcmyk", "-r", str(dpi), str(pdf_path), str(Path(folder) / "page")],
+            # -overprint: black text over a tint shows as the press prints it (prepress.py)
+            [pdftoppm, "-jpegcmyk", "-overprint", "-r", str(dpi), str(pdf_path), f"{folder}/page"],
             capture_output=True,
             text=True,
             timeout=300,
