@@ -476,6 +476,7 @@ def mail_send(
         bcc=config.bcc.addr_spec if config.bcc else None,
         suppressed=read_suppression_list(config.suppression_list),
         envelope_from=config.envelope_from.addr_spec if config.envelope_from else None,
+        rate=config.rate,
         signer=dkim_signer(config),  # checked in a dry run too: a bad key is said before sending
     )
     if test_to:

@@ -29,10 +29,12 @@ from mailtest import (
     write_recipients,
 )
 
+from iombrochure.errors import ConfigError
 from iombrochure.mail.compose import compose_campaign
 from iombrochure.mail.journal import JOURNAL_NAME, Journal, OutboxLock
+from iombrochure.mail.pacing import PRESETS, Rate
 from iombrochure.mail.send import SendEvent, SendOptions, send_outbox
-from iombrochure.mail.settings import MailError
+from iombrochure.mail.settings import MailError, mail_settings
 from iombrochure.mail.tokens import SECRET_VARIABLE, make_token
 from iombrochure.pipeline.config import load_project
 
@@ -399,20 +401,87 @@ def test_killed_in_the_middle_a_rerun_delivers_the_rest_once(
     assert len(journal_lines(outbox)) == 6
 
 
-def test_the_rate_limit_spaces_the_messages(outbox: Path, recorder: Recorder):
-    now = [100.0]
-    waits: list[float] = []
+class FakeTime:
+    """A monotonic clock that moves only when the sender sleeps: pacing without waiting."""
 
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
 
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def send_times(recorder: Recorder, time: FakeTime, outbox: Path, **overrides) -> list[float]:
+    """Send with a fake clock; the moment each message was handed over, by the fake clock."""
+    moments: list[float] = []
     result = send_outbox(
-        outbox, options(recorder, rate_per_minute=30), sleep=sleep, clock=lambda: now[0]
+        outbox,
+        options(recorder, **overrides),
+        sleep=time.sleep,
+        clock=time.clock,
+        progress=lambda event: moments.append(time.now) if event.kind == "sent" else None,
     )
-    assert result.complete
-    assert waits == [2.0] * 5  # 30 a minute: one every 2 s, none before the first
+    assert result.complete, result
+    return moments
+
+
+def test_the_rate_limit_holds_in_every_minute(outbox: Path, recorder: Recorder):
+    time = FakeTime()
+    moments = send_times(recorder, time, outbox, rate_per_minute=2)
+    assert moments == [100.0, 100.0, 160.0, 160.0, 220.0, 220.0]  # 2 a minute, none sooner
+    for start in moments:  # in any 60 s from a message, never more than 2
+        assert sum(start <= m < start + 60 for m in moments) <= 2
     assert_exactly_once(recorder)
+
+
+def test_a_short_list_goes_at_once_under_the_office365_preset(outbox: Path, recorder: Recorder):
+    time = FakeTime()
+    moments = send_times(recorder, time, outbox, rate=PRESETS["office365"])
+    assert moments == [100.0] * 6 and time.waits == []  # 6 of the 30 a minute allowed
+
+
+def test_a_fractional_rate_spaces_single_messages(outbox: Path, recorder: Recorder):
+    time = FakeTime()
+    moments = send_times(recorder, time, outbox, rate_per_minute=0.5)
+    assert moments == [100.0 + 120.0 * n for n in range(6)]  # one every two minutes
+
+
+def test_the_daily_cap_stops_the_run_and_a_rerun_a_day_later_sends_the_rest(
+    project: Path, outbox: Path, recorder: Recorder
+):
+    rate = Rate(per_minute=None, per_day=4, name="test")
+    first = send_outbox(outbox, options(recorder, rate=rate, bcc="archive@iom.int"))
+    # the archive copy counts as a recipient, as the services count it: 2 messages, not 4
+    assert len(first.sent) == 2 and len(first.not_attempted) == 4
+    assert "the daily limit of 4 recipients ([mail] rate) is reached, 4 in the last 24 hours" in (
+        first.stopped
+    )
+    again = send_outbox(outbox, options(recorder, rate=rate, bcc="archive@iom.int"))
+    assert again.sent == [] and again.already_sent == 2 and again.stopped
+    # a day later (the journal's times moved back 25 hours), the same command goes on
+    journal = outbox / JOURNAL_NAME
+    lines = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        at = dt.datetime.fromisoformat(line["at"]) - dt.timedelta(hours=25)
+        line["at"] = at.isoformat(timespec="seconds")
+    journal.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    later = send_outbox(outbox, options(recorder, rate=rate, bcc="archive@iom.int"))
+    assert len(later.sent) == 2 and later.already_sent == 2
+    partners = [d.rcpt_tos[0] for d in recorder.delivered]
+    assert len(partners) == len(set(partners)) == 4  # nobody twice
+
+
+def test_rate_settings_are_checked_and_presets_read(tmp_path: Path, built_project: Path):
+    project = make_mail_project(tmp_path / "project", built_project, rate="office365")
+    assert mail_settings(load_project(project)).rate == PRESETS["office365"]
+    bad = make_mail_project(tmp_path / "bad", built_project, rate="hotmail")
+    with pytest.raises(ConfigError, match='rate must be one of "office365", "gmail", "none"'):
+        mail_settings(load_project(bad))
 
 
 def test_a_second_sender_on_the_same_outbox_is_refused(outbox: Path, recorder: Recorder):

@@ -80,6 +80,20 @@ class Journal:
             return FAILED
         return None
 
+    def sent_recipients(self) -> list[tuple[dt.datetime, int]]:
+        """(when, envelope recipients) of every message sent: the daily cap counts them, the
+        archive copy ([mail] bcc) included, as the mail services do."""
+        found = []
+        for entry in self.sent.values():
+            try:
+                at = dt.datetime.fromisoformat(str(entry["at"]))
+            except (KeyError, ValueError):
+                continue
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=dt.UTC)
+            found.append((at, len(entry.get("to") or ()) + (1 if entry.get("bcc") else 0)))
+        return found
+
     def record(self, message_id: str, status: str, **details: Any) -> None:
         """Append one line and wait until it is on disk."""
         entry = {"message_id": message_id, "status": status, **details}

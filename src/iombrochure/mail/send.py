@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iombrochure.mail.journal import FAILED, SENT, Journal, OutboxLock
+from iombrochure.mail.pacing import DEFAULT as DEFAULT_RATE
+from iombrochure.mail.pacing import Pacer, Rate
 from iombrochure.mail.settings import MailError
 from iombrochure.mail.suppression import SuppressionList
 
@@ -75,7 +77,8 @@ class SendOptions:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     send: bool = False  # False: a dry run that does not even connect
-    rate_per_minute: float | None = None
+    rate_per_minute: float | None = None  # --rate: replaces the per-minute figure of `rate`
+    rate: Rate = DEFAULT_RATE  # [mail] rate: messages a minute, recipients a day
     retry_failed: bool = False
     attempts: int = 4
     backoff_seconds: float = 2.0
@@ -282,17 +285,32 @@ def _run(
         return result
 
     session = _Session(options)
-    interval = 60.0 / options.rate_per_minute if options.rate_per_minute else 0.0
-    next_start = clock()
+    rate = options.rate
+    if options.rate_per_minute:
+        rate = Rate(options.rate_per_minute, rate.per_day, name="--rate")
+    pacer = Pacer(
+        rate,
+        clock=clock,
+        sleep=sleep,
+        now=lambda: dt.datetime.now(dt.UTC),
+        sent_before=journal.sent_recipients(),
+    )
     try:
         for index, message in enumerate(pending, start=1):
-            if interval:
-                now = clock()
-                if now < next_start:
-                    sleep(next_start - now)
-                next_start = max(now, next_start) + interval
+            recipients = len(message.recipients) + (1 if options.bcc else 0)
+            resume = pacer.day_full(recipients)
+            if resume is not None:
+                result.stopped = (
+                    f"the daily limit of {rate.per_day:,} recipients ([mail] rate) is reached, "
+                    f"{pacer.day_used():,} in the last 24 hours; run the same command again after "
+                    f"{resume.astimezone():%Y-%m-%d %H:%M}"
+                )
+                result.not_attempted = pending[index - 1 :]
+                break
+            pacer.wait_for_turn()
             outcome = _send_one(session, journal, message, options, sleep, index, tell)
             if outcome == SENT:
+                pacer.sent(recipients)
                 result.sent.append(message)
             elif isinstance(outcome, _Permanent):
                 result.failed.append((message, outcome.reply))

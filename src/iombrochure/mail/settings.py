@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import ConfigError, IombrochureError
+from iombrochure.mail.pacing import DEFAULT as DEFAULT_RATE
+from iombrochure.mail.pacing import PRESETS, Rate
 from iombrochure.pipeline.config import Project
 
 #: The environment variable the SMTP password is read from: never an option, never logged.
@@ -35,6 +37,7 @@ KNOWN_KEYS = (
     "dkim_selector",
     "dkim_domain",
     "dkim_key_file",
+    "rate",
 )
 #: The environment variable that may hold the DKIM private key (PEM), instead of a key file.
 DKIM_KEY_VARIABLE = "IOMBROCHURE_DKIM_PRIVATE_KEY"
@@ -75,6 +78,8 @@ class MailSettings:
     dkim_selector: str | None = None
     dkim_domain: str | None = None
     dkim_key_file: Path | None = None
+    #: How fast mail send may go: a preset's or the table's limits (mail/pacing.py).
+    rate: Rate = DEFAULT_RATE
 
     def sender_for(self, sender: Address, lang: str) -> Address:
         """The From address as a reader of ``lang`` sees it: the name in their language."""
@@ -169,6 +174,39 @@ def outbox_folder(project: Project, settings: MailSettings, campaign: str) -> Pa
     return prepare_output_dir(
         project.root, project.root / settings.outbox / campaign, explicit=False
     )
+
+
+def _rate(value: object, problems: list[str]) -> Rate:
+    """``rate = "office365"`` (a preset) or ``rate = {per_minute = 30, per_day = 10000}``."""
+    example = (
+        '[mail] rate must be one of "office365", "gmail", "none", or a table such as '
+        "{ per_minute = 30, per_day = 10000 }"
+    )
+    if value is None:
+        return DEFAULT_RATE
+    if isinstance(value, str):
+        if value.strip().lower() in PRESETS:
+            return PRESETS[value.strip().lower()]
+        problems.append(f"{example}, not {value!r}")
+        return DEFAULT_RATE
+    if not isinstance(value, dict) or set(value) - {"per_minute", "per_day"}:
+        problems.append(example)
+        return DEFAULT_RATE
+    per_minute, per_day = value.get("per_minute"), value.get("per_day")
+    if per_minute is not None and (
+        isinstance(per_minute, bool)
+        or not isinstance(per_minute, int | float)
+        or not math.isfinite(per_minute)
+        or per_minute < 0.1
+    ):
+        problems.append("[mail] rate per_minute must be a number of at least 0.1")
+        return DEFAULT_RATE
+    if per_day is not None and (
+        isinstance(per_day, bool) or not isinstance(per_day, int) or per_day < 1
+    ):
+        problems.append("[mail] rate per_day must be a whole number of recipients, at least 1")
+        return DEFAULT_RATE
+    return Rate(per_minute=per_minute, per_day=per_day, name="[mail] rate")
 
 
 _DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -324,6 +362,7 @@ def mail_settings(project: Project) -> MailSettings:
         elif not isinstance(name, str) or not name.strip() or any(ch in name for ch in "<>\r\n"):
             problems.append(f"[mail.from_name] {lang} must be a name without < > or line breaks")
     envelope_from = address("envelope_from")
+    rate = _rate(table.get("rate"), problems)
     dkim_selector, dkim_domain, dkim_key_file = _dkim(project, table, sender, problems)
     settings = MailSettings(
         sender=sender,
@@ -343,6 +382,7 @@ def mail_settings(project: Project) -> MailSettings:
         dkim_selector=dkim_selector,
         dkim_domain=dkim_domain,
         dkim_key_file=dkim_key_file,
+        rate=rate,
     )
     if problems:
         raise ConfigError(
