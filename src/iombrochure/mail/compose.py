@@ -524,11 +524,22 @@ def _foreign_messages(out_dir: Path, campaign: str) -> list[Path]:
     parser = BytesHeaderParser(policy=default)
     foreign = []
     for path in sorted(out_dir.glob("*.eml")) if out_dir.is_dir() else ():
-        with path.open("rb") as stream:
-            message_id = str(parser.parse(stream)["Message-ID"] or "")
+        message_id = str(parser.parsebytes(_header_block(path))["Message-ID"] or "")
         if not message_id.startswith(f"<{campaign}."):
             foreign.append(path)
     return foreign
+
+
+def _header_block(path: Path) -> bytes:
+    """The header lines of an .eml file, read without its body (the PDFs): the parser would
+    otherwise read every attachment of every message just to find one header."""
+    lines = []
+    with path.open("rb") as stream:
+        for line in stream:
+            if line in (b"\r\n", b"\n"):
+                break
+            lines.append(line)
+    return b"".join(lines) + b"\r\n"
 
 
 def new_message_id(campaign: str, domain: str) -> str:
