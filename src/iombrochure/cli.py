@@ -728,6 +728,37 @@ def check(
         sys.exit(1)
 
 
+@main.command()
+@project_options
+@click.option(
+    "--plates",
+    is_flag=True,
+    default=False,
+    help="Also write each page's separations (one PNG per ink) to dist/preview/print/plates/.",
+)
+@click.pass_obj
+@reports_errors
+def preflight(settings: Settings, plates: bool) -> None:
+    """Check the print PDFs as a print shop's preflight would: ink, text, lines, pictures."""
+    from iombrochure.pipeline.preflight import preflight_project
+
+    project = settings.load_project()
+    report = preflight_project(project, plates=plates)
+    for finding in report.findings:
+        if finding.severity == "error" or settings.verbosity >= 0:
+            colour = {"error": "red", "warning": "yellow"}.get(finding.severity)
+            click.secho(finding.line_text(project.root), fg=colour)
+    if report.plates:
+        settings.info(f"wrote {len(report.plates)} plate(s) in {_shown(report.plates[0].parent)}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    settings.info(
+        f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)} "
+        f"(ink measured by {report.method})"
+    )
+    if report.errors:
+        sys.exit(1)
+
+
 @main.command("new")
 @click.argument("directory", type=click.Path(path_type=Path))  # new itself refuses a file
 @click.option(

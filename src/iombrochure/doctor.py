@@ -34,6 +34,7 @@ def diagnose(project_dir: Path | None = None) -> list[Finding]:
         Finding("iombrochure", f"{__version__} on Python {platform.python_version()}"),
         *_weasyprint_findings(),
         _cores(),
+        _ghostscript(),
     ]
     project = _project(project_dir)
     if isinstance(project, IombrochureError):
@@ -175,6 +176,29 @@ def _press(project: Any) -> Finding:
             ok=False,
         )
     return Finding("press", f"{text}; print previews soft-proofed through it")
+
+
+def _ghostscript() -> Finding:
+    """Ghostscript renders the separations ``iombrochure preflight`` measures ink on, as print
+    shops do; without it the preflight measures poppler's CMYK render instead."""
+    import shutil
+    import subprocess
+
+    gs = shutil.which("gs")
+    if gs is None:
+        return Finding(
+            "ghostscript",
+            "not installed: preflight measures ink on poppler's CMYK render, not on separations "
+            "(install it: apt-get install ghostscript)",
+            ok=False,
+        )
+    try:
+        version = subprocess.run(
+            [gs, "--version"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        version = "unknown version"
+    return Finding("ghostscript", f"{version}: preflight renders separations with its tiffsep")
 
 
 def _outputs(project: Any) -> Finding:
