@@ -171,9 +171,10 @@ def test_a_picture_mode_that_cannot_print_right_is_refused(project: Path):
     ids=["garbage", "not-a-picture", "svg-web-link", "svg-file-link", "svg-doctype"],
 )
 def test_a_bad_data_url_is_refused_naming_the_template(project: Path, url: str, says: str):
+    """The build's checks find it before any page is laid out, at the template's line."""
     line = put_in_template(project, f'<img src="{url}" alt="x">')
     error = the_one_line(build(project))
-    assert error.startswith(f"error: {TEMPLATE}:{line}: factsheet (en, screen): img src data: URL")
+    assert error.startswith(f"error: {TEMPLATE}:{line}: img src data: URL"), error
     assert says in error
 
 

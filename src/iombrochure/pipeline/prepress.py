@@ -201,8 +201,8 @@ def rgb_picture(data: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(data)) as image:
             return image.mode not in ("L", "1", "CMYK", "I", "F", "I;16")
-    except (UnidentifiedImageError, OSError):
-        return False
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        return False  # not a picture that can be placed: the picture checks refuse it by name
 
 
 def rgb_to_cmyk(
