@@ -247,6 +247,8 @@ OPTION = "a command-line option or setting of the build, not the project's files
 WEASYPRINT = "WeasyPrint itself (its version, or a worker dying): not the project's files"
 INTERNAL = "raised inside a helper and turned into one of the refusals listed here by its caller"
 CONFIG = "config.load_project, which check and build both call first: the same words"
+PREVIEW = "about the page pictures of PDFs already rendered: only a build or `preview` makes them"
+PREFLIGHT = "the `preflight` command reads the print PDFs a build wrote: nothing for check to read"
 BUDGET = "tests/pipeline/test_template_budget.py shows each budget through check; see over_budget"
 SVG = (
     "safety.inspect_image's SVG checks, which check runs on every picture it measures "
@@ -262,6 +264,7 @@ REFUSALS: dict[str, str] = {
     "build.finish_job: RenderError: {} runs to {} pages, over its budget of ": LAYOUT,
     "build.render_jobs: failures[job]": INTERNAL,
     "config.find_project_root: ConfigError: cannot look for {} in this folder: {}": CONFIG,
+    "config.find_project_root: ConfigError: is a file, not a project folder": CONFIG,
     "config.find_project_root: ConfigError: no {} here or in any parent folder of {}": CONFIG,
     "config.find_project_root: ConfigError: not a file but a folder, a device or a p": CONFIG,
     "config.load_project: ConfigError: cannot read the file: {}": CONFIG,
@@ -439,6 +442,16 @@ REFUSALS: dict[str, str] = {
     "textlayer._annotate_structure: RenderError: the tag tree of page {} does not map its": (
         WEASYPRINT
     ),
+    "preflight._poppler_cmyk: PreflightError: neither Ghostscript nor poppler's pdftop": PREFLIGHT,
+    "preflight._poppler_cmyk: PreflightError: pdftoppm cannot render it: {}": PREFLIGHT,
+    "preflight._tiffsep: PreflightError: Ghostscript cannot render its separation": PREFLIGHT,
+    "preflight.preflight_pdf: PreflightError: cannot be read as a PDF ({})": PREFLIGHT,
+    "preflight.preflight_project: PreflightError: no print PDFs in {}": PREFLIGHT,
+    "previews._rasterise: RenderError: cannot read a PDF to preview it: {}": PREVIEW,
+    "previews.preview_build: RenderError: nothing to preview: {}/manifest.json lis": PREVIEW,
+    "previews.render_pages: RenderError: cannot read {} to preview it: {}": PREVIEW,
+    "previews.render_pages: RenderError: exc.message": PREVIEW,
+    "previews.soft_proof_pages: RenderError: cannot soft-proof a print PDF: {}": PREVIEW,
     "textlayer.check_internals: RenderError: WeasyPrint {} changed {}{}, which the PD": WEASYPRINT,
     "textlayer.check_internals: RenderError: WeasyPrint {} has no {}.{}, which the PD": WEASYPRINT,
     "workers.resolve_jobs: RenderError: --jobs must be at least 1, not {}": OPTION,
