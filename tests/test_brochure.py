@@ -86,7 +86,7 @@ PANELS = {
         (0, "جمهوری", 0),
         (0, "در یک نگاه", 2),
         (0, "تماس با ما", 1),
-        (1, "درباره ما", 2),
+        (1, "دربار", 2),  # «دربارهٔ ما»: readers move the ezafe hamza, so its stem
         (1, "۱۹۹۵", 1),
         (1, "همکاری با ما", 0),
     ],
@@ -207,7 +207,7 @@ def test_a_figure_changed_in_data_yaml_changes_every_panel_that_shows_it(scratch
 def test_area_lines_go_item_by_item_with_the_areas(scratch_project: Path):
     path = scratch_project / "content" / "fa" / "brochure.yaml"
     text = path.read_text()
-    first = "    - تقویت سهم مهاجرت در توسعه کشورهای مبدأ و مقصد.\n"
+    first = "    - تقویت سهم مهاجرت در توسعهٔ کشورهای مبدأ و مقصد.\n"
     assert first in text
     path.write_text(text.replace(first, ""))
     with pytest.raises(ContentErrors) as caught:
