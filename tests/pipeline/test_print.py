@@ -221,17 +221,20 @@ def test_marks_are_registration_colour_as_separation_all_outside_the_bleed(built
             assert strokes >= 16, (pdf.name, number)  # 8 crop marks, 4 crosses
 
 
-def test_black_ink_alone_overprints_and_nothing_else_does(built_project: Path):
-    """Text and rules in black ink alone are painted with overprint on (mode 1), so they leave
-    no hole in a tint; every other colour is painted with overprint off."""
-    for pdf in print_pdfs(built_project):
-        reader = pypdf.PdfReader(pdf)
-        overprinted = knocked_out = 0
-        for page in reader.pages:
-            states = page["/Resources"]["/ExtGState"]
-            fill_overprint, saved = False, []
+def overprint_counts(pdf: Path) -> tuple[int, int]:
+    """How many colours are painted overprinting and knocking out, asserting that exactly
+    black ink alone (80 % and more) overprints. A form must say so itself: it inherits the
+    overprint of wherever it is drawn."""
+    reader = pypdf.PdfReader(pdf)
+    overprinted = knocked_out = 0
+    for page in reader.pages:
+        for owner, resources in walk_streams(page, reader):
+            content = page.get_contents() if owner is page else owner
+            states = resources.get("/ExtGState") or {}
+            fill_overprint: bool | None = None if owner is not page else False
+            saved: list[bool | None] = []
             space = "/DeviceGray"
-            for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            for operands, operator in ContentStream(content, reader).operations:
                 if operator == b"q":
                     saved.append(fill_overprint)
                 elif operator == b"Q":
@@ -243,13 +246,50 @@ def test_black_ink_alone_overprints_and_nothing_else_does(built_project: Path):
                         assert state["/OPM"] == 1
                 elif operator == b"cs":
                     space = operands[0]
-                elif operator in (b"k", b"scn") and (operator == b"k" or space == "/DeviceCMYK"):
+                elif operator == b"k" or (operator == b"scn" and space == "/DeviceCMYK"):
                     colour = tuple(float(v) for v in operands)
                     black_alone = colour[:3] == (0, 0, 0) and colour[3] >= 0.8
-                    assert fill_overprint == black_alone, (pdf.name, colour)
+                    assert fill_overprint == black_alone, (pdf.name, owner is page, colour)
                     overprinted += black_alone
                     knocked_out += not black_alone
+    return overprinted, knocked_out
+
+
+def test_black_ink_alone_overprints_and_nothing_else_does(built_project: Path):
+    """Text and rules in black ink alone overprint (mode 1), so they leave no hole in a tint;
+    every other colour knocks out."""
+    for pdf in print_pdfs(built_project):
+        overprinted, knocked_out = overprint_counts(pdf)
         assert overprinted and knocked_out, pdf.name
+
+
+def test_a_tint_in_a_form_drawn_after_black_text_knocks_out(tmp_path: Path):
+    """A translucent box is a form XObject drawn while the black text before it overprints:
+    its tint must not overprint too."""
+    from weasyprint import HTML
+
+    from iombrochure.pipeline.config import PrintSettings
+    from iombrochure.pipeline.prepress import PressFinisher, color_profiles
+
+    press = PrintSettings(profile=BUNDLED_PROFILE, press_condition="FOGRA39")
+    html = (
+        '<p style="color: device-cmyk(0 0 0 1)">Black text</p>'
+        '<div style="opacity: 0.9"><p style="background: device-cmyk(0.08 0.05 0 0);'
+        ' color: device-cmyk(0 0 0 1)">A tint, then black text, in a form</p></div>'
+    )
+    pdf = tmp_path / "form.pdf"
+    HTML(string=html).render(color_profiles=color_profiles(press)).write_pdf(
+        pdf, finisher=PressFinisher(press), pdf_variant="pdf/x-4"
+    )
+    reader = pypdf.PdfReader(pdf)
+    forms = [
+        xobject
+        for xobject in reader.pages[0]["/Resources"]["/XObject"].values()
+        if xobject.get_object()["/Subtype"] == "/Form"
+    ]
+    assert forms  # the translucent box
+    overprinted, knocked_out = overprint_counts(pdf)
+    assert overprinted >= 2 and knocked_out >= 1
 
 
 def test_the_info_names_pdf_x4_and_subset_names_differ_per_font_program(built_project: Path):

@@ -425,7 +425,9 @@ class PressFinisher:
             states: dict[tuple[bool, bool], str] = {}
             operations: list[Any] = []
             fill_space = stroke_space = b"DeviceGray"
-            overprint = [(False, False)]  # (stroke, fill) per graphics-state level
+            # (stroke, fill) per graphics-state level; None: unknown, as at the start of a form,
+            # which inherits the state of wherever it is drawn, so its first colour says it
+            overprint: list[tuple[bool | None, bool | None]] = [(None, None)]
             for operation in obj.stream:
                 if not isinstance(operation, bytes):
                     operations.append(operation)
@@ -454,7 +456,7 @@ class PressFinisher:
                     else:
                         stroke_space = REGISTRATION_SPACE.encode()
                 if black is not None:
-                    stroke, fill = overprint[-1]
+                    stroke, fill = (bool(flag) for flag in overprint[-1])
                     wanted = (black, fill) if _is_stroke(converted[-1]) else (stroke, black)
                     if wanted != overprint[-1]:
                         name = states.setdefault(wanted, _overprint_state(obj, *wanted))
