@@ -5,16 +5,22 @@ converts on its own and the IOM blue and the text black shift. So the print vari
 the press's colours from the start:
 
 * colours: the print stylesheet (``styles/print-colours.css``) gives every colour in
-  ``device-cmyk()``; whatever RGB is left in a content stream (a stray style, WeasyPrint's own
-  crop marks) is converted here through the press profile, and a non-grey one is reported;
+  ``device-cmyk()``; whatever RGB is left in a content stream (a stray style, a black QR code
+  drawn as SVG) is converted here through the press profile (black as black ink alone), and a
+  non-grey one is reported; ``device-cmyk(1 1 1 1)`` becomes registration, ``Separation
+  /All``; black ink alone overprints, so that black text leaves no hole in a tint;
 * pictures: converted to CMYK JPEGs with littlecms (Pillow's ImageCms) through the same profile,
   when the HTML is made (:func:`cmyk_picture`);
 * the file: WeasyPrint's ``pdf/x-4`` variant, with the profile as the ``device-cmyk`` colour
   profile (hence an OutputIntent ``/GTS_PDFX``), and :class:`PressFinisher`, run just before
   the PDF is written, names the press condition in the OutputIntent, makes the XMP document id
   a function of the content (WeasyPrint draws a random one) so that the file is
-  byte-reproducible, and still says PDF/UA-1 in the XMP. It stops the build, in one line, on
-  what the press cannot take: a link annotation, or a picture left in RGB.
+  byte-reproducible, and still says PDF/UA-1 in the XMP; it draws the crop marks and
+  registration crosses, names each font subset after its glyphs, and writes
+  ``GTS_PDFXVersion`` in Info. It stops the build, in one line, on what the press cannot
+  take: a link annotation, or a picture left in RGB.
+
+``iombrochure preflight`` (preflight.py) checks the result as a print shop would.
 
 The profile is bundled (``iombrochure/profiles/``, with its licence and provenance) and can be
 replaced by the print shop's own in ``[print]`` of iombrochure.toml; see docs/print.md.
@@ -505,7 +511,6 @@ class PressFinisher:
         subsets, and a print shop that gangs them on one sheet must not take one for the other
         (same name, wrong glyphs). The same program always gets the same tag."""
         fonts = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Font"]
-        renamed: dict[str, str] = {}
         for font in fonts:
             if "FontDescriptor" not in font or "BaseFont" not in font:
                 continue
@@ -526,7 +531,6 @@ class PressFinisher:
             for part in _object(pdf, program).stream:
                 digest.update(part if isinstance(part, bytes) else str(part).encode())
             new = f"/{subset_tag(digest.digest())}+{base}"
-            renamed[old] = new
             font["BaseFont"] = new
             descriptor["FontName"] = new
         for font in fonts:  # the Type 0 fonts, named after their descendant
