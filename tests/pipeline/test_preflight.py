@@ -28,6 +28,7 @@ from iombrochure.pipeline.preflight import (
     INKS,
     PT_PER_MM,
     PageGeometry,
+    PreflightError,
     preflight_pdf,
     render_separations,
 )
@@ -223,6 +224,15 @@ def test_a_page_without_bleed_is_an_error(tmp_path: Path):
         "error: no-bleed.pdf: page 1: 0.0 mm of bleed past the trim; the shop needs 3 mm (give "
         "the page `bleed` in the print stylesheet and run the artwork into it)"
     ]
+
+
+def test_a_page_whose_content_cannot_be_read_is_one_clear_refusal(tmp_path: Path):
+    with pytest.raises(PreflightError) as refused:
+        preflight_pdf(fault_pdf(tmp_path, "damaged"))
+    assert refused.value.format(relative_to=tmp_path) == (
+        "damaged.pdf: page 1: its content cannot be read (the file is damaged) (build it "
+        "again, or ask whoever made it for a new file)"
+    )
 
 
 def test_a_pdf_that_cannot_be_read_is_one_clear_line(tmp_path: Path):

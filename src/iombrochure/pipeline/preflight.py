@@ -54,6 +54,10 @@ HAIRLINE_PT = 0.25
 PICTURE_PPI = (200, 150)
 #: The bleed a shop needs past the trim on every side (mm).
 BLEED_MM = 3.0
+#: Forms drawn inside forms, deeper than this, are not followed (no real file comes near).
+MAX_FORM_DEPTH = 32
+#: How long a renderer may take on one file (s): a damaged file can make it loop.
+RENDER_TIMEOUT = 300
 
 
 class PreflightError(IombrochureError):
@@ -161,7 +165,14 @@ def preflight_pdf(
         plates = separations[number - 1] if number - 1 < len(separations) else None
         report.findings.extend(_box_findings(page, geometry, pdf, number))
         walker = ContentWalker(geometry)
-        walker.walk_page(page)
+        try:
+            walker.walk_page(page)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, PdfReadError):
+            raise PreflightError(
+                f"page {number}: its content cannot be read (the file is damaged)",
+                path=pdf,
+                hint="build it again, or ask whoever made it for a new file",
+            ) from None
         report.findings.extend(
             replace(finding, path=pdf, page=number)
             for finding in walker.findings(plates, press_condition)
@@ -302,9 +313,16 @@ def render_separations(pdf: Path, dpi: int) -> tuple[list[dict[str, Any]], str]:
     with Ghostscript's tiffsep (overprint as the press prints it) or, without Ghostscript,
     poppler's CMYK render with overprint. Also which of the two measured."""
     gs = ghostscript()
-    if gs is not None:
-        return _tiffsep(gs, pdf, dpi), "Ghostscript tiffsep"
-    return _poppler_cmyk(pdf, dpi), "poppler CMYK render"
+    try:
+        if gs is not None:
+            return _tiffsep(gs, pdf, dpi), "Ghostscript tiffsep"
+        return _poppler_cmyk(pdf, dpi), "poppler CMYK render"
+    except subprocess.TimeoutExpired:
+        raise PreflightError(
+            f"rendering its separations took more than {RENDER_TIMEOUT} s",
+            path=pdf,
+            hint="build it again; a file that stays this slow is damaged",
+        ) from None
 
 
 def _tiffsep(gs: str, pdf: Path, dpi: int) -> list[dict[str, Any]]:
@@ -326,7 +344,7 @@ def _tiffsep(gs: str, pdf: Path, dpi: int) -> list[dict[str, Any]]:
             ],
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=RENDER_TIMEOUT,
         )
         if done.returncode != 0:
             raise PreflightError(
@@ -373,7 +391,7 @@ def _poppler_cmyk(pdf: Path, dpi: int) -> list[dict[str, Any]]:
             ],
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=RENDER_TIMEOUT,
         )
         if done.returncode != 0:
             raise PreflightError(
@@ -527,6 +545,7 @@ class ContentWalker:
         self.text_runs: list[TextRun] = []
         self.notes: list[Finding] = []
         self._fonts_checked: set[int] = set()
+        self._forms_drawing: set[int] = set()
         #: The top left corner of the path being built, in page space.
         self._path_corner: tuple[float, float] | None = None
 
@@ -795,10 +814,15 @@ class ContentWalker:
         if subtype == "/Image":
             self._picture(xobject, resources, state)
         elif subtype == "/Form":
+            key = reference.idnum if hasattr(reference, "idnum") else id(xobject)
+            if key in self._forms_drawing or len(self._forms_drawing) >= MAX_FORM_DEPTH:
+                return  # a form that draws itself: drawn once, as a RIP would refuse the rest
+            self._forms_drawing.add(key)
             form_matrix = tuple(float(v) for v in xobject.get("/Matrix", IDENTITY))
             inner = replace(state, ctm=multiply(form_matrix, state.ctm))  # type: ignore[arg-type]
             form_resources = xobject.get("/Resources")
             self._walk(xobject, form_resources.get_object() if form_resources else resources, inner)
+            self._forms_drawing.discard(key)
 
     def _picture(self, image: Any, resources: Any, state: GraphicsState) -> None:
         a, b, c, d, _, _ = state.ctm
