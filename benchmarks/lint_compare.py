@@ -9,10 +9,10 @@ on demand with `npm install virastar` into a temporary folder that is removed af
 without node and npm its row says why it is missing. hazm's Normalizer (PyPI ``hazm``, default
 options) runs in the Python given by ``--hazm-python`` (this one by default); without it its row
 says why. Every tool sees the same sentences and is scored the same way
-(tests/quality/lint_corpus/__init__.py), on two sets:
+(tests/typography/lint_corpus/__init__.py), on two sets:
 
-- the hand-written corpus of tests/quality/lint_corpus/;
-- virastar's own test suite (tests/quality/virastar_suite/cases.yaml): the cases where the
+- the hand-written corpus of tests/typography/lint_corpus/;
+- virastar's own test suite (tests/typography/virastar_suite/cases.yaml): the cases where the
   house style agrees with virastar, and the cases where it answers differently (the house's
   answer counts).
 
@@ -39,10 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
-from iombrochure.quality.typography import check_persian_text, fix_persian_text  # noqa: E402
-from iombrochure.quality.typography.shared import ProtectedSpans  # noqa: E402
-from quality.lint_corpus import Score, Sentence, judge, load_corpus, score  # noqa: E402
-from quality.virastar_suite import load_suite  # noqa: E402
+from iombrochure.typography import check_persian_text, fix_persian_text  # noqa: E402
+from iombrochure.typography.shared import ProtectedSpans  # noqa: E402
+from typography.lint_corpus import Score, Sentence, judge, load_corpus, score  # noqa: E402
+from typography.virastar_suite import load_suite  # noqa: E402
 
 NPM_TIMEOUT_SECONDS = 300
 _VIRASTAR_RUNNER = """

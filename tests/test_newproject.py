@@ -13,8 +13,8 @@ import pytest
 from conftest import REPO, run_cli
 from iombrochure.errors import ConfigError
 from iombrochure.newproject import create_project, parse_languages
+from iombrochure.pipeline.checks import run_checks
 from iombrochure.pipeline.config import load_project
-from iombrochure.quality.checks import run_checks
 
 
 def test_a_new_project_builds_strictly_in_english_persian_and_pashto(tmp_path: Path):

@@ -693,8 +693,8 @@ def check(
     import json
 
     from iombrochure.errors import ConfigError
+    from iombrochure.pipeline.checks import config_failure, run_checks
     from iombrochure.pipeline.jobs import plan_jobs
-    from iombrochure.quality.checks import config_failure, run_checks
 
     try:
         project = settings.load_project()
@@ -815,12 +815,14 @@ def mark_current(
     Run it after updating a translation (or checking that it still says what the source says):
     check then stops reporting the fields as stale. Only the file's translation: block changes.
     """
-    from iombrochure.quality.translations import mark_files_current
+    from iombrochure.exchange import remember_languages
+    from iombrochure.pipeline.translations import mark_files_current
 
     project = settings.load_project()
     results = mark_files_current(
         project, languages=list(languages) or None, files=list(files), fields=list(fields)
     )
+    remember_languages(project, [path.parent.name for path, _ in results])
     for path, marked in results:
         if marked:
             settings.info(
@@ -868,8 +870,8 @@ def translations_export(
 
     Translate it in the tool, then bring it back with `iombrochure translations import FILE`.
     """
-    from iombrochure.quality.exchange import FORMATS, export_translations
-    from iombrochure.quality.typography import write_text_atomically
+    from iombrochure.exchange import FORMATS, export_translations
+    from iombrochure.typography import write_text_atomically
 
     project = settings.load_project()
     data, count = export_translations(project, lang, file_format=file_format, only=only)
@@ -902,7 +904,7 @@ def translations_import(settings: Settings, file: Path) -> None:
     Every finished segment is checked first; one bad segment refuses the whole file and
     nothing is written. Imported fields are marked current.
     """
-    from iombrochure.quality.exchange import import_translations
+    from iombrochure.exchange import import_translations
 
     project = settings.load_project()
     report = import_translations(project, file)

@@ -222,7 +222,10 @@ def _record_fingerprints(root: Path, languages: list[str]) -> None:
     """The starter's translations are current: record it, so that check finds nothing stale."""
     if len(languages) < 2:
         return
+    from iombrochure.exchange import remember_languages
     from iombrochure.pipeline.config import load_project
-    from iombrochure.quality.translations import mark_files_current
+    from iombrochure.pipeline.translations import mark_files_current
 
-    mark_files_current(load_project(root, search_parents=False))
+    project = load_project(root, search_parents=False)
+    results = mark_files_current(project)
+    remember_languages(project, [path.parent.name for path, _ in results])

@@ -22,10 +22,10 @@ from watchfiles import Change
 
 from conftest import copy_project, pdf_text
 from iombrochure.live.watch import PREVIEW_FOLDER, Watcher
+from iombrochure.pipeline import checks
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.outputs import read_manifest
 from iombrochure.pipeline.previews import make_previews
-from iombrochure.quality import checks
 
 STARTUP_TIMEOUT = 180  # first build of both editions plus WeasyPrint's import, on a busy CI box
 REBUILD_TIMEOUT = 90

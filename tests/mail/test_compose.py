@@ -23,7 +23,7 @@ from iombrochure.mail.settings import MailError
 from iombrochure.mail.tokens import SECRET_VARIABLE, make_token, read_token
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.i18n import isolate_latin_runs, strip_bidi_controls
-from iombrochure.quality.typography import check_persian_yaml_file
+from iombrochure.typography import check_persian_yaml_file
 
 PERSIAN_DIGITS = re.compile("[۰-۹]")
 PERSIAN_SUBJECT = "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"

@@ -17,9 +17,9 @@ import pytest
 
 from conftest import leaflet_project, run_cli
 from iombrochure.errors import ConfigError
+from iombrochure.pipeline.checks import run_checks
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.jobs import plan_jobs
-from iombrochure.quality.checks import run_checks
 
 #: Bidi controls pdftotext and the isolating filters put around runs; not part of the words.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")

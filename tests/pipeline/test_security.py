@@ -21,11 +21,11 @@ from PIL import Image
 
 from conftest import ONE_EDITION, REPO, copy_project, run_cli
 from iombrochure.errors import FetchRefused
+from iombrochure.pipeline import checks
 from iombrochure.pipeline.build import build
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.content import load_content
 from iombrochure.pipeline.templating import render_edition
-from iombrochure.quality import checks
 from test_bad_input import png_header
 
 TEMPLATE = "templates/factsheet.html"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import leaflet_project, run_cli, run_python
+from iombrochure.pipeline.checks import run_checks
 from iombrochure.pipeline.config import load_project
-from iombrochure.quality.checks import run_checks
 
 #: The line of templates/card.html the tests write their expression on.
 LINE = 5
@@ -189,7 +189,7 @@ opened = []
 sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
 from pathlib import Path
 from iombrochure.pipeline.config import load_project
-from iombrochure.quality.checks import run_checks
+from iombrochure.pipeline.checks import run_checks
 report = run_checks(load_project(Path({str(root)!r})))
 print("\\n".join(f.format(Path({str(root)!r})) for f in report.errors))
 print("CARD", any(path.endswith("card.html") for path in opened))

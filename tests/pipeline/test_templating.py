@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import leaflet_project
+from iombrochure.pipeline.checks import run_checks
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.templating import stylesheets_for
-from iombrochure.quality.checks import run_checks
 
 
 def template_errors(root: Path) -> list[str]:

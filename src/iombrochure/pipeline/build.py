@@ -249,8 +249,8 @@ def validate_and_template(
     languages, unvalidated = languages_to_validate(build)
     if not languages:
         return build  # nothing changed: Jinja2 and the checks are not even imported
+    from iombrochure.pipeline.checks import check_before_build
     from iombrochure.pipeline.templating import edition_html_path
-    from iombrochure.quality.checks import check_before_build
 
     env = env or template_environment(project)
     # Nothing to render: the up-to-date editions are filled again only to be checked.

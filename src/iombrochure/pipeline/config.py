@@ -26,7 +26,7 @@ CONTENT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 CALENDARS = ("gregorian", "solar-hijri")
 #: Digit systems; the names are also CSS counter styles, used for page numbers.
 DIGITS = ("decimal", "persian", "arabic-indic")
-#: Typography rule sets ``check`` applies to a language's content (quality/typography/).
+#: Typography rule sets ``check`` applies to a language's content (typography/).
 TYPOGRAPHY = ("persian", "pashto", "none")
 
 

@@ -397,7 +397,7 @@ def read_content(
             except ContentError as exc:
                 errors.append(exc)
     for lang in content.files:
-        # Persian and Pashto have the typography rule bidi-control (quality/typography/),
+        # Persian and Pashto have the typography rule bidi-control (typography/),
         # which refuses the controls that reorder text and allows balanced isolates and marks.
         language = project.languages.get(lang)
         rule_set = language is not None and language.typography != "none"

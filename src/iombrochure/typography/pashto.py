@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from iombrochure.quality.typography.shared import (
+from iombrochure.typography.shared import (
     ProtectedSpans,
     RuleSet,
     TypographyFinding,

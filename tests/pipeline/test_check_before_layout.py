@@ -20,8 +20,8 @@ from PIL import Image
 from conftest import REPO, leaflet_project, run_cli
 from iombrochure.errors import IombrochureError
 from iombrochure.pipeline.build import prepare_build
+from iombrochure.pipeline.checks import run_checks
 from iombrochure.pipeline.config import load_project
-from iombrochure.quality.checks import run_checks
 
 PIPELINE = REPO / "src" / "iombrochure" / "pipeline"
 
@@ -247,6 +247,8 @@ OPTION = "a command-line option or setting of the build, not the project's files
 WEASYPRINT = "WeasyPrint itself (its version, or a worker dying): not the project's files"
 INTERNAL = "raised inside a helper and turned into one of the refusals listed here by its caller"
 CONFIG = "config.load_project, which check and build both call first: the same words"
+CHECK_STAGE = "raised by the check stage itself, which check and build both run: the same words"
+MARK_CURRENT = "`translations mark-current`'s own arguments and files, not what a build reads"
 PREVIEW = "about the page pictures of PDFs already rendered: only a build or `preview` makes them"
 PREFLIGHT = "the `preflight` command reads the print PDFs a build wrote: nothing for check to read"
 BUDGET = "tests/pipeline/test_template_budget.py shows each budget through check; see over_budget"
@@ -263,6 +265,9 @@ REFUSALS: dict[str, str] = {
     "build.commit_build: RenderError: --strict: {} warning(s), first: {}": LAYOUT,
     "build.finish_job: RenderError: {} runs to {} pages, over its budget of ": LAYOUT,
     "build.render_jobs: failures[job]": INTERNAL,
+    "checks._extract_template_messages: ContentError: babel.cfg cannot be read: {}": CHECK_STAGE,
+    "checks._extract_template_messages: ContentError: exc.message": CHECK_STAGE,
+    "checks.check_before_build: CheckFailed: failing": CHECK_STAGE,
     "config.find_project_root: ConfigError: cannot look for {} in this folder: {}": CONFIG,
     "config.find_project_root: ConfigError: is a file, not a project folder": CONFIG,
     "config.find_project_root: ConfigError: no {} here or in any parent folder of {}": CONFIG,
@@ -446,6 +451,8 @@ REFUSALS: dict[str, str] = {
     "preflight._poppler_cmyk: PreflightError: pdftoppm cannot render it: {}": PREFLIGHT,
     "preflight._tiffsep: PreflightError: Ghostscript cannot render its separation": PREFLIGHT,
     "preflight.preflight_pdf: PreflightError: cannot be read as a PDF ({})": PREFLIGHT,
+    "preflight.preflight_pdf: PreflightError: page {}: its content cannot be read (the": PREFLIGHT,
+    "preflight.render_separations: PreflightError: rendering its separations took more than": PREFLIGHT,
     "preflight.preflight_project: PreflightError: no print PDFs in {}": PREFLIGHT,
     "previews._rasterise: RenderError: cannot read a PDF to preview it: {}": PREVIEW,
     "previews.preview_build: RenderError: nothing to preview: {}/manifest.json lis": PREVIEW,
@@ -454,6 +461,16 @@ REFUSALS: dict[str, str] = {
     "previews.soft_proof_pages: RenderError: cannot soft-proof a print PDF: {}": PREVIEW,
     "textlayer.check_internals: RenderError: WeasyPrint {} changed {}{}, which the PD": WEASYPRINT,
     "textlayer.check_internals: RenderError: WeasyPrint {} has no {}.{}, which the PD": WEASYPRINT,
+    "translations._content_file_of: ContentError: file not found": MARK_CURRENT,
+    "translations._content_file_of: ContentError: no document of this project uses this fi": MARK_CURRENT,
+    "translations._content_file_of: ContentError: not a content file of this project": MARK_CURRENT,
+    "translations._content_file_of: ContentError: this is the source language: only its tr": MARK_CURRENT,
+    "translations._prove_only_block_changed: ContentError: cannot update the translation: block wit": MARK_CURRENT,
+    "translations._prove_only_block_changed: ContentError: the file is not a set of fields": MARK_CURRENT,
+    "translations.mark_current: ContentError: f'no translated field {unknown[0]!r} in ": MARK_CURRENT,
+    "translations.mark_files_current: ConfigError: --field marks fields of one file: name t": MARK_CURRENT,
+    "translations.mark_files_current: ConfigError: unknown language {}; this project has: {": MARK_CURRENT,
+    "translations.mark_files_current: ConfigError: {} is the source language: only translat": MARK_CURRENT,
     "workers.resolve_jobs: RenderError: --jobs must be at least 1, not {}": OPTION,
     "workers.result: RenderError: a render worker stopped unexpectedly (ou": WEASYPRINT,
     "workers.start_method: RenderError: {}={} is not available here; choose one ": OPTION,

@@ -43,7 +43,7 @@ from iombrochure.pipeline.content import (
     parse_yaml,
     read_yaml,
 )
-from iombrochure.quality.translations import (
+from iombrochure.pipeline.translations import (
     Field,
     fingerprint,
     recorded_fingerprints,
@@ -739,7 +739,7 @@ def segment_problems(
     if kind == TEXT and any(char in LINE_BREAKS for char in target.strip()):
         problems.append(("is one line of text but holds a line break", "write it on one line"))
     if typography != "none":
-        from iombrochure.quality.typography import rule_set
+        from iombrochure.typography import rule_set
 
         for finding in rule_set(typography).check(target):
             if finding.severity != "error":
@@ -763,7 +763,7 @@ def _with_placeholders_of(english: str, current: str) -> str:
 def _typography_warnings(text: str, typography: str) -> list[Any]:
     if typography == "none":
         return []
-    from iombrochure.quality.typography import rule_set
+    from iombrochure.typography import rule_set
 
     return [f for f in rule_set(typography).check(text) if f.severity != "error"]
 
@@ -892,6 +892,19 @@ def import_translations(project: Project, path: Path) -> ImportReport:
     return report
 
 
+def remember_languages(project: Project, languages: list[str]) -> None:
+    """What is current now goes into the translation memory (translations/memory/), so that
+    when the English changes, an export can show the English the translation was made from.
+    The memory helps translators; a memory that cannot be read or written never stops this."""
+    from iombrochure.errors import IombrochureError
+
+    for code in dict.fromkeys(languages):
+        try:
+            remember_current(project, code)
+        except (IombrochureError, OSError):
+            continue
+
+
 def remember_current(project: Project, lang: str) -> None:
     """Add the language's current pairs to its translation memory."""
     memory = read_memory(memory_path(project, lang), lang)
@@ -908,7 +921,7 @@ def _updated_file(
     report: ImportReport,
 ) -> bytes | None:
     """The translated file's new bytes with ``changed`` written and marked current, or None."""
-    from iombrochure.quality.typography import yaml_files as yf
+    from iombrochure.typography import yaml_files as yf
 
     if translated is not None:
         source, has_bom, uses_crlf = yf._read_yaml_text(path)
@@ -967,7 +980,7 @@ def _updated_file(
 
 
 def _set(document: Any, key_path: tuple, text: str) -> None:
-    from iombrochure.quality.typography import yaml_files as yf
+    from iombrochure.typography import yaml_files as yf
 
     node = document
     for key in key_path[:-1]:
@@ -1021,7 +1034,7 @@ def _move_trailing_comment(node: Any, previous: Any, added: Any) -> None:
 
 def _write_all(writes: list[tuple[Path, bytes, bytes | None]]) -> None:
     """Write every file or none: a failure puts back the ones already written."""
-    from iombrochure.quality.typography import write_text_atomically
+    from iombrochure.typography import write_text_atomically
 
     done: list[tuple[Path, bytes | None]] = []
     try:
@@ -1095,7 +1108,7 @@ class Memory:
         return ("\n".join(lines) + "\n").encode("utf-8")
 
     def save(self, path: Path, source_lang: str, lang: str) -> None:
-        from iombrochure.quality.typography import write_text_atomically
+        from iombrochure.typography import write_text_atomically
 
         data = self.to_tmx(source_lang, lang)
         if path.exists() and path.read_bytes() == data:

@@ -1,6 +1,6 @@
 """virastar's own test suite (MIT, brothersincode/virastar test/virastar.js), case by case.
 
-Loaded by tests/quality/test_virastar_suite.py and benchmarks/lint_compare.py, so both count the
+Loaded by tests/typography/test_virastar_suite.py and benchmarks/lint_compare.py, so both count the
 same cases the same way. cases.yaml says which cases the house style agrees with, which it
 answers differently (and why), and which are out of scope (English only, non-default options).
 """

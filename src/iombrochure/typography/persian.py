@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from itertools import product
 
-from iombrochure.quality.typography.marks import (
+from iombrochure.typography.marks import (
     find_double_hyphens,
     find_doubled_diacritics,
     find_ellipses,
@@ -20,7 +20,7 @@ from iombrochure.quality.typography.marks import (
     find_range_dashes,
     find_soft_hyphens,
 )
-from iombrochure.quality.typography.shared import (
+from iombrochure.typography.shared import (
     LETTER,
     LETTER_CHARS,
     MARK_CHARS,

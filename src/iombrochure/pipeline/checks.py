@@ -70,7 +70,7 @@ from iombrochure.pipeline.safety import (
     max_image_pixels,
     svg_references,
 )
-from iombrochure.quality.translations import is_translatable, stale_fields, translatable_fields
+from iombrochure.pipeline.translations import is_translatable, stale_fields, translatable_fields
 
 if TYPE_CHECKING:
     from iombrochure.pipeline.jobs import Job
@@ -409,7 +409,7 @@ def _is_prose(file: ContentFile) -> Callable[[tuple], bool]:
 
 
 def _check_typography(file: ContentFile, typography: str, report: CheckReport) -> None:
-    from iombrochure.quality.typography import check_yaml_document, rule_set
+    from iombrochure.typography import check_yaml_document, rule_set
 
     results = check_yaml_document(file.data, rule_set(typography), is_prose=_is_prose(file))
     for line, key_path, finding in results:
@@ -432,7 +432,7 @@ def fix_typography(project: Project, languages: list[str]) -> list[tuple[Path, i
     reports why. Translations' fingerprints are never touched.
     """
     from iombrochure.pipeline.content import field_kinds
-    from iombrochure.quality.typography import fix_yaml_file, rule_set
+    from iombrochure.typography import fix_yaml_file, rule_set
 
     fixed = []
     schemas, _ = field_kinds(project)
@@ -834,7 +834,7 @@ def _check_catalog(
                 )
             )
         if typography != "none":
-            from iombrochure.quality.typography import check_text
+            from iombrochure.typography import check_text
 
             for text in strings:
                 for problem in check_text(text or "", typography):

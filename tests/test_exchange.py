@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, copy_project, pdf_text, run_cli
-from iombrochure.pipeline.config import load_project
-from iombrochure.quality.exchange import (
+from iombrochure.exchange import (
     XLIFF_NS,
     collect_segments,
     export_translations,
     import_translations,
 )
-from iombrochure.quality.translations import mark_files_current
+from iombrochure.pipeline.config import load_project
+from iombrochure.pipeline.translations import mark_files_current
 
 NEEDS_GETTEXT = pytest.mark.skipif(
     shutil.which("msgfmt") is None or shutil.which("msgmerge") is None,

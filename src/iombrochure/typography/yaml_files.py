@@ -24,7 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from iombrochure.errors import ContentError
-from iombrochure.quality.typography.shared import RuleSet, TypographyFinding
+from iombrochure.typography.shared import RuleSet, TypographyFinding
 
 KeyPath = tuple[str | int, ...]
 

@@ -1,6 +1,6 @@
 """Load the hand-written lint corpus and score a fixer and a checker on it.
 
-Used by the tests (tests/quality/test_lint_corpus.py) and by benchmarks/lint_compare.py, so both
+Used by the tests (tests/typography/test_lint_corpus.py) and by benchmarks/lint_compare.py, so both
 count the same way.
 """
 

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from iombrochure.quality.typography.pashto import PASHTO
-from iombrochure.quality.typography.persian import PERSIAN
-from iombrochure.quality.typography.shared import RULE_SEVERITIES, RuleSet, TypographyFinding
-from iombrochure.quality.typography.yaml_files import (
+from iombrochure.typography.pashto import PASHTO
+from iombrochure.typography.persian import PERSIAN
+from iombrochure.typography.shared import RULE_SEVERITIES, RuleSet, TypographyFinding
+from iombrochure.typography.yaml_files import (
     KeyPath,
     check_yaml_document,
     check_yaml_file,

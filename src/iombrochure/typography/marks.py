@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from iombrochure.quality.typography.shared import (
+from iombrochure.typography.shared import (
     LATIN_LETTER_RE,
     LETTER_CHARS,
     NON_JOINING_LETTERS,

@@ -1,7 +1,7 @@
 """The Persian lint on virastar's own test suite: a suite nobody here wrote.
 
 virastar (brothersincode/virastar, MIT) is the established Persian typography fixer; its
-test/virastar.js is copied case by case into tests/quality/virastar_suite/cases.yaml. Where the
+test/virastar.js is copied case by case into tests/typography/virastar_suite/cases.yaml. Where the
 house style agrees with virastar, ``--fix`` must give virastar's expected text; where it differs
 (open compounds, ‌هایتان, codes inside Latin, date order, …) it must give the house's answer.
 The rates are printed in the test run, as the corpus test does.
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from iombrochure.quality.typography import check_persian_text, fix_persian_text
-from iombrochure.quality.typography.shared import ProtectedSpans
-from quality.lint_corpus import Sentence, score
-from quality.virastar_suite import SUITE_FILE, SuiteCase, load_suite
+from iombrochure.typography import check_persian_text, fix_persian_text
+from iombrochure.typography.shared import ProtectedSpans
+from typography.lint_corpus import Sentence, score
+from typography.virastar_suite import SUITE_FILE, SuiteCase, load_suite
 
 SUITE = load_suite()
 ZWNJ = "\u200c"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, pdf_text, run_cli
+from iombrochure.pipeline.checks import po_syntax_problems, run_checks
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.safety import css_references, link_problem
-from iombrochure.quality.checks import po_syntax_problems, run_checks
-from iombrochure.quality.translations import fingerprint, replace_block
+from iombrochure.pipeline.translations import fingerprint, replace_block
 
 ZWNJ = "\u200c"
 
@@ -507,7 +507,7 @@ def test_check_renders_nothing_and_does_not_import_weasyprint():
 @pytest.fixture
 def messages_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A user cache folder of the test's own, and nothing remembered in this process."""
-    from iombrochure.quality import checks
+    from iombrochure.pipeline import checks
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(checks, "_MESSAGES", {})
@@ -516,7 +516,7 @@ def messages_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def extractions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the runs of Babel's extractor from now on, as in a new process."""
-    from iombrochure.quality import checks
+    from iombrochure.pipeline import checks
 
     monkeypatch.setattr(checks, "_MESSAGES", {})
     calls: list[int] = []
@@ -533,7 +533,7 @@ def extractions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_template_messages_are_remembered_for_the_next_build(
     scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from iombrochure.quality.checks import template_messages
+    from iombrochure.pipeline.checks import template_messages
 
     project = load_project(scratch_project)
     first = template_messages(project)
@@ -547,7 +547,7 @@ def test_template_messages_are_remembered_for_the_next_build(
 def test_a_changed_template_is_read_again(
     scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from iombrochure.quality.checks import template_messages
+    from iombrochure.pipeline.checks import template_messages
 
     project = load_project(scratch_project)
     template_messages(project)
@@ -561,7 +561,7 @@ def test_a_changed_template_is_read_again(
 def test_an_unreadable_remembered_list_is_made_again(
     scratch_project: Path, messages_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from iombrochure.quality.checks import template_messages
+    from iombrochure.pipeline.checks import template_messages
 
     project = load_project(scratch_project)
     first = template_messages(project)
@@ -577,7 +577,7 @@ def test_an_unreadable_remembered_list_is_made_again(
 def test_messages_are_found_when_the_cache_folder_cannot_be_made(
     scratch_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from iombrochure.quality import checks
+    from iombrochure.pipeline import checks
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")

@@ -12,9 +12,9 @@ from collections import Counter
 
 import pytest
 
-from iombrochure.quality.typography import check_persian_text, fix_persian_text
-from iombrochure.quality.typography.shared import ProtectedSpans
-from quality.lint_corpus import Sentence, load_corpus, score
+from iombrochure.typography import check_persian_text, fix_persian_text
+from iombrochure.typography.shared import ProtectedSpans
+from typography.lint_corpus import Sentence, load_corpus, score
 
 CORPUS = load_corpus()
 ZWNJ = "\u200c"

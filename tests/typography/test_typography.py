@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES as ALL_FIXTURES
 from conftest import copy_project, run_cli
 from iombrochure.errors import ContentError
-from iombrochure.quality.typography import (
+from iombrochure.typography import (
     RULE_SETS,
     RULE_SEVERITIES,
     TypographyFinding,

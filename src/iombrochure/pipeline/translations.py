@@ -257,7 +257,7 @@ def replace_block(text: str, block: str) -> str:
 
 
 def _write_block(path: Path, source_language: str, prints: dict[str, str]) -> None:
-    from iombrochure.quality.typography import write_text_atomically
+    from iombrochure.typography import write_text_atomically
 
     raw = path.read_bytes()
     has_bom = raw.startswith(b"\xef\xbb\xbf")
@@ -306,7 +306,8 @@ def mark_files_current(
     files: list[Path] | None = None,
     fields: list[str] | None = None,
 ) -> list[tuple[Path, list[str]]]:
-    """Mark translated files (all of some languages, or the ones named) as current."""
+    """Mark translated files (all of some languages, or the ones named) as current. The
+    caller adds what is current to the translation memory (exchange.remember_languages)."""
     source = project.source_language
     names = content_names(project)
     schemas, _ = field_kinds(project)
@@ -345,22 +346,7 @@ def mark_files_current(
         translation.data = read_yaml(translation.path)
         marked = mark_current(source_file, translation, source_language=source, fields=fields)
         results.append((translation.path, marked))
-    _remember(project, [code for code, _ in targets])
     return results
-
-
-def _remember(project: Project, languages: list[str]) -> None:
-    """What is current now goes into the translation memory (translations/memory/), so that
-    when the English changes, an export can show the English the translation was made from.
-    The memory helps translators; a memory that cannot be read or written never stops this."""
-    from iombrochure.errors import IombrochureError
-    from iombrochure.quality.exchange import remember_current
-
-    for code in dict.fromkeys(languages):
-        try:
-            remember_current(project, code)
-        except (IombrochureError, OSError):
-            continue
 
 
 def _content_file_of(project: Project, given: Path, names: list[str]) -> tuple[str, str]:

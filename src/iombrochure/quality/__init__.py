@@ -1,1 +1,0 @@
-"""The rules the pipeline applies to what editors write: checks, Persian typography, translations."""
