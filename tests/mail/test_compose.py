@@ -26,7 +26,7 @@ from iombrochure.pipeline.i18n import isolate_latin_runs, strip_bidi_controls
 from iombrochure.typography import check_persian_yaml_file
 
 PERSIAN_DIGITS = re.compile("[۰-۹]")
-PERSIAN_SUBJECT = "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
+PERSIAN_SUBJECT = "برگهٔ اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
 
 
 @pytest.fixture
@@ -77,13 +77,13 @@ def test_each_partner_gets_their_language_and_their_pdf(project: Path):
             assert str(message["Subject"]) == PERSIAN_SUBJECT
             assert '<html lang="fa" dir="rtl">' in html
             assert '<div lang="fa" dir="rtl"' in html
-            assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
-            assert attachment.get_param("name") == "برگه-اطلاعات-IOM-ایران.pdf"
+            assert attachment.get_filename() == "برگه-اطلاعات-دفتر-تهران.pdf"
+            assert attachment.get_param("name") == "برگه-اطلاعات-دفتر-تهران.pdf"
             assert "پیامی با عنوان «لغو اشتراک» بفرستید." in plain  # the opt-out line
             # data.yaml's facts in Persian digits and the Solar Hijri calendar
             # A month-only fact keeps its Gregorian month, and Gregorian years are marked.
             assert "۳۷۰٬۰۰۰ نفر" in plain and "از ژوئیهٔ ۱۹۹۰ میلادی" in plain
-            assert "تا سال ۲۰۰۰ میلادی به وطن" in plain
+            assert "تا پایان سال ۲۰۰۰ میلادی به کشورشان" in plain
             assert "+۹۸ ۲۱ ۸۸۰۴ ۳۳۷۷" in plain
             assert not re.search("[0-9]", re.sub(r"https?://\S+|\S+@\S+", "", plain))
         else:

@@ -124,10 +124,10 @@ def test_send_delivers_one_message_per_partner_in_their_language(
         assert attachment.get_content() == (dist / f"factsheet-{lang}.pdf").read_bytes()
         if lang == "fa":
             assert str(message["Subject"]) == (
-                "برگه اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
+                "برگهٔ اطلاعات جدید سازمان بین‌المللی مهاجرت در جمهوری اسلامی ایران"
             )
             assert re.search(r'<div lang="fa" dir="rtl"', html)
-            assert attachment.get_filename() == "برگه-اطلاعات-IOM-ایران.pdf"
+            assert attachment.get_filename() == "برگه-اطلاعات-دفتر-تهران.pdf"
         else:
             assert str(message["Subject"]) == (
                 "IOM in the Islamic Republic of Iran: our new fact sheet"
@@ -166,7 +166,7 @@ def test_a_dry_run_says_what_would_go_and_does_not_connect(
     lines = result.stdout.splitlines()
     assert len(lines) == 8
     assert lines[0].startswith(
-        "[1/6] would send to ali.rezaei@example.org: برگه اطلاعات جدید سازمان بین‌المللی مهاجرت"
+        "[1/6] would send to ali.rezaei@example.org: برگهٔ اطلاعات جدید سازمان بین‌المللی مهاجرت"
     )
     assert lines[-2].startswith("composed less than a minute ago (")
     assert lines[-2].endswith("); each message is dated when it is sent")
