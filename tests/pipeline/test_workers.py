@@ -439,3 +439,14 @@ def test_a_parallel_build_never_imports_weasyprint_in_the_build_process(scratch_
         "print(len(result.outputs), 'weasyprint' in sys.modules)\n"
     )
     assert run_python(code).split() == ["4", "False"]
+
+
+def test_a_normal_close_ends_every_renderer_cleanly(forked_pool):
+    """The lead reaps each renderer it forked before judging how it ended: a renderer that had
+    just ended was once taken for a dead one, and the lead then left with status 1 and an
+    unreaped child behind it."""
+    for _ in range(3):
+        futures = [forked_pool.call(os.getpid) for _ in range(4)]
+        assert all(future.result(timeout=60) != os.getpid() for future in futures)
+    forked_pool.close()
+    assert forked_pool._lead.exitcode == 0

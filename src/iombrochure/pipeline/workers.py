@@ -446,7 +446,11 @@ def _lead_renderer(
         running = {other.sentinel: other for other in others}
         while running:
             for sentinel in wait(list(running)):
-                if running.pop(sentinel).exitcode != 0:
+                other = running.pop(sentinel)
+                # The sentinel closes as the process exits, a moment before it can be reaped:
+                # join reaps it, so that its exit code is known (not None) and no zombie is left.
+                other.join()
+                if other.exitcode != 0:
                     stop_all()
 
     watcher = threading.Thread(target=watch_the_others, name="iombrochure-renderers")
