@@ -22,6 +22,18 @@ def module_names() -> dict[str, Path]:
     return names
 
 
+def imported_by(node: ast.AST, known: set[str]) -> set[str]:
+    """The package's modules one import statement names (none for any other statement)."""
+    found: set[str] = set()
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        for alias in node.names:
+            submodule = f"{node.module}.{alias.name}"
+            found.add(submodule if submodule in known else node.module)
+    elif isinstance(node, ast.Import):
+        found.update(alias.name for alias in node.names)
+    return found & known
+
+
 def module_level_imports(path: Path, known: set[str]) -> set[str]:
     """The package's modules a module imports at its top level (``if TYPE_CHECKING:`` and
     other top-level blocks included; imports inside functions are deliberate and lazy)."""
@@ -34,13 +46,9 @@ def module_level_imports(path: Path, known: set[str]) -> set[str]:
             statements.extend(getattr(node, "finalbody", []))
             for handler in getattr(node, "handlers", []):
                 statements.extend(handler.body)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                submodule = f"{node.module}.{alias.name}"
-                found.add(submodule if submodule in known else node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name in known}
+        else:
+            found.update(imported_by(node, known))
+    return found
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -95,15 +103,9 @@ def every_import(path: Path, known: set[str]) -> set[str]:
             type_only.update(id(inner) for statement in node.body for inner in ast.walk(statement))
     found: set[str] = set()
     for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                submodule = f"{node.module}.{alias.name}"
-                found.add(submodule if submodule in known else node.module)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return {name for name in found if name in known}
+        if id(node) not in type_only:
+            found.update(imported_by(node, known))
+    return found
 
 
 def test_imports_inside_functions_form_no_cycle_either():

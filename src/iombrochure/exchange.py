@@ -45,6 +45,7 @@ from iombrochure.pipeline.content import (
 )
 from iombrochure.pipeline.translations import (
     Field,
+    declared_kind,
     fingerprint,
     recorded_fingerprints,
     render_block,
@@ -116,14 +117,9 @@ def _check_language(project: Project, lang: str) -> None:
 
 
 def _kind_at(schema: Any, key_path: tuple) -> str:
-    for key in key_path:
-        if isinstance(schema, dict):
-            schema = schema.get(key, schema.get(f"{key}?"))
-        elif isinstance(schema, list) and isinstance(key, int):
-            schema = schema[0]
-        else:
-            return TEXT
-    return schema if schema in (TEXT, MARKDOWN) else TEXT
+    """A segment's kind for the translator: prose (Markdown) or plain text."""
+    kind = declared_kind(schema, key_path)
+    return kind if kind in (TEXT, MARKDOWN) else TEXT
 
 
 def _value_at(data: Any, key_path: tuple) -> str | None:

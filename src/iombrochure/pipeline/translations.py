@@ -109,14 +109,20 @@ def is_translatable(file_stem: str, key_path: tuple, schema: Any = None) -> bool
         schema = SCHEMAS.get(file_stem)
     if schema is None:
         return True
+    return declared_kind(schema, key_path) in (TEXT, MARKDOWN)
+
+
+def declared_kind(schema: Any, key_path: tuple) -> Any:
+    """The kind ``fields.yaml`` declares for a key path of a content file (``text``,
+    ``markdown``, ...), or None where the path leaves the declared fields."""
     for key in key_path:
         if isinstance(schema, dict):
             schema = schema.get(key, schema.get(f"{key}?"))
         elif isinstance(schema, list) and isinstance(key, int):
             schema = schema[0]
         else:
-            return False
-    return schema in (TEXT, MARKDOWN)
+            return None
+    return schema
 
 
 def recorded_fingerprints(translation: ContentFile) -> dict[str, str] | None:
