@@ -280,6 +280,7 @@ def run_checks(
             if typography != "none":
                 _check_typography(file, typography, report)
             _check_prose(file, report)
+            _check_money_signs(file, content.data, project.languages[lang].locale, report)
             _check_file_fields(project, file, report, pixel_limit)
     for lang in languages:
         report.summary[lang] = _summarise(project, content, lang, catalogs.get(lang), report)
@@ -979,6 +980,43 @@ def _check_prose(file: ContentFile, report: CheckReport) -> None:
                                 "written into the PDF)",
                             )
                         )
+
+
+def _check_money_signs(
+    file: ContentFile, data: ContentFile, locale: str, report: CheckReport
+) -> None:
+    """A currency sign typed beside a placeholder («؋{figures.cash_grant}», «{figures.fee}
+    USD»): it is not written the edition's way, and a right-to-left sign such as ؋ pulls the
+    number to its other side ("10,000؋" in English). The fix is a money fact in data.yaml."""
+    from iombrochure.pipeline.i18n import currency_of_sign, signs_beside_placeholders
+
+    for key_path, value, kind in _kinds(file):
+        if kind not in (TEXT, MARKDOWN) or not isinstance(value, str) or "{" not in value:
+            continue
+        for sign, placeholder in signs_beside_placeholders(value, locale):
+            section, _, key = placeholder.strip("{}").partition(".")
+            if section == "money":
+                message = (
+                    f"{dotted(key_path)}: {sign!r} is typed beside {placeholder}, which prints "
+                    "its own sign: the amount would show two"
+                )
+                hint = f"write {placeholder} alone"
+            else:
+                amount = (data.data.get(section) or {}).get(key, 10000)
+                currency = currency_of_sign(sign, locale) or "AFN"
+                message = (
+                    f"{dotted(key_path)}: {sign!r} is typed by hand beside {placeholder}: it is "
+                    "not written the edition's way and can move to the other side of the "
+                    "number (؋{figures.cash_grant} prints 10,000؋ in English)"
+                )
+                hint = (
+                    f"store the amount in content/data.yaml as money: {key}: "
+                    f"{{amount: {amount}, currency: {currency}}} and write {{money.{key}}} "
+                    "without the sign (docs/content.md, Money)"
+                )
+            report.add(
+                Finding(file.path, file.line_of(key_path), WARNING, "money-sign", message, hint)
+            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,7 +45,14 @@ DATA_SECTIONS = {
     "phones": "phone",  # "+98 21 8804 3377": international form, written per edition, LTR
     "links": "link",  # e-mail addresses and web sites, never translated
     "codes": "code",  # house numbers, postal codes: digits localized, no grouping
+    "money": "money",  # {amount: 10000, currency: AFN}: ؋10,000 / ؋ ۱۰٬۰۰۰, sign and all
 }
+
+#: How a money fact shows its currency: "symbol" (default) the sign each edition's readers
+#: know (؋, $, ریال), "code" the ISO code (AFN), "name" the currency's name (Afghan Afghanis).
+MONEY_SIGNS = ("symbol", "code", "name")
+#: The keys of a money fact in data.yaml.
+MONEY_KEYS = ("amount", "currency", "sign")
 
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -713,6 +720,8 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
         except ValueError:
             return 'must be a phone number in international form, e.g. "+98 21 8804 3377"'
         return None
+    if kind == "money":
+        return money_problem(value)
     if kind == "code":
         ok = isinstance(value, str | int) and not isinstance(value, bool)
         return None if ok else 'must be text, e.g. "19936"'
@@ -727,6 +736,39 @@ def _data_value_problem(kind: str, value: Any) -> str | None:
                 "(e.g. iomtehran@iom.int, www.iom.int)"
             )
         return None
+    return None
+
+
+def money_problem(value: Any) -> str | None:
+    """Why a money fact of data.yaml cannot be printed, or None. The amount is never rounded:
+    a currency written without decimals (AFN, IRR) takes whole amounts only."""
+    from babel.numbers import get_currency_precision, is_currency, list_currencies
+
+    example = "e.g. {amount: 10000, currency: AFN}"
+    if not isinstance(value, dict):
+        return f"must be an amount and its currency, {example}"
+    unknown = [str(key) for key in value if key not in MONEY_KEYS]
+    if unknown:
+        return f"has {unknown[0]!r}, but a money fact has only " + ", ".join(MONEY_KEYS)
+    amount, currency = value.get("amount"), value.get("currency")
+    if amount is None or currency is None:
+        return f"needs both amount and currency, {example}"
+    if not isinstance(amount, int | float) or isinstance(amount, bool):
+        return f"amount must be a number written without a sign or separators, {example}"
+    if not math.isfinite(amount) or amount < 0:
+        return f"amount {amount} is not an amount that can be printed, {example}"
+    if not isinstance(currency, str) or not is_currency(currency):
+        return (
+            f"currency {currency!r} is not an ISO 4217 currency code"
+            f"{_did_you_mean(str(currency).upper(), list_currencies())}, e.g. AFN, IRR, USD"
+        )
+    decimals = get_currency_precision(currency)
+    if round(amount, decimals) != amount:
+        places = f"{decimals} decimals" if decimals else "no decimals"
+        return f"amount {amount} has more decimals than {currency} is written with ({places})"
+    sign = value.get("sign", "symbol")
+    if sign not in MONEY_SIGNS:
+        return f"sign {sign!r} is not one of " + ", ".join(MONEY_SIGNS)
     return None
 
 

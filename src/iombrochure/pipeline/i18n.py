@@ -16,18 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from babel import Locale
+from babel.core import get_global
 from babel.dates import format_date, get_month_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import (
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    get_currency_name,
+    get_currency_precision,
+    get_currency_symbol,
+)
 from babel.support import NullTranslations, Translations
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -40,17 +49,24 @@ from iombrochure.pipeline.content import (
     DATE,
     MARKDOWN,
     META,
+    MONEY_SIGNS,
     PATH,
     PLACEHOLDER_RE,
     REF,
     ContentFile,
     dotted,
+    money_problem,
 )
 from iombrochure.pipeline.phones import parse_phone
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
 from iombrochure.pipeline.scripts import BIDI_CONTROLS, LATIN_RUN_RE
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+#: The marks CLDR's currency patterns carry (LRM, RLM, ALM): an amount is isolated instead,
+#: and a mark would only follow the amount into the PDF's text.
+_CLDR_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+#: The number inside a formatted amount: digits with their group and decimal separators.
+_AMOUNT_NUMBER_RE = re.compile(r"[0-9](?:[0-9.,'\u066b\u066c\u2019\u00a0\u202f]*[0-9])?")
 
 DIGIT_SETS = {
     "decimal": "0123456789",
@@ -434,6 +450,66 @@ class Localizer:
     def code_value(self, value: str | int) -> str:
         return self.digits(str(value))
 
+    def money(self, amount: float, currency: str, *, sign: str = "symbol") -> str:
+        """An amount with its currency, written the edition's way by Babel (CLDR) and isolated
+        so that it reads in the right order in any text: '؋10,000', 'AFN 10,000' (``sign=
+        "code"``), '؋ ۱۰٬۰۰۰' in Dari and Pashto, '$10,000'. A whole amount is written whole.
+
+        The number and the sign are held apart: the sign, isolated, cannot pull the digits
+        into its own direction (a right-to-left ؋ before "10,000" in English text otherwise
+        shows as "10,000؋"); the whole amount, isolated in the edition's direction, keeps the
+        sign on the side the edition's readers expect."""
+        problem = money_problem({"amount": amount, "currency": currency, "sign": sign})
+        if problem:
+            raise ValueError(f"money {amount!r} {currency!r}: {problem}")
+        text = self._currency_text(amount, currency, sign)
+        pieces: list[str] = []
+        position = 0
+        for match in _AMOUNT_NUMBER_RE.finditer(text):
+            pieces.append(_isolated_sign(text[position : match.start()]))
+            pieces.append(self.digits(match.group(0)))
+            position = match.end()
+        pieces.append(_isolated_sign(text[position:]))
+        opening = RLI if self.is_rtl else LRI
+        return f"{opening}{''.join(pieces)}{PDI}"
+
+    def _currency_text(self, amount: float, currency: str, sign: str) -> str:
+        """Babel's amount in Latin digits with the edition's separators, without CLDR's marks,
+        with the space CLDR puts between a sign in letters and the number (Babel leaves it
+        out: 'AFN10,000')."""
+        locale = Locale.parse(self.code)
+        system = NUMBERING_SYSTEMS[self.language.digits]
+        whole = float(amount).is_integer()
+        if sign == "name":
+            text = format_currency(
+                int(amount) if whole else amount,
+                currency,
+                locale=locale,
+                format_type="name",
+                numbering_system=system,
+            )
+            if whole and get_currency_precision(currency):
+                text = _drop_zero_decimals(text, locale, system)
+            return text.translate(_CLDR_MARKS)
+        pattern = locale.currency_formats["standard"].pattern
+        if whole:  # "$10,000", not "$10,000.00": a grant or a fee is a round sum
+            pattern = re.sub(r"\.[0#]+", "", pattern)
+        symbol = get_currency_symbol(currency, locale=locale)
+        shown = currency if sign == "code" else symbol
+        if sign == "symbol" and symbol == currency:
+            shown = _home_sign(currency) or currency
+        text = format_currency(
+            amount,
+            currency,
+            format=pattern.replace("¤", "¤¤") if sign == "code" else pattern,
+            locale=locale,
+            currency_digits=not whole,
+            numbering_system=system,
+        ).translate(_CLDR_MARKS)
+        if shown != (currency if sign == "code" else symbol):
+            text = text.replace(symbol, shown, 1)
+        return _space_currency(text, shown)
+
     def data_value(self, ref: str) -> str:
         """The localized text of a data.yaml value, e.g. ``figures.people_returned``."""
         section, _, key = ref.partition(".")
@@ -447,8 +523,18 @@ class Localizer:
             "phone": self.phone,
             "link": self.link,
             "code": self.code_value,
+            "money": self.money_fact,
         }
         return formatter[kind](value)
+
+    def money_fact(self, value: dict[str, Any]) -> str:
+        """A money fact of data.yaml: ``{amount: 10000, currency: AFN}``, see :meth:`money`."""
+        try:
+            return self.money(
+                value["amount"], value["currency"], sign=value.get("sign", MONEY_SIGNS[0])
+            )
+        except ValueError as exc:  # read by content.py first: only a project changed since
+            raise ContentError(str(exc), path=self.data_path, rule="data") from exc
 
     def data_ref(self, ref: str) -> DataRef:
         """A reference as the template shows it: full text, plus year and detail for timelines."""
@@ -575,6 +661,126 @@ def css_string(value: str) -> str:
         for ch in str(value)
     )
     return f'"{escaped}"'
+
+
+def _isolated_sign(text: str) -> str:
+    """The words or sign around an amount's number, in a first-strong isolate: its own
+    direction, with no pull on the digits beside it. The space between them and the number
+    stays outside, and is a no-break one: a line never ends between a number and its sign."""
+    sign = text.strip(" \u00a0\u202f")
+    if not sign:
+        return text.replace(" ", NBSP)
+    start = text.index(sign)
+    before, after = text[:start].replace(" ", NBSP), text[start + len(sign) :].replace(" ", NBSP)
+    return f"{before}{FSI}{sign}{PDI}{after}"
+
+
+def _space_currency(text: str, sign: str) -> str:
+    """CLDR's currency spacing, which Babel does not apply: a sign that ends (or starts) with a
+    letter, next to a digit, is set off by a no-break space ('AFN 10,000'); a symbol such as
+    $ or ؋ stays against the number ('$10,000', '؋10,000')."""
+    if not sign or sign not in text:
+        return text
+    start = text.index(sign)
+    end = start + len(sign)
+    before_digit = end < len(text) and text[end].isdigit()
+    after_digit = start > 0 and text[start - 1].isdigit()
+    if before_digit and not unicodedata.category(sign[-1]).startswith("S"):
+        text = f"{text[:end]}{NBSP}{text[end:]}"
+    if after_digit and not unicodedata.category(sign[0]).startswith("S"):
+        text = f"{text[:start]}{NBSP}{text[start:]}"
+    return text
+
+
+@cache
+def _home_sign(currency: str) -> str | None:
+    """The sign the currency's own country writes when it is one currency symbol (؋ for AFN):
+    CLDR's narrow symbol, which Babel does not carry. None when that is a word (ریال)."""
+    for territory, currencies in get_global("territory_currencies").items():
+        if not any(code == currency and end is None for code, _, end, *_ in currencies):
+            continue
+        try:
+            sign = get_currency_symbol(currency, locale=Locale.parse(f"und_{territory}"))
+        except Exception:  # a territory without locale data
+            continue
+        if len(sign) == 1 and unicodedata.category(sign) == "Sc":
+            return sign
+    return None
+
+
+#: Currency words a writer types beside a number, which no symbol list holds: the toman (not
+#: a currency of ISO 4217) and the names people use for the currencies of the office's readers.
+_CURRENCY_WORDS = (
+    "تومان", "ریال", "افغانی", "افغانۍ", "دلار", "دالر", "یورو",
+    "toman", "tomans", "rial", "rials", "afghani", "afghanis", "dollar", "dollars", "euro", "euros",
+)  # fmt: skip
+
+
+@cache
+def _hand_typed_sign_re(locale: str) -> re.Pattern[str]:
+    """A currency sign as a writer types it: a currency symbol character (؋ $ € ﷼), an ISO
+    code in capitals (AFN), a symbol the edition's locale writes in letters (ریال, US$), or a
+    currency word in any case (rials, افغانی)."""
+    from babel.numbers import list_currencies
+
+    characters = "".join(
+        chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) == "Sc"
+    )
+    exact = set(list_currencies()) | {
+        sign for sign in Locale.parse(locale).currency_symbols.values() if len(sign) > 1
+    }
+
+    def alternatives(words: set[str] | tuple[str, ...]) -> str:
+        return "|".join(sorted((re.escape(word) for word in words), key=len, reverse=True))
+
+    return re.compile(
+        rf"(?<!\w)(?:{alternatives(exact)}|(?i:{alternatives(_CURRENCY_WORDS)}))(?!\w)"
+        rf"|[{re.escape(characters)}]"
+    )
+
+
+def signs_beside_placeholders(text: str, locale: str) -> list[tuple[str, str]]:
+    """(sign, placeholder) for each currency sign typed right before or after a ``{a.b}``
+    placeholder, with only spaces or Markdown emphasis between: «؋{figures.cash_grant}»,
+    «{figures.fee} USD», «**{figures.grant} ریال**». Such a sign is not written the edition's
+    way and can move to the other side of the number (see :meth:`Localizer.money`)."""
+    sign_re = _hand_typed_sign_re(locale)
+    found: list[tuple[str, str]] = []
+    for match in PLACEHOLDER_RE.finditer(text):
+        before = re.search(rf"({sign_re.pattern})[ \u00a0*_]*$", text[: match.start()])
+        after = re.match(rf"[ \u00a0*_]*({sign_re.pattern})", text[match.end() :])
+        for side in (before, after):
+            if side:
+                found.append((side.group(1), match.group(0)))
+    return found
+
+
+def currency_of_sign(sign: str, locale: str) -> str | None:
+    """The ISO code a hand-typed sign most likely stands for (؋ AFN, ریال IRR, $ USD), for
+    the fix a check suggests; None when it cannot tell."""
+    from babel.numbers import list_currencies
+
+    if sign in list_currencies():
+        return sign
+    likely = ("AFN", "IRR", "USD", "EUR")
+    for candidate in (*likely, *sorted(list_currencies())):
+        if sign in (get_currency_symbol(candidate, locale=locale), _home_sign(candidate)):
+            return candidate
+    for candidate in likely:  # a currency word: "rials" is in "Iranian rials"
+        names = " ".join(
+            get_currency_name(candidate, count, locale=name)
+            for count in (1, 2)
+            for name in (locale, "en")
+        )
+        if sign.lower() in names.lower().split():
+            return candidate
+    return None
+
+
+def _drop_zero_decimals(text: str, locale: Locale, system: str) -> str:
+    """'10,000.00 US dollars' as '10,000 US dollars': a whole amount is written whole."""
+    decimal = locale.number_symbols[system]["decimal"]
+    return re.sub(rf"{re.escape(decimal)}0+(?![0-9])", "", text)
 
 
 def _figure_unit(words: str) -> Markup:

@@ -713,6 +713,7 @@ def render_edition(
     env.filters["ltr"] = localizer.isolate
     env.filters["digits"] = localizer.digits
     env.filters["number"] = localizer.number
+    env.filters["money"] = localizer.money
     env.filters["tel_href"] = _tel_href
     env.filters["plain"] = strip_bidi_controls
     env.filters["css_string"] = lambda value: Markup(css_string(value))
