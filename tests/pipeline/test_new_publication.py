@@ -23,7 +23,13 @@ from iombrochure.pipeline.jobs import plan_jobs
 
 #: Bidi controls pdftotext and the isolating filters put around runs; not part of the words.
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-BUNDLED_FONTS = ("Source-Sans-3", "Vazirmatn", "Noto-Naskh-Arabic", "Noto-Sans-Symbols-2")
+BUNDLED_FONTS = (
+    "Source-Sans-3",
+    "Vazirmatn",
+    "Afghani-Sign",
+    "Noto-Naskh-Arabic",
+    "Noto-Sans-Symbols-2",
+)
 
 
 def pdf_text(path: Path) -> str:
@@ -31,6 +37,9 @@ def pdf_text(path: Path) -> str:
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     return " ".join(BIDI_CONTROLS.sub(" ", text).split())
+
+
+BIDI_TRANSLATE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def pdf_fonts(path: Path) -> list[str]:
@@ -83,7 +92,125 @@ def test_the_afghani_sign_and_the_telephone_are_drawn_by_bundled_fonts(built: Pa
             assert "؋" in text and "☎" in text, pdf
             fonts = pdf_fonts(pdf)
             assert fonts and all(font.startswith(BUNDLED_FONTS) for font in fonts), fonts
-    assert "Noto-Naskh-Arabic" in " ".join(pdf_fonts(built / "dist" / "leaflet-ps.pdf"))
+            assert any(font.startswith("Afghani-Sign") for font in fonts), fonts  # ؋
+
+
+# -- the cash grant: a money fact, {money.cash_grant} = {amount: 15000, currency: AFN} ----------
+
+LRI, RLI, FSI, PDI, NBSP = "\u2066", "\u2067", "\u2068", "\u2069", "\u00a0"
+#: The amount as each edition's HTML holds it: the sign isolated from the number, the whole
+#: isolated in the edition's direction.
+AMOUNT_HTML = {
+    "en": f"{LRI}{FSI}؋{PDI}15,000{PDI}",
+    **dict.fromkeys(("fa", "prs", "ps"), f"{RLI}{FSI}؋{PDI}{NBSP}۱۵٬۰۰۰{PDI}"),
+}
+
+
+@pytest.fixture(scope="module")
+def dari(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The leaflet with a Dari edition too (prs: Babel's fa_AF), built on screen."""
+    root = leaflet_project(tmp_path_factory.mktemp("dari") / "leaflet")
+    config = root / "iombrochure.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('languages = ["en", "fa", "ps"]', 'languages = ["en", "fa", "ps", "prs"]')
+    config.write_text(
+        text + '\n[languages.prs]\ncalendar = "solar-hijri"\ndigits = "persian"\n', "utf-8"
+    )
+    persian = (root / "content" / "fa" / "leaflet.yaml").read_text(encoding="utf-8")
+    (root / "content" / "prs").mkdir()
+    (root / "content" / "prs" / "leaflet.yaml").write_text(
+        persian.replace("هر خانواده", "هر فامیل"), encoding="utf-8"
+    )
+    shutil.copytree(root / "locales" / "fa", root / "locales" / "prs")
+    result = run_cli(
+        "build", "--strict", "--emit-html", "--lang", "prs", "--doc", "leaflet",
+        "--variant", "screen", "--no-preview", "--project", str(root),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def _edition(built: Path, dari: Path, lang: str) -> tuple[Path, Path]:
+    root = dari if lang == "prs" else built
+    return root / "dist" / f"leaflet-{lang}.pdf", root / "dist" / "html" / f"leaflet-{lang}.html"
+
+
+def _sign_and_number(pdf: Path, first_digit: str) -> tuple[dict, dict]:
+    """PDFium's view of the ؋ on the page and of the first digit of the number drawn
+    nearest to it on its line: x position and font (subset prefix removed)."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    textpage = document[0].get_textpage()
+    chars = []
+    for index in range(textpage.count_chars()):
+        left, bottom, right, _ = textpage.get_charbox(index)
+        font = ctypes.create_string_buffer(128)
+        pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, font, 128, None)
+        chars.append(
+            {
+                "char": textpage.get_text_range(index, 1),
+                "x": (left + right) / 2,
+                "y": bottom,
+                "font": font.value.decode().split("+", 1)[-1],
+            }
+        )
+    document.close()
+    sign = next(c for c in chars if c["char"] == "؋")
+    digits = [c for c in chars if c["char"] == first_digit and abs(c["y"] - sign["y"]) < 6]
+    return sign, min(digits, key=lambda c: abs(c["x"] - sign["x"]))
+
+
+@pytest.mark.parametrize("lang", ["en", "fa", "prs", "ps"])
+def test_the_cash_grant_is_isolated_whole_in_the_html(built: Path, dari: Path, lang: str):
+    html = _edition(built, dari, lang)[1].read_text(encoding="utf-8")
+    assert f"<strong>{AMOUNT_HTML[lang]}</strong>" in html
+    assert "{money" not in html and "AFN" not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "first_digit", "sign_side"),
+    [("en", "1", "left"), ("fa", "۱", "right"), ("prs", "۱", "right"), ("ps", "۱", "right")],
+)
+def test_the_afghani_sign_stands_on_its_side_of_the_number_in_the_weight_of_the_digits(
+    built: Path, dari: Path, lang: str, first_digit: str, sign_side: str
+):
+    """On the page: ؋ before the number in reading order (left of it in English, right of it in
+    Dari, Persian and Pashto), drawn by "Afghani Sign" in the digits' own weight (the bold of
+    **...**), not by Noto Naskh's thin ؋."""
+    sign, number = _sign_and_number(_edition(built, dari, lang)[0], first_digit)
+    assert (sign["x"] < number["x"]) == (sign_side == "left"), (sign, number)
+    assert sign["font"].startswith("Afghani-Sign"), sign
+    family = "Source-Sans-3" if lang == "en" else "Vazirmatn"
+    assert number["font"].startswith(family), number
+    weight = number["font"].removeprefix(family)
+    assert sign["font"] == f"Afghani-Sign{weight}" and weight, (sign, number)
+
+
+@pytest.mark.parametrize("lang", ["en", "fa", "prs", "ps"])
+def test_the_cash_grant_reads_whole_in_the_text_layer(built: Path, dari: Path, lang: str):
+    """Screen readers (the tag tree) get the amount as typed, sign first; PDFium copies it sign
+    first too; poppler keeps it in one piece beside its words."""
+    from textcompare import pdfium_text, pdftotext, structure_text
+
+    pdf = _edition(built, dari, lang)[0]
+    number = "15,000" if lang == "en" else "۱۵٬۰۰۰"
+    tagged = re.sub("[ \n]+", " ", structure_text(pdf).translate(BIDI_TRANSLATE))
+    copied = " ".join(pdfium_text(pdf).translate(BIDI_TRANSLATE).split())
+    poppler = " ".join(pdftotext(pdf).translate(BIDI_TRANSLATE).split())
+    if lang == "en":
+        sentence = "Each family receives ؋15,000 (afghani) in cash."
+        assert sentence in tagged and sentence in poppler
+        assert "receives ؋15,000" in copied
+        assert "15,000؋" not in poppler.replace(" ", "")  # the issue's "10,000؋"
+    else:
+        family = "فامیل" if lang == "prs" else ("کورنۍ" if lang == "ps" else "خانواده")
+        assert re.search(f"{family} ؋{NBSP}{number} \\(", tagged), tagged
+        assert re.search(f"{family} ؋ ?{number}", copied), copied
+        assert re.search(f"(؋ ?{number}|{number} ?؋)", poppler), poppler
 
 
 def test_the_print_pdf_has_bleed_and_the_band_runs_into_it(built: Path):
