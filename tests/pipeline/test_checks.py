@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, pdf_text, run_cli
+from conftest import FIXTURES, ONE_EDITION, REPO, copy_project, leaflet_project, pdf_text, run_cli
 from iombrochure.pipeline.checks import po_syntax_problems, run_checks
 from iombrochure.pipeline.config import load_project
 from iombrochure.pipeline.safety import css_references, link_problem
@@ -584,3 +584,82 @@ def test_messages_are_found_when_the_cache_folder_cannot_be_made(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.setattr(checks, "_MESSAGES", {})
     assert "Contact" in checks.template_messages(load_project(scratch_project))
+
+
+# --- money: a currency sign typed beside a placeholder ----------------------------------------
+
+
+def test_a_sign_typed_beside_a_placeholder_is_a_warning_with_its_line_and_the_fix(
+    tmp_path: Path,
+):
+    """The issue's «؋{figures.cash_grant}» prints "10,000؋" in English: check says where,
+    and which money fact to write instead."""
+    root = leaflet_project(tmp_path / "leaflet")
+    data = root / "content" / "data.yaml"
+    data.write_text(data.read_text("utf-8") + "figures:\n  cash_grant: 15000\n", "utf-8")
+    english = root / "content" / "en" / "leaflet.yaml"
+    persian = root / "content" / "fa" / "leaflet.yaml"
+    for path, typed in ((english, "؋{figures.cash_grant}"), (persian, "{figures.cash_grant} ریال")):
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("{money.cash_grant}", typed), "utf-8")
+    found = [f for f in run_checks(load_project(root)).findings if f.rule == "money-sign"]
+    assert [(f.path, f.line, f.severity) for f in found] == [
+        (english, line_number(english, "؋{figures.cash_grant}"), "warning"),
+        (persian, line_number(persian, "{figures.cash_grant} ریال"), "warning"),
+    ]
+    assert found[0].message.startswith(
+        "steps[1].text: '؋' is typed by hand beside {figures.cash_grant}"
+    )
+    assert "{amount: 15000, currency: AFN}" in found[0].hint
+    assert "write {money.cash_grant} without the sign" in found[0].hint
+    assert "{amount: 15000, currency: IRR}" in found[1].hint  # ریال is the rial
+
+    result = run_cli("check", "--project", str(root))
+    assert result.returncode == 0, result.stdout + result.stderr  # a warning, not an error
+    line = line_number(english, "؋{figures.cash_grant}")
+    assert f"content/en/leaflet.yaml:{line}: warning: steps[1].text: '؋' is typed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "sign"),
+    [
+        ("${figures.grant}", "$"),
+        ("{figures.grant} USD", "USD"),
+        ("**{figures.grant}** rials", "rials"),
+        ("{figures.grant}\u00a0€", "€"),
+        ("{money.cash_grant} AFN", "AFN"),  # a money fact writes its own sign: two signs
+    ],
+)
+def test_every_kind_of_hand_typed_sign_is_found(tmp_path: Path, typed: str, sign: str):
+    root = leaflet_project(tmp_path / "leaflet")
+    data = root / "content" / "data.yaml"
+    data.write_text(data.read_text("utf-8") + "figures:\n  grant: 100\n", "utf-8")
+    english = root / "content" / "en" / "leaflet.yaml"
+    text = english.read_text("utf-8")
+    english.write_text(text.replace("**{money.cash_grant}**", typed), "utf-8")
+    (found,) = [f for f in run_checks(load_project(root)).findings if f.rule == "money-sign"]
+    assert f"{sign!r} is typed" in found.message
+    if typed.startswith("{money"):
+        assert (
+            "prints its own sign" in found.message
+            and found.hint == "write {money.cash_grant} alone"
+        )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{figures.grant} (afghani)",  # a word in brackets, not a sign beside the number
+        "{figures.grant} all over the country",  # ALL (the lek) only in capitals
+        "{figures.grant} families, top priority",
+        "**{money.cash_grant}**",
+    ],
+)
+def test_words_that_are_not_signs_beside_a_placeholder_are_left_alone(tmp_path: Path, typed: str):
+    root = leaflet_project(tmp_path / "leaflet")
+    data = root / "content" / "data.yaml"
+    data.write_text(data.read_text("utf-8") + "figures:\n  grant: 100\n", "utf-8")
+    english = root / "content" / "en" / "leaflet.yaml"
+    text = english.read_text("utf-8")
+    english.write_text(text.replace("**{money.cash_grant}** (afghani)", typed), "utf-8")
+    assert [f for f in run_checks(load_project(root)).findings if f.rule == "money-sign"] == []

@@ -150,3 +150,45 @@ def test_prose_keeps_its_paragraphs_and_a_text_its_final_line_break(scratch_proj
     edit(scratch_project, "en/factsheet.yaml", "lede: >-\n", "lede: |\n  First paragraph.\n\n")
     edit(scratch_project, "en/factsheet.yaml", "    label: Founded", "    label: |\n      Founded")
     assert errors_of(scratch_project) == []
+
+
+# -- money facts: an amount and its currency --------------------------------------------------
+
+MONEY = """
+money:
+  cash_grant: {amount: 10000, currency: AFN}
+  fee: {amount: 12.5, currency: USD, sign: code}
+"""
+
+
+def test_a_money_fact_is_an_amount_and_its_currency(scratch_project: Path):
+    (scratch_project / "content" / "data.yaml").open("a", encoding="utf-8").write(MONEY)
+    assert errors_of(scratch_project) == []
+    edit(scratch_project, "en/factsheet.yaml", "label: Founded", "label: Founded ({money.fee})")
+    assert errors_of(scratch_project) == []
+
+
+@pytest.mark.parametrize(
+    ("fact", "message"),
+    [
+        ("10000 AFN", "money.cash_grant: must be an amount and its currency"),
+        ("{amount: 10000}", "money.cash_grant: needs both amount and currency"),
+        ("{amount: 10000, currency: AFG}", "currency 'AFG' is not an ISO 4217 currency code"),
+        ("{amount: 10000, currency: afn}", "(did you mean 'AFN'?)"),
+        ('{amount: "10,000", currency: AFN}', "amount must be a number written without"),
+        ("{amount: -5, currency: AFN}", "amount -5 is not an amount that can be printed"),
+        ("{amount: 12.5, currency: AFN}", "more decimals than AFN is written with (no decimals)"),
+        ("{amount: 12.505, currency: USD}", "more decimals than USD is written with (2 decimals)"),
+        ("{amount: 10, currency: USD, sign: word}", "sign 'word' is not one of symbol, code"),
+        ("{amount: 10, currency: USD, curency: USD}", "has 'curency', but a money fact has only"),
+    ],
+)
+def test_a_money_fact_that_cannot_be_printed_names_its_line(
+    scratch_project: Path, fact: str, message: str
+):
+    data = scratch_project / "content" / "data.yaml"
+    lines = data.read_text(encoding="utf-8").count("\n")
+    data.open("a", encoding="utf-8").write(f"\nmoney:\n  cash_grant: {fact}\n")
+    ((path, line, rule, found),) = errors_of(scratch_project)
+    assert (path, line, rule) == ("content/data.yaml", lines + 3, "data")
+    assert message in found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from babel.support import NullTranslations
@@ -276,3 +277,100 @@ def test_metadata_text_loses_every_invisible_direction_mark():
     """The Arabic letter mark (U+061C) too: PDF viewers show it in a title as a stray box."""
     marked = "\u061cدفتر\u200f \u2066IOM\u2069\u202b تهران\u202c"
     assert strip_bidi_controls(marked) == "دفتر IOM تهران"
+
+
+# -- money: an amount and its currency, per edition, isolated -----------------------------------
+
+FSI, RLI = "\u2068", "\u2067"
+NBSP = "\u00a0"
+DARI = localizer("prs", "solar-hijri", "persian")
+PASHTO = localizer("ps", "solar-hijri", "persian")
+FRENCH = localizer("fr")
+
+
+def shown(text: str) -> str:
+    """An amount without its isolates, as a reader sees its characters."""
+    return strip_bidi_controls(text).replace(" ", NBSP)
+
+
+@pytest.mark.parametrize(
+    ("edition", "currency", "sign", "expected"),
+    [
+        (EN, "AFN", "symbol", "؋10,000"),  # English has no sign of its own: Afghanistan's
+        (EN, "AFN", "code", "AFN 10,000"),
+        (EN, "AFN", "name", "10,000 Afghan Afghanis"),
+        (EN, "IRR", "symbol", "IRR 10,000"),  # Iran writes «ریال», a word: the code instead
+        (EN, "USD", "symbol", "$10,000"),  # a whole amount is written whole
+        (FA, "IRR", "symbol", "ریال ۱۰٬۰۰۰"),
+        (FA, "AFN", "symbol", "؋ ۱۰٬۰۰۰"),
+        (FA, "IRR", "name", "۱۰٬۰۰۰ ریال ایران"),
+        (DARI, "AFN", "symbol", "؋ ۱۰٬۰۰۰"),  # fa_AF's data
+        (DARI, "AFN", "name", "۱۰٬۰۰۰ افغانی افغانستان"),
+        (DARI, "USD", "name", "۱۰٬۰۰۰ دالر امریکا"),  # Afghan Persian's «دالر»
+        (PASHTO, "AFN", "symbol", "؋ ۱۰٬۰۰۰"),
+        (PASHTO, "AFN", "name", "۱۰٬۰۰۰ افغانۍ"),
+        (FRENCH, "AFN", "code", "10\u202f000 AFN"),  # the code after the number, as in French
+    ],
+)
+def test_money_is_written_per_edition_by_babel(edition, currency, sign, expected):
+    assert shown(edition.money(10000, currency, sign=sign)) == expected.replace(" ", NBSP)
+
+
+def test_an_amount_with_cents_keeps_them_in_the_editions_digits():
+    assert shown(EN.money(12.5, "USD")) == "$12.50"
+    assert shown(DARI.money(12.5, "USD")) == f"${NBSP}۱۲٫۵۰"
+
+
+@pytest.mark.parametrize(
+    ("edition", "expected"),
+    [
+        (EN, f"{LRI}{FSI}؋{PDI}10,000{PDI}"),
+        (FA, f"{RLI}{FSI}؋{PDI}{NBSP}۱۰٬۰۰۰{PDI}"),
+        (DARI, f"{RLI}{FSI}؋{PDI}{NBSP}۱۰٬۰۰۰{PDI}"),
+        (PASHTO, f"{RLI}{FSI}؋{PDI}{NBSP}۱۰٬۰۰۰{PDI}"),
+    ],
+)
+def test_an_amount_is_isolated_in_the_editions_direction_and_its_sign_apart(edition, expected):
+    """The sign in its own isolate cannot make the digits beside it right-to-left (an Arabic
+    letter before European digits makes them Arabic numbers, which an English line then shows
+    as "10,000؋"); the amount in the edition's direction keeps the sign on its reading side."""
+    assert edition.money(10000, "AFN") == expected
+
+
+def test_a_money_placeholder_is_filled_in_prose_and_headlines():
+    data = {**DATA, "money": {"cash_grant": {"amount": 10000, "currency": "AFN"}}}
+    english = Localizer(language=EN.language, translations=NullTranslations(), data=data)
+    dari = Localizer(language=DARI.language, translations=NullTranslations(), data=data)
+    assert english.text("Each family receives {money.cash_grant}.") == (
+        f"Each family receives {LRI}{FSI}؋{PDI}10,000{PDI}."
+    )
+    assert shown(dari.text("هر فامیل {money.cash_grant} دریافت می‌کند.")) == (
+        f"هر{NBSP}فامیل{NBSP}؋{NBSP}۱۰٬۰۰۰{NBSP}دریافت{NBSP}می‌کند."
+    )
+    assert shown(str(dari.headline("money.cash_grant"))) == f"؋{NBSP}۱۰٬۰۰۰"
+    assert dari.data_ref("money.cash_grant") == dari.money(10000, "AFN")
+
+
+def test_a_bad_amount_given_to_the_money_filter_says_what_is_wrong():
+    with pytest.raises(ValueError, match="currency 'AFG' is not an ISO 4217 currency code"):
+        EN.money(10000, "AFG")
+    with pytest.raises(ValueError, match="more decimals than IRR is written with"):
+        FA.money(0.5, "IRR")
+
+
+def test_the_money_table_of_the_content_docs_is_what_the_editions_print():
+    """docs/content.md shows what each edition prints: the table is checked against it."""
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "content.md").read_text("utf-8")
+    section = docs[docs.index("### Money") : docs.index("### Headline figures")]
+    rows = re.findall(r"^\| `(\{amount[^`]*\})` \| (.+?) \| (.+?) \| (.+?) \|$", section, re.M)
+    assert len(rows) == 5
+    for fact, english, dari, pashto in rows:
+        value = YAML(typ="safe").load(fact)
+        for edition, expected in ((EN, english), (DARI, dari), (FA, dari), (PASHTO, pashto)):
+            sign = value.get("sign", "symbol")
+            printed = shown(edition.money(value["amount"], value["currency"], sign=sign))
+            assert printed == expected.replace(" ", NBSP), (fact, edition.code)

@@ -41,3 +41,38 @@ def test_print_stylesheets_come_last_and_only_in_print(tmp_path: Path):
     print_sheets = stylesheets_for(project, leaflet, "rtl", "ps", "print")
     assert print_sheets[-2:] == ["styles/print.css", "styles/band-into-bleed.css"]
     assert "styles/band-into-bleed.css" not in stylesheets_for(project, leaflet, "rtl", "ps")
+
+
+def test_a_template_writes_amounts_with_the_money_filter_and_data_money(tmp_path: Path):
+    """``{{ 250 | money("USD") }}`` for an amount the template has, ``data.money.<name>`` for a
+    money fact: each edition's own way, isolated as in content text."""
+    root = leaflet_project(tmp_path / "p")
+    card = root / "templates" / "card.html"
+    card.write_text(
+        card.read_text().replace(
+            "{% endblock %}",
+            '<p class="fee">{{ 250 | money("USD", sign="code") }} / {{ data.money.cash_grant }}'
+            "</p>\n{% endblock %}",
+        )
+    )
+    report = run_checks(load_project(root))
+    assert report.errors == []
+    pages = {job.lang: edition.html for job, edition in report.editions.items()}
+    assert "\u2066\u2068USD\u2069\u00a0250\u2069 / \u2066\u2068؋\u206915,000\u2069" in pages["en"]
+    assert (
+        "\u2067\u2068USD\u2069\u00a0۲۵۰\u2069 / \u2067\u2068؋\u2069\u00a0۱۵٬۰۰۰\u2069"
+        in pages["fa"]
+    )
+
+
+def test_a_bad_currency_in_the_money_filter_names_the_template_line(tmp_path: Path):
+    root = leaflet_project(tmp_path / "p")
+    card = root / "templates" / "card.html"
+    source = card.read_text().replace(
+        "{% endblock %}", '{{ 250 | money("DOLLAR") }}\n{% endblock %}'
+    )
+    card.write_text(source)
+    line = source.splitlines().index('{{ 250 | money("DOLLAR") }}') + 1
+    (error,) = template_errors(root)
+    assert error.startswith(f"templates/card.html:{line}: ")
+    assert "currency 'DOLLAR' is not an ISO 4217 currency code" in error

@@ -710,10 +710,7 @@ def render_edition(
         if variant == "print"
         else qr_code_data_uri
     )
-    env.filters["ltr"] = localizer.isolate
-    env.filters["digits"] = localizer.digits
-    env.filters["number"] = localizer.number
-    env.filters["money"] = localizer.money
+    env.filters.update(_EDITION_FILTERS)
     env.filters["tel_href"] = _tel_href
     env.filters["plain"] = strip_bidi_controls
     env.filters["css_string"] = lambda value: Markup(css_string(value))
@@ -980,6 +977,29 @@ def _undefined_hint(message: str, document: Document) -> str:
             "and the content files of this document"
         )
     return "see docs/templates.md for what a template can use"
+
+
+def _edition_filter(method: str) -> Callable[..., Any]:
+    """A filter that writes a value the filling edition's way, through its localizer (the
+    ``loc`` every edition's context holds). It takes the context, so Jinja never works it out
+    once while compiling: ``{{ 250 | money("USD") }}`` would otherwise be folded into the
+    template with the first edition's digits and direction, and every later edition print it."""
+
+    @jinja2.pass_context
+    def edition_filter(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(context["loc"], method)(value, *args, **kwargs)
+
+    edition_filter.__name__ = method
+    return edition_filter
+
+
+#: The filters whose result depends on the edition: its direction, digits and locale.
+_EDITION_FILTERS = {
+    "ltr": _edition_filter("isolate"),
+    "digits": _edition_filter("digits"),
+    "number": _edition_filter("number"),
+    "money": _edition_filter("money"),
+}
 
 
 def _tel_href(number: str) -> str:
