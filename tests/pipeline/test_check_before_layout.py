@@ -348,6 +348,10 @@ REFUSALS: dict[str, str] = {
     "i18n.compile_catalog: ContentError: problem": "broken_catalog",
     "i18n.compile_catalog: ContentError: the catalog's header cannot be used: {}": "broken_catalog",
     "i18n.load_translations: ContentError: no translation catalog for language {}": "no_catalog",
+    "i18n.money_fact: ContentError: str(exc)": (
+        "check validates data.yaml's money facts (content.money_problem) before any edition is "
+        "filled"
+    ),
     "i18n.phone: ContentError: phone number {} cannot be read: {}": (
         "check validates data.yaml's phone numbers (content.py) before any edition is filled"
     ),
