@@ -494,20 +494,22 @@ class Localizer:
         pattern = locale.currency_formats["standard"].pattern
         if whole:  # "$10,000", not "$10,000.00": a grant or a fee is a round sum
             pattern = re.sub(r"\.[0#]+", "", pattern)
-        symbol = get_currency_symbol(currency, locale=locale)
-        shown = currency if sign == "code" else symbol
-        if sign == "symbol" and symbol == currency:
-            shown = _home_sign(currency) or currency
+        if sign == "code":  # ¤¤ is the ISO code in a CLDR pattern
+            written, pattern = currency, pattern.replace("¤", "¤¤")
+        else:
+            written = get_currency_symbol(currency, locale=locale)
         text = format_currency(
             amount,
             currency,
-            format=pattern.replace("¤", "¤¤") if sign == "code" else pattern,
+            format=pattern,
             locale=locale,
             currency_digits=not whole,
             numbering_system=system,
         ).translate(_CLDR_MARKS)
-        if shown != (currency if sign == "code" else symbol):
-            text = text.replace(symbol, shown, 1)
+        shown = written
+        if sign == "symbol" and written == currency:  # the language has no sign of its own
+            shown = _home_sign(currency) or currency
+            text = text.replace(written, shown, 1)
         return _space_currency(text, shown)
 
     def data_value(self, ref: str) -> str:
