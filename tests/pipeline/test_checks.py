@@ -627,6 +627,7 @@ def test_a_sign_typed_beside_a_placeholder_is_a_warning_with_its_line_and_the_fi
         ("{figures.grant} USD", "USD"),
         ("**{figures.grant}** rials", "rials"),
         ("{figures.grant}\u00a0€", "€"),
+        ("{figures.grant} تومان", "تومان"),
         ("{money.cash_grant} AFN", "AFN"),  # a money fact writes its own sign: two signs
     ],
 )
@@ -639,6 +640,8 @@ def test_every_kind_of_hand_typed_sign_is_found(tmp_path: Path, typed: str, sign
     english.write_text(text.replace("**{money.cash_grant}**", typed), "utf-8")
     (found,) = [f for f in run_checks(load_project(root)).findings if f.rule == "money-sign"]
     assert f"{sign!r} is typed" in found.message
+    if sign == "تومان":  # the toman is no ISO currency: the fact is in rials
+        assert "{amount: 1000, currency: IRR}" in found.hint
     if typed.startswith("{money"):
         assert (
             "prints its own sign" in found.message

@@ -1003,7 +1003,9 @@ def _check_money_signs(
                 hint = f"write {placeholder} alone"
             else:
                 amount = (data.data.get(section) or {}).get(key, 10000)
-                currency = currency_of_sign(sign, locale) or "AFN"
+                currency = currency_of_sign(sign, locale) or "<its ISO code: AFN, IRR, USD...>"
+                if sign.lower() in ("تومان", "toman", "tomans") and isinstance(amount, int):
+                    amount, currency = amount * 10, "IRR"  # a toman is ten rials
                 message = (
                     f"{dotted(key_path)}: {sign!r} is typed by hand beside {placeholder}: it is "
                     "not written the edition's way and can move to the other side of the "
