@@ -993,28 +993,27 @@ def _check_money_signs(
     for key_path, value, kind in _kinds(file):
         if kind not in (TEXT, MARKDOWN) or not isinstance(value, str) or "{" not in value:
             continue
-        for sign, placeholder in signs_beside_placeholders(value, locale):
+        for sign, placeholder, side in signs_beside_placeholders(value, locale):
             section, _, key = placeholder.strip("{}").partition(".")
+            name = dotted(key_path)
             if section == "money":
-                message = (
-                    f"{dotted(key_path)}: {sign!r} is typed beside {placeholder}, which prints "
-                    "its own sign: the amount would show two"
-                )
+                message = f"{name}: {sign!r} is typed beside {placeholder}, which writes its own"
                 hint = f"write {placeholder} alone"
             else:
                 amount = (data.data.get(section) or {}).get(key, 10000)
                 currency = currency_of_sign(sign, locale) or "<its ISO code: AFN, IRR, USD...>"
                 if sign.lower() in ("تومان", "toman", "tomans") and isinstance(amount, int):
                     amount, currency = amount * 10, "IRR"  # a toman is ten rials
-                message = (
-                    f"{dotted(key_path)}: {sign!r} is typed by hand beside {placeholder}: it is "
-                    "not written the edition's way and can move to the other side of the "
-                    "number (؋{figures.cash_grant} prints 10,000؋ in English)"
-                )
+                message = f"{name}: the sign {sign!r} is typed by hand beside {placeholder}"
+                if side == "before" and unicodedata.bidirectional(sign[0]) in ("R", "AL"):
+                    shown = f"{amount:,}" if isinstance(amount, int | float) else "10,000"
+                    message += (
+                        f": a left-to-right edition prints it after the number ({shown}{sign})"
+                    )
                 hint = (
-                    f"store the amount in content/data.yaml as money: {key}: "
-                    f"{{amount: {amount}, currency: {currency}}} and write {{money.{key}}} "
-                    "without the sign (docs/content.md, Money)"
+                    f"store it in content/data.yaml as money: {key}: {{amount: {amount}, "
+                    f"currency: {currency}}} and write {{money.{key}}} without the sign: each "
+                    "edition writes it its own way (docs/content.md, Money)"
                 )
             report.add(
                 Finding(file.path, file.line_of(key_path), WARNING, "money-sign", message, hint)

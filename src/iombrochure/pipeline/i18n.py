@@ -741,19 +741,19 @@ def _hand_typed_sign_re(locale: str) -> re.Pattern[str]:
     )
 
 
-def signs_beside_placeholders(text: str, locale: str) -> list[tuple[str, str]]:
-    """(sign, placeholder) for each currency sign typed right before or after a ``{a.b}``
-    placeholder, with only spaces or Markdown emphasis between: «؋{figures.cash_grant}»,
+def signs_beside_placeholders(text: str, locale: str) -> list[tuple[str, str, str]]:
+    """(sign, placeholder, "before" or "after") for each currency sign typed right before or
+    after a ``{a.b}`` placeholder, with only spaces or Markdown emphasis between: «؋{figures.cash_grant}»,
     «{figures.fee} USD», «**{figures.grant} ریال**». Such a sign is not written the edition's
     way and can move to the other side of the number (see :meth:`Localizer.money`)."""
     sign_re = _hand_typed_sign_re(locale)
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, str]] = []
     for match in PLACEHOLDER_RE.finditer(text):
         before = re.search(rf"({sign_re.pattern})[ \u00a0*_]*$", text[: match.start()])
         after = re.match(rf"[ \u00a0*_]*({sign_re.pattern})", text[match.end() :])
-        for side in (before, after):
-            if side:
-                found.append((side.group(1), match.group(0)))
+        for side, typed in (("before", before), ("after", after)):
+            if typed:
+                found.append((typed.group(1), match.group(0), side))
     return found
 
 
