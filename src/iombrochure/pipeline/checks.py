@@ -280,7 +280,7 @@ def run_checks(
             if typography != "none":
                 _check_typography(file, typography, report)
             _check_prose(file, report)
-            _check_money_signs(file, content.data, project.languages[lang].locale, report)
+            _check_money_signs(file, content.data, project.languages[lang].code, report)
             _check_file_fields(project, file, report, pixel_limit)
     for lang in languages:
         report.summary[lang] = _summarise(project, content, lang, catalogs.get(lang), report)
@@ -983,13 +983,19 @@ def _check_prose(file: ContentFile, report: CheckReport) -> None:
 
 
 def _check_money_signs(
-    file: ContentFile, data: ContentFile, locale: str, report: CheckReport
+    file: ContentFile, data: ContentFile, lang: str, report: CheckReport
 ) -> None:
     """A currency sign typed beside a placeholder («؋{figures.cash_grant}», «{figures.fee}
     USD»): it is not written the edition's way, and a right-to-left sign such as ؋ pulls the
     number to its other side ("10,000؋" in English). The fix is a money fact in data.yaml."""
-    from iombrochure.pipeline.i18n import currency_of_sign, signs_beside_placeholders
+    from iombrochure.pipeline.calendars import babel_locale
+    from iombrochure.pipeline.i18n import (
+        currency_of_sign,
+        signs_beside_placeholders,
+        text_direction,
+    )
 
+    locale, left_to_right = babel_locale(lang), text_direction(lang) == "ltr"
     for key_path, value, kind in _kinds(file):
         if kind not in (TEXT, MARKDOWN) or not isinstance(value, str) or "{" not in value:
             continue
@@ -1005,7 +1011,8 @@ def _check_money_signs(
                 if sign.lower() in ("تومان", "toman", "tomans") and isinstance(amount, int):
                     amount, currency = amount * 10, "IRR"  # a toman is ten rials
                 message = f"{name}: the sign {sign!r} is typed by hand beside {placeholder}"
-                if side == "before" and unicodedata.bidirectional(sign[0]) in ("R", "AL"):
+                rtl_sign = unicodedata.bidirectional(sign[0]) in ("R", "AL")
+                if left_to_right and side == "before" and rtl_sign:
                     shown = f"{amount:,}" if isinstance(amount, int | float) else "10,000"
                     message += (
                         f": a left-to-right edition prints it after the number ({shown}{sign})"
