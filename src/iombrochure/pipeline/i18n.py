@@ -479,6 +479,8 @@ class Localizer:
         out: 'AFN10,000')."""
         locale = Locale.parse(self.code)
         system = NUMBERING_SYSTEMS[self.language.digits]
+        if system not in locale.number_symbols:  # no separators for it: Latin ones, as number()
+            system = "latn"
         whole = float(amount).is_integer()
         if sign == "name":
             text = format_currency(
@@ -719,15 +721,19 @@ _CURRENCY_WORDS = (
 
 
 @cache
+def _currency_symbol_characters() -> str:
+    """Every currency symbol of Unicode (category Sc): $ € £ ؋ ﷼ ₹ ..."""
+    return "".join(chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) == "Sc")
+
+
+@cache
 def _hand_typed_sign_re(locale: str) -> re.Pattern[str]:
     """A currency sign as a writer types it: a currency symbol character (؋ $ € ﷼), an ISO
     code in capitals (AFN), a symbol the edition's locale writes in letters (ریال, US$), or a
     currency word in any case (rials, افغانی)."""
     from babel.numbers import list_currencies
 
-    characters = "".join(
-        chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) == "Sc"
-    )
+    characters = _currency_symbol_characters()
     exact = set(list_currencies()) | {
         sign for sign in Locale.parse(locale).currency_symbols.values() if len(sign) > 1
     }
