@@ -855,10 +855,10 @@ def render_edition(
     )
 
 
-#: A start tag, its quoted attribute values read whole (a ``>`` inside one does not end it).
-_START_TAG = re.compile(
-    r"<[a-zA-Z][^\s/>]*(?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
-)
+#: An ``alt`` attribute and its value, quoted or not. Read in the whole HTML, not tag by tag:
+#: one linear pass (a pattern for whole tags backtracks for minutes over a hostile template's
+#: ``<a b c ...`` without an end). What it also finds, ``alt="..."`` written as a template's
+#: own text, can only lose invisible marks.
 _ALT_ATTRIBUTE = re.compile(r"(\salt\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+)", re.IGNORECASE)
 _CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?")
 
@@ -876,10 +876,7 @@ def clean_alt_texts(html: str) -> str:
             _keep_unless_bidi, strip_bidi_controls(match.group(2))
         )
 
-    def clean_tag(match: re.Match[str]) -> str:
-        return _ALT_ATTRIBUTE.sub(clean_value, match.group(0))
-
-    return _START_TAG.sub(clean_tag, html) if _ALT_ATTRIBUTE.search(html) else html
+    return _ALT_ATTRIBUTE.sub(clean_value, html)
 
 
 def _keep_unless_bidi(match: re.Match[str]) -> str:
