@@ -773,6 +773,9 @@ def render_edition(
         if variant == "print"
         else qr_code_data_uri
     )
+    # Every name given here (context, globals, filters) has a row in docs/templates.md, which
+    # tests/test_docs_templates.py holds to it; a filter whose result depends on the edition is
+    # bound through _per_edition.
     env.filters["ltr"] = _per_edition(localizer.isolate)
     env.filters["digits"] = _per_edition(localizer.digits)
     env.filters["number"] = _per_edition(localizer.number)
