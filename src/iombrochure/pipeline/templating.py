@@ -665,7 +665,7 @@ def bar_chart(localizer: Localizer, bars: Any, *, colour: str = BAR_COLOUR) -> M
                 '<span class="bar-chart-track" style="flex: 1 1 0; display: block">'
                 '<span class="bar-chart-bar" style="display: block; height: 5mm; width: '
                 '{share:.1f}%; background: {colour}"></span></span>'
-                '<span class="bar-chart-value" style="flex: none; width: 16%; text-align: end; '
+                '<span class="bar-chart-value" style="flex: none; width: 14%; padding-inline-start: 2mm; '
                 'font-weight: 700">{value}</span></div>'
             ).format(
                 label=label,
