@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
+from iombrochure.pipeline import tagtree
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
@@ -90,7 +91,7 @@ class _Render:
     """What the hooks need to know about the document being written."""
 
     lang: str
-    artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer"
+    artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer" | "Layout"
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
 
@@ -196,6 +197,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
             for box in _descendants(child):
                 render.artifacts[box] = kind
+    for box in tagtree.decoration_boxes(page_box):
+        render.artifacts[box] = "Layout"
 
     if render.lang in RTL_LANGUAGES:
         for box in _descendants(page_box):
@@ -257,7 +260,11 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
     render = _current.get()
     if render is not None and self._tags is not None and box in render.artifacts:
         kind = render.artifacts[box]
-        properties = pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{kind}"})
+        properties = pydyf.Dictionary(
+            tagtree.LAYOUT_ARTIFACT
+            if kind == "Layout"
+            else {"Type": "/Pagination", "Subtype": f"/{kind}"}
+        )
         pydyf.Stream.begin_marked_content(self, "Artifact", properties)
     elif render is not None and self._tags is not None and box in render.islands:
         # As Stream.marked does, with ActualText beside the MCID. The LRMs make PDFium read the
@@ -341,12 +348,25 @@ def _find_zwnj_glyph(font_file: bytes, index: int) -> int | None:
 
 
 def _build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
-    """tags._build_box_tree: margin boxes hold artifacts only, so they make no elements."""
+    """tags._build_box_tree: margin boxes hold artifacts only, so they make no elements, and
+    the tree takes the HTML's shape (pipeline/tagtree.py)."""
     from weasyprint.formatting_structure import boxes
 
-    if _current.get() is not None and isinstance(box, boxes.MarginBox):
+    render = _current.get()
+    if render is None:
+        return _originals["build_box_tree"](box, parent, *args)
+    if isinstance(box, boxes.MarginBox):
         return iter(())
-    return _originals["build_box_tree"](box, parent, *args)
+    shaped = tagtree.shape(box, render.artifacts.__contains__)
+    if shaped is None:
+        return iter(())
+    return _scoped(shaped, _originals["build_box_tree"](shaped, parent, *args))
+
+
+def _scoped(box: Any, elements: Iterator[Any]) -> Iterator[Any]:
+    for element in elements:
+        tagtree.scope(box, element)
+        yield element
 
 
 def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
@@ -356,10 +376,16 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
         return
-    _annotate_structure(pdf, render, marked)
+    splits = _annotate_structure(pdf, render, marked)
+    tagtree.own_runs(pdf, page_streams, splits, render.lang)
 
 
-def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]) -> None:
+def _annotate_structure(
+    pdf: Any, render: _Render, marked: list[dict[Any, dict]]
+) -> list[tagtree.LanguageSplit]:
+    """ActualText and Lang for each element that owns text; returns the spans split into
+    language runs, whose marked content ``tagtree.own_runs`` then cuts."""
+    splits = []
     root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
     numbers = _resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
@@ -388,6 +414,16 @@ def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]
             mcid = owned[0][0]
             element["K"] = _split_by_language(pdf, element, reference, runs, mcid, render.lang)
             references[mcid] = _resolve(pdf, element["K"][0]).reference
+            splits.append(
+                tagtree.LanguageSplit(
+                    page=page_number,
+                    mcid=mcid,
+                    children=[_resolve(pdf, child) for child in element["K"]],
+                    texts=[logical_text(text) for text, _ in runs],
+                    kinds=[run_lang != render.lang for _, run_lang in runs],
+                )
+            )
+    return splits
 
 
 def _split_by_language(
