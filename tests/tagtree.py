@@ -11,8 +11,10 @@ has. :func:`problems` names what does not, one kind at a time:
 - ``lists``: a list (``L``) that holds no items itself (lists nested in lists), or whose items
   are not the HTML's ``<li>`` elements: another number of items, or other words in an item
   (a wrapped line made an item, a separator such as «·» made an item);
-- ``hyphens``: a word written with a hyphen that the tag tree does not give back whole, or a
-  hyphen the tag tree has where the HTML has none (a soft hyphen's break).
+- ``hyphens``: a word written with a hyphen that the tag tree does not give back whole, a
+  hyphen the tag tree has where the HTML has none (a soft hyphen's break), or a word's own
+  hyphen at a line end that poppler or PDFium take for a soft hyphen («thirdcountry»,
+  «third\ufffecountry»).
 
 Run as a script, it prints the count of each kind for each PDF given (with the HTML beside
 it: ``dist/html/<name>.html`` or ``--html DIR``)::
@@ -33,7 +35,15 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from textcompare import BIDI_CONTROLS, INLINE_TYPES, html_text, structure_text, words  # noqa: E402
+from textcompare import (  # noqa: E402
+    BIDI_CONTROLS,
+    INLINE_TYPES,
+    html_text,
+    pdfium_text,
+    pdftotext,
+    structure_text,
+    words,
+)
 
 KINDS = ("empty", "owns_nothing", "th_scope", "lists", "hyphens")
 #: Hyphens a line break may add where the HTML has a soft hyphen (U+00AD) or none.
@@ -112,8 +122,10 @@ def read_tree(path: Path) -> Node:
         element.kids = [read(kid) for kid in _as_list(node.get("/K"))]
         return element
 
-    return read(reader.trailer["/Root"].raw_get("/StructTreeRoot")) if root else Node(
-        None, "none", None, {}
+    return (
+        read(reader.trailer["/Root"].raw_get("/StructTreeRoot"))
+        if root
+        else Node(None, "none", None, {})
     )
 
 
@@ -194,7 +206,9 @@ def problems(pdf: Path, html: Path) -> dict[str, list[str]]:
             found["owns_nothing"].append(f"{node.name} {node.text()!r}")
     found["th_scope"] = _scope_problems(elements, source.scopes)
     found["lists"] = _list_problems(elements, source.lists)
-    found["hyphens"] = _hyphen_problems(structure_text(pdf), html)
+    found["hyphens"] = _hyphen_problems(structure_text(pdf), html) + _extracted_hyphen_problems(
+        {"poppler": pdftotext(pdf), "PDFium": pdfium_text(pdf)}, html
+    )
     return found
 
 
@@ -218,7 +232,9 @@ def _list_problems(elements: list[Node], typed: list[HtmlList]) -> list[str]:
             continue
         items = [kid for kid in node.elements() if kid.kind == "/LI"]
         if not items:
-            found.append(f"{node.name} holds no list items (kids: {[k.kind for k in node.elements()]})")
+            found.append(
+                f"{node.name} holds no list items (kids: {[k.kind for k in node.elements()]})"
+            )
         else:
             lists.append((node, items))
     if len(lists) != len(typed):
@@ -248,6 +264,24 @@ def _hyphen_problems(tree_text: str, html: Path) -> list[str]:
         added = tree_text.count(hyphen) - typed.count(hyphen)
         if added > 0:
             found.append(f"{added} × U+{ord(hyphen):04X} the HTML does not have")
+    return found
+
+
+def _extracted_hyphen_problems(texts: dict[str, str], html: Path) -> list[str]:
+    """A word typed with a hyphen that an extractor gives back without it (poppler joins
+    «third-» and «country» into «thirdcountry») or with PDFium's soft-hyphen mark U+FFFE."""
+    typed = words(html_text(html))
+    found = []
+    for reader, text in texts.items():
+        got = words(text)
+        for word in typed:
+            if "-" not in word.strip("-"):
+                continue
+            glued = word.replace("-", "")
+            if got[glued] > typed[glued]:
+                found.append(f"{reader} gives {glued!r} for {word!r}")
+            if word.replace("-", "\ufffe") in text.casefold():
+                found.append(f"{reader} gives {word.replace('-', '<U+FFFE>')!r} for {word!r}")
     return found
 
 

@@ -90,6 +90,36 @@ def scope(box: Any, element: Any) -> None:
     attributes["Scope"] = SCOPES.get(declared, "/Column")
 
 
+#: After a typed hyphen that ends a line: tells extractors the line broke after a hyphen that
+#: belongs to the word (they drop a line-end U+002D as if a soft hyphen's, or mark it U+FFFE).
+ZWSP = "\u200b"
+SOFT_HYPHEN = "\u00ad"
+
+
+def added_hyphen(box: Any) -> str:
+    """The hyphen WeasyPrint drew at the end of a text box because it broke a word there (at a
+    soft hyphen, or by ``hyphens: auto``), which the HTML does not have; '' when there is none."""
+    character = box.style["hyphenate_character"]
+    text = box.text
+    if not character or not text.endswith(character):
+        return ""
+    before = text[: -len(character)]
+    if before.endswith(SOFT_HYPHEN) or (box.style["hyphens"] == "auto" and before[-1:].isalpha()):
+        return character
+    return ""
+
+
+def typed_text(box: Any) -> str:
+    """A text box's text as typed: without the hyphen a hyphenation break added."""
+    added = added_hyphen(box)
+    return box.text[: -len(added)] if added else box.text
+
+
+def ends_with_typed_hyphen(box: Any) -> bool:
+    """Whether a text box that ends a line ends with a hyphen typed in the word (third-|country)."""
+    return box.text.endswith("-") and not added_hyphen(box)
+
+
 def _is_pseudo_element(box: Any) -> bool:
     return bool(PSEUDO_ELEMENT.search(getattr(box, "element_tag", None) or ""))
 
@@ -350,9 +380,11 @@ def _run_order(
     right-to-left line drawn left to right), whichever matches the runs' scripts and letters."""
     kinds = [kind for kind, _, _ in segments]
     runs = range(len(split.kinds))
-    candidates = [order for order in (list(runs), list(runs)[::-1]) if kinds == [
-        split.kinds[run] for run in order
-    ]]
+    candidates = [
+        order
+        for order in (list(runs), list(runs)[::-1])
+        if kinds == [split.kinds[run] for run in order]
+    ]
     if not candidates:
         return None
 

@@ -93,6 +93,7 @@ class _Render:
     lang: str
     artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer" | "Layout"
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
+    typed_hyphens: set[Any] = field(default_factory=set)  # line ends at a word's own hyphen
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
 
 
@@ -212,6 +213,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
+            if texts and tagtree.ends_with_typed_hyphen(texts[-1]):
+                render.typed_hyphens.add(texts[-1])
             for before, after in zip(texts, texts[1:], strict=False):
                 if _visible_gap(before, after) and not (
                     before.text.endswith(" ") or after.text.startswith(" ")
@@ -266,13 +269,21 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
             else {"Type": "/Pagination", "Subtype": f"/{kind}"}
         )
         pydyf.Stream.begin_marked_content(self, "Artifact", properties)
-    elif render is not None and self._tags is not None and box in render.islands:
+    elif (
+        render is not None
+        and self._tags is not None
+        and (box in render.islands or box in render.typed_hyphens)
+    ):
         # As Stream.marked does, with ActualText beside the MCID. The LRMs make PDFium read the
         # line holding the island (and its Persian label) as left-to-right, so that it keeps
         # the island in typed order; poppler keeps it so anyway. See docs/accessibility.md.
+        # A word's own hyphen at a line end is followed by a ZWSP, so that extractors keep it.
         mcid = len(self._tags)
         self._tags[box] = {"tag": tag, "mcid": mcid}
-        text = f"{LRM}{logical_text(box.text).strip()}{LRM}"
+        if box in render.islands:
+            text = f"{LRM}{logical_text(box.text).strip()}{LRM}"
+        else:
+            text = f"{logical_text(box.text)}{tagtree.ZWSP}"
         properties = pydyf.Dictionary({"MCID": mcid, "ActualText": pydyf.String(text)})
         pydyf.Stream.begin_marked_content(self, tag, properties)
     else:
@@ -403,7 +414,8 @@ def _annotate_structure(
         for reference, owned in by_element.items():
             element = _resolve(pdf, reference)
             text = "".join(
-                box.text + (" " if box in render.space_after else "") for _, box in owned
+                tagtree.typed_text(box) + (" " if box in render.space_after else "")
+                for _, box in owned
             )
             runs = language_runs(text, render.lang)
             if len(runs) == 1 or element["S"] != "/Span" or len(owned) > 1:
