@@ -5,8 +5,9 @@ HTML says in four ways, all fixed here, around the text layer's hooks (pipeline/
 and without changing a pixel:
 
 1. **Decoration is not content.** Text a style sheet adds with ``::before`` / ``::after`` and
-   no letter or digit in it (the «·» between the topics of a list) is drawn as a ``/Layout``
-   artifact and makes no element; a pseudo-element that draws no text (a timeline's dot) and
+   no letter or digit in it (the «·» between the topics of a list), and a separator alone in
+   its element (``<span class="sep">·</span>``), is drawn as a ``/Layout`` artifact and makes
+   no element; a pseudo-element that draws no text (a timeline's dot) and
    an element that holds nothing to read (an empty ``<div>`` painting a background) make no
    element either, so the tree has no ``/K []``.
 2. **A list is its typed items.** A list laid out as a table (``display: table``) gets one
@@ -37,6 +38,8 @@ from iombrochure.pipeline.scripts import LATIN_LETTERS
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column", "": "/Column"}
 PSEUDO_ELEMENT = re.compile(r"::?(before|after)$")
 LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
+#: Characters set between items only to part them: alone in a text box, they are decoration.
+SEPARATORS = "·|•∙⋅‧"
 #: An artifact's properties for decoration (as opposed to the running footer's pagination).
 LAYOUT_ARTIFACT = {"Type": "/Layout"}
 
@@ -45,8 +48,8 @@ LAYOUT_ARTIFACT = {"Type": "/Layout"}
 
 
 def decoration_boxes(page_box: Any) -> Iterator[Any]:
-    """The text boxes of a page that style sheets add as decoration: ``::before`` and
-    ``::after`` content with no letter or digit (a separator such as «·»)."""
+    """The text boxes of a page that are decoration: ``::before`` and ``::after`` content with
+    no letter or digit, and a text box that is nothing but a separator («·», «|»)."""
     from weasyprint.formatting_structure import boxes
 
     for box in _descendants(page_box):
@@ -54,6 +57,13 @@ def decoration_boxes(page_box: Any) -> Iterator[Any]:
             texts = [b for b in _descendants(box) if isinstance(b, boxes.TextBox)]
             if not any(_has_words(text.text) for text in texts):
                 yield from texts
+        elif isinstance(box, boxes.TextBox) and _is_separator(box.text):
+            yield box
+
+
+def _is_separator(text: str) -> bool:
+    text = text.replace("\u00a0", " ").strip()
+    return bool(text) and all(char in SEPARATORS for char in text)
 
 
 def shape(box: Any, is_artifact: Any) -> Any | None:
@@ -399,10 +409,11 @@ def _run_order(
 
 
 def _cut_points(segments: list[tuple[bool, int, int]]) -> list[int]:
-    """Glyph positions where a new piece starts: at the edges of the other script's runs, so
-    that the neutrals around them (spaces, brackets) stay with the edition's text."""
+    """Glyph positions where a new piece starts: at the edges of the edition's script, so that
+    the spaces and brackets around a run of the other script («(IOM)») are drawn with it.
+    Viewers that read each piece on its own (pdf.js) then keep a space between the words."""
     return [
-        after[1] if after[0] else before[2] + 1
+        before[2] + 1 if after[0] else after[1]
         for before, after in zip(segments, segments[1:], strict=False)
     ]
 
