@@ -78,12 +78,14 @@ class Node:
 
     def text(self, skip_lists: bool = False) -> str:
         """What a reader announces for this element: its ActualText, else its kids' texts
-        (a block kid, unlike a span, ends the words before it and starts its own)."""
+        (a block kid, unlike a span, ends the words before it and starts its own).
+        ``skip_lists`` leaves out nested lists and item labels (bullets, numbers), which the
+        HTML's ``<li>`` text does not hold."""
         if self.actual_text is not None:
             return self.actual_text
         parts = []
         for kid in self.elements():
-            if skip_lists and kid.kind == "/L":
+            if skip_lists and kid.kind in ("/L", "/Lbl"):
                 continue
             text = kid.text(skip_lists)
             parts.append(text if kid.kind in INLINE_TYPES else f" {text} ")

@@ -145,6 +145,31 @@ def test_hyphens_at_line_ends_read_as_typed(scratch_project: Path):
     assert "third-" in chrome
 
 
+def test_generated_words_stay_content_and_bullets_stay_labels(scratch_project: Path):
+    html = scratch_project / "lists.html"
+    html.write_text(
+        "<html lang='en'><head><style>"
+        "@font-face { font-family: Sans; src: url(fonts/source-sans-3/SourceSans3-Regular.ttf) }"
+        "body { font: 12pt Sans } .note::before { content: 'Note: ' }"
+        ".inline { width: 30mm } .inline li { display: inline }"
+        ".inline li + li::before { content: ' · ' }</style></head><body>"
+        "<p class='note'>read this</p><ul><li>one</li><li>two</li></ul>"
+        "<ul class='inline'><li>first topic</li><li>second topic</li><li>third topic</li></ul>"
+        "<div class='empty'></div></body></html>",
+        encoding="utf-8",
+    )
+    pdf = scratch_project / "lists.pdf"
+    pdf.write_bytes(render(scratch_project, html))
+    found = {kind: found for kind, found in problems(pdf, html).items() if found}
+    assert found == {}
+    assert "Note: read this" in " ".join(structure_text(pdf).split())  # generated, but words
+    labels = [e for e in _elements(pdf) if e["/S"] == "/Lbl"]
+    assert len(labels) == 2  # the bullets of the first list
+    items = [e for e in _elements(pdf) if e["/S"] == "/LI"]
+    assert len(items) == 5  # two bullets, and three topics however they wrap
+    assert "·" not in structure_text(pdf)
+
+
 @pytest.mark.parametrize(("document", "lang"), [("brochure", "fa"), ("factsheet", "en")])
 def test_pages_are_pixel_identical_with_and_without_the_text_layer(
     built_project: Path, document: str, lang: str

@@ -57,7 +57,11 @@ def decoration_boxes(page_box: Any) -> Iterator[Any]:
             texts = [b for b in _descendants(box) if isinstance(b, boxes.TextBox)]
             if not any(_has_words(text.text) for text in texts):
                 yield from texts
-        elif isinstance(box, boxes.TextBox) and _is_separator(box.text):
+        elif (
+            isinstance(box, boxes.TextBox)
+            and _is_separator(box.text)
+            and not (box.element_tag or "").endswith("::marker")  # a bullet labels its item
+        ):
             yield box
 
 
@@ -76,7 +80,7 @@ def shape(box: Any, is_artifact: Any) -> Any | None:
     inner = getattr(box, "_box", box)  # an absolutely placed box's placeholder
     if isinstance(inner, boxes.PageBox) or inner.element_tag in ("html", "body"):
         return box
-    if _is_pseudo_element(inner) or not _holds_content(inner, is_artifact):
+    if not _holds_content(inner, is_artifact):
         return None
     children = _flatten_list(inner) if _list_tag(inner) else None
     regrouped = _merge_item_fragments(children if children is not None else inner.children)
