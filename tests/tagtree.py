@@ -3,9 +3,10 @@
 Screen readers walk the tag tree: it must hold what the HTML holds, in the shape the HTML
 has. :func:`problems` names what does not, one kind at a time:
 
-- ``empty``: a structure element with no kids (``/K []`` or no ``/K``);
-- ``owns_nothing``: an element that marks no page content (no MCID, no annotation under it)
-  and so stands for nothing a reader can find on the page (an ActualText-only span);
+- ``empty``: a structure element with no kids and no text (``/K []``);
+- ``owns_nothing``: another element that marks no page content (no MCID, no annotation under
+  it), so stands for nothing a reader finds on the page: a span with its text only in
+  ``/ActualText``, a list item holding only an empty element;
 - ``th_scope``: a ``TH`` cell without ``/Scope`` in its ``/Table`` attributes, or with a scope
   other than the HTML's ``scope`` attribute;
 - ``lists``: a list (``L``) that holds no items itself (lists nested in lists), or whose items
@@ -16,10 +17,11 @@ has. :func:`problems` names what does not, one kind at a time:
   hyphen at a line end that poppler or PDFium take for a soft hyphen («thirdcountry»,
   «third\ufffecountry»).
 
-Run as a script, it prints the count of each kind for each PDF given (with the HTML beside
-it: ``dist/html/<name>.html`` or ``--html DIR``)::
+Run as a script, it prints the count of each kind for each PDF given, with the HTML it was
+made from (``build --emit-html``: ``dist/html/<name>.html``, ``<name>-print.html`` for
+``dist/print/<name>.pdf``), and exits 1 if there is any (``-v`` names each)::
 
-    python3 tests/tagtree.py dist/factsheet-fa.pdf dist/factsheet-en.pdf --html dist/html
+    python tests/tagtree.py dist/*.pdf dist/print/*.pdf
 """
 
 from __future__ import annotations
@@ -202,7 +204,7 @@ def problems(pdf: Path, html: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
     elements = [node for node in tree.walk() if node.kind != "/StructTreeRoot"]
     for node in elements:
-        if not node.kids:
+        if not node.kids and node.actual_text is None:
             found["empty"].append(node.name)
         elif not node.marks_content():
             found["owns_nothing"].append(f"{node.name} {node.text()!r}")
@@ -291,6 +293,19 @@ def counts(pdf: Path, html: Path) -> Counter[str]:
     return Counter({kind: len(found) for kind, found in problems(pdf, html).items()})
 
 
+def source_html(pdf: Path, folder: Path | None = None) -> Path:
+    """The HTML a built PDF was made from: ``html/<name>.html`` beside it, or for a variant
+    (``dist/print/<name>.pdf``) ``html/<name>-<variant>.html`` beside its folder."""
+    candidates = [pdf.parent / "html" / f"{pdf.stem}.html"]
+    candidates.append(pdf.parent.parent / "html" / f"{pdf.stem}-{pdf.parent.name}.html")
+    if folder is not None:
+        candidates = [folder / path.name for path in candidates]
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is None:
+        raise SystemExit(f"{pdf}: no HTML at {candidates[0]} (build with --emit-html)")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pdfs", nargs="+", type=Path)
@@ -300,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'file':24} " + " ".join(f"{kind:>12}" for kind in KINDS))
     total = 0
     for pdf in args.pdfs:
-        html = (args.html or pdf.parent / "html") / f"{pdf.stem}.html"
+        html = source_html(pdf, args.html)
         found = problems(pdf, html)
         total += sum(map(len, found.values()))
         print(f"{pdf.name:24} " + " ".join(f"{len(found[kind]):>12}" for kind in KINDS))
