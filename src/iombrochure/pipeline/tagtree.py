@@ -232,9 +232,12 @@ class LanguageSplit:
     kinds: list[bool]  # per run: whether it is in the other script (Latin in Persian text)
 
 
-def own_runs(pdf: Any, page_streams: list[Any], splits: list[LanguageSplit], lang: str) -> int:
+def own_runs(
+    pdf: Any, page_streams: list[Any], splits: list[LanguageSplit], other_is_latin: bool
+) -> int:
     """Cut the marked content of each split span at its runs' glyphs, each piece with its own
-    MCID owned by its run's span. Returns how many spans could not be cut (their runs keep
+    MCID owned by its run's span. ``other_is_latin``: the other script is Latin (a
+    right-to-left edition), not Arabic (a left-to-right one). Returns how many spans could not be cut (their runs keep
     their ActualText, the first run owning the whole content)."""
     import pydyf
 
@@ -248,7 +251,7 @@ def own_runs(pdf: Any, page_streams: list[Any], splits: list[LanguageSplit], lan
             references.append(None)  # set below, to the span that owns the piece
             return len(references) - 1
 
-        pieces = _cut_marked_content(page_streams[split.page], split, lang, allocate)
+        pieces = _cut_marked_content(page_streams[split.page], split, other_is_latin, allocate)
         if pieces is None:
             left += 1
             continue
@@ -277,7 +280,7 @@ class _Glyph:
 
 
 def _cut_marked_content(
-    stream: Any, split: LanguageSplit, lang: str, allocate: Any
+    stream: Any, split: LanguageSplit, other_is_latin: bool, allocate: Any
 ) -> list[tuple[int, int]] | None:
     """Rewrite the marked content of ``split.mcid`` in ``stream`` as one sequence per run:
     (run index, MCID) per piece, or None (stream unchanged) when the glyphs cannot be matched
@@ -294,7 +297,8 @@ def _cut_marked_content(
     between = body[shows[0] : shows[-1]] if shows else []
     if not shows or any(op in (b"BT", b"ET", b"BDC", b"BMC", b"EMC") for op in between):
         return None
-    glyphs = _glyphs(body, shows, {font.hash: font for font in stream._fonts.values()}, lang)
+    fonts = {font.hash: font for font in stream._fonts.values()}
+    glyphs = _glyphs(body, shows, fonts, other_is_latin)
     if glyphs is None:
         return None
     segments = _segments(glyphs)
@@ -336,12 +340,9 @@ def _matching_emc(ops: list[Any], bdc: int) -> int | None:
 
 
 def _glyphs(
-    body: list[Any], shows: list[int], fonts: dict[str, Any], lang: str
+    body: list[Any], shows: list[int], fonts: dict[str, Any], other_is_latin: bool
 ) -> list[_Glyph] | None:
     """The glyphs the marked content draws, in stream order, with their characters."""
-    from iombrochure.pipeline.textlayer import RTL_LANGUAGES
-
-    other_is_latin = lang in RTL_LANGUAGES
     font = None
     found = []
     for index, op in enumerate(body):

@@ -388,7 +388,7 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
     if render is None:
         return
     splits = _annotate_structure(pdf, render, marked)
-    tagtree.own_runs(pdf, page_streams, splits, render.lang)
+    tagtree.own_runs(pdf, page_streams, splits, other_is_latin=render.lang in RTL_LANGUAGES)
 
 
 def _annotate_structure(
