@@ -130,8 +130,15 @@ def typed_text(box: Any) -> str:
 
 
 def ends_with_typed_hyphen(box: Any) -> bool:
-    """Whether a text box that ends a line ends with a hyphen typed in the word (third-|country)."""
-    return box.text.endswith("-") and not added_hyphen(box)
+    """Whether a text box that ends a line ends with a hyphen typed in the word (third-|country).
+
+    Left-to-right text only: extractors reorder right-to-left text, ActualText included, and
+    Persian does not break words at a hyphen."""
+    return (
+        box.text.endswith("-")
+        and not added_hyphen(box)
+        and not any(unicodedata.bidirectional(char) in ("R", "AL") for char in box.text)
+    )
 
 
 def _is_pseudo_element(box: Any) -> bool:
