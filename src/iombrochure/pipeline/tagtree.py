@@ -304,7 +304,7 @@ def _cut_marked_content(
     between = body[shows[0] : shows[-1]] if shows else []
     if not shows or any(op in (b"BT", b"ET", b"BDC", b"BMC", b"EMC") for op in between):
         return None
-    fonts = {font.hash: font for font in stream._fonts.values()}
+    fonts = {font.hash: font for font in getattr(stream, "_fonts", {}).values()}
     glyphs = _glyphs(body, shows, fonts, other_is_latin)
     if glyphs is None:
         return None

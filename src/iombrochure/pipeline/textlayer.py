@@ -25,6 +25,9 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
 6. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
    phone number, an e-mail address, a URL) gets marked-content ``/ActualText``: LRM, the run as
    typed, LRM. PDFium then keeps it in typed order beside its Persian label.
+7. **Structure.** The tag tree takes the shape of the HTML (``pipeline/tagtree.py``): no empty
+   elements, decoration drawn as artifacts, one ``L`` per list and one ``LI`` per typed item,
+   ``TH`` with ``/Scope``, each language run's span owning its glyphs, hyphens as typed.
 
 docs/accessibility.md has what each part gained, measured with poppler and PDFium.
 
