@@ -71,21 +71,32 @@ def readers() -> list[tuple[str, Callable[[Path], str] | None, str]]:
         return reader if shutil.which(tool) else None
 
     found.append(
-        ("poppler `pdftotext` (Evince, many servers)", which("pdftotext", textcompare.pdftotext),
-         "apt-get install poppler-utils")
+        (
+            "poppler `pdftotext` (Evince, many servers)",
+            which("pdftotext", textcompare.pdftotext),
+            "apt-get install poppler-utils",
+        )
     )
     found.append(
-        ("pdf.js 4 (Firefox)", textcompare.pdfjs_text if textcompare.pdfjs_available() else None,
-         "python benchmarks/readers.py --install-pdfjs")
+        (
+            "pdf.js 4 (Firefox)",
+            textcompare.pdfjs_text if textcompare.pdfjs_available() else None,
+            "python benchmarks/readers.py --install-pdfjs",
+        )
     )
     found.append(
-        ("Apache PDFBox 2 + ICU4J (Tika)",
-         textcompare.pdfbox_text if textcompare.pdfbox_available() else None,
-         "apt-get install libpdfbox2-java libicu4j-java")
+        (
+            "Apache PDFBox 2 + ICU4J (Tika)",
+            textcompare.pdfbox_text if textcompare.pdfbox_available() else None,
+            "apt-get install libpdfbox2-java libicu4j-java",
+        )
     )
     found.append(
-        ("MuPDF `mutool` (SumatraPDF, mobile viewers)", which("mutool", textcompare.mutool_text),
-         "apt-get install mupdf-tools")
+        (
+            "MuPDF `mutool` (SumatraPDF, mobile viewers)",
+            which("mutool", textcompare.mutool_text),
+            "apt-get install mupdf-tools",
+        )
     )
     try:
         import pdfminer  # noqa: F401
@@ -109,9 +120,21 @@ def build(target: Path) -> Path:
             shutil.copy2(source, project / part)
     env = {**__import__("os").environ, "PYTHONPATH": str(REPO / "src")}
     subprocess.run(
-        [sys.executable, "-m", "iombrochure", "build", "--emit-html", "--variant", "screen",
-         "--project", str(project)],
-        check=True, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "iombrochure",
+            "build",
+            "--emit-html",
+            "--variant",
+            "screen",
+            "--project",
+            str(project),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     return project
 
@@ -164,7 +187,9 @@ def row(name: str, figures: list[dict[str, object]], lang: str) -> str:
 def install_pdfjs() -> None:
     cache = Path(textcompare.PDFJS_MODULE).parents[4]
     cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["npm", "install", "--no-save", "--prefix", str(cache), "pdfjs-dist@4"], check=True)
+    subprocess.run(
+        ["npm", "install", "--no-save", "--prefix", str(cache), "pdfjs-dist@4"], check=True
+    )
 
 
 def main() -> None:
@@ -181,8 +206,10 @@ def main() -> None:
         for lang, title in (("fa", "Persian"), ("en", "English")):
             print(f"\n{title} screen PDFs (fact sheet / brochure)\n")
             if lang == "fa":
-                print("| reader | words % | ZWNJ words | lam-alef | phones typed "
-                      "| paragraphs in order (of 10) |")
+                print(
+                    "| reader | words % | ZWNJ words | lam-alef | phones typed "
+                    "| paragraphs in order (of 10) |"
+                )
                 print("|---|---|---|---|---|---|")
             else:
                 print("| reader | words % | paragraphs in order (of 10) |")
@@ -190,7 +217,9 @@ def main() -> None:
             notes = []
             for name, reader, how in readers():
                 if reader is None:
-                    print(f"| {name} | not installed: `{how}` |" + " |" * (4 if lang == "fa" else 1))
+                    print(
+                        f"| {name} | not installed: `{how}` |" + " |" * (4 if lang == "fa" else 1)
+                    )
                     continue
                 figures = measure(built, lang, reader)
                 print(row(name, figures, lang), flush=True)
