@@ -54,7 +54,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
-from iombrochure.pipeline import streamorder
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
@@ -285,14 +284,9 @@ def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> An
     Pango hands WeasyPrint an empty glyph for a ZWNJ, which leaves no character in the text
     layer (بین‌المللی came back as بینالمللی). The font's ZWNJ glyph has no outline and no
     advance, so the page does not change, and its character mapping says U+200C."""
-    if _current.get() is None:
-        return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
-    if ZWNJ in textbox.pango_layout.text:
+    if _current.get() is not None and ZWNJ in textbox.pango_layout.text:
         _give_zwnj_glyphs(stream, textbox)
-    drawn = streamorder.draw_first_line(stream, textbox, *args, **kwargs)
-    if drawn is None:
-        return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
-    return drawn
+    return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
 
 
 def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
