@@ -22,7 +22,10 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    reverse right-to-left runs character by character, which puts them back in typed order.
 5. **ZWNJ for copy and search.** Pango gives a ZWNJ an empty glyph, which leaves no character;
    it is drawn as the font's own ZWNJ glyph instead (no outline, no advance), mapped to U+200C.
-6. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
+6. **Right-to-left lines drawn left to right.** The boxes of a Persian line are drawn from left
+   to right, as the glyphs inside each box are (``streamorder``): readers that take the stream
+   as visual order and reverse it then read the line whole, with a space between two boxes.
+7. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
    phone number, an e-mail address, a URL) gets marked-content ``/ActualText``: LRM, the run as
    typed, LRM. PDFium then keeps it in typed order beside its Persian label.
 
@@ -36,6 +39,8 @@ Hooked WeasyPrint 70 internals (``check_internals`` names the one that changed, 
   ``stream._tags`` (box -> MCID) and ``pdf.catalog['StructTreeRoot']['ParentTree']``;
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, ...)``: walks boxes, margin boxes included;
 - ``weasyprint.pdf.build_fonts_dictionary(pdf, fonts, ...)``: writes each font's ``to_unicode``;
+- ``weasyprint.draw.draw_inline_level(stream, page, box, ...)``: draws a line's children in the
+  order of ``box.children`` (see ``streamorder``);
 - ``weasyprint.draw.text.draw_first_line(stream, textbox, ...)``: draws the glyphs Pango shaped
   (``PangoGlyphString``; an empty glyph is ``PANGO_GLYPH_EMPTY``), fonts from
   ``Stream.add_font`` (``Font.file_content``, ``Font.index``).
@@ -54,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
+from iombrochure.pipeline import streamorder
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
@@ -77,6 +83,8 @@ WEASYPRINT_INTERNALS = (
     ("weasyprint.pdf", "build_fonts_dictionary"),
     ("weasyprint.pdf.tags", "_build_box_tree"),
     ("weasyprint.draw.text", "draw_first_line"),
+    ("weasyprint.draw", "draw_inline_level"),
+    ("weasyprint.layout.absolute", "AbsolutePlaceholder"),
     ("weasyprint.text.ffi", "pango.PANGO_GLYPH_EMPTY"),
     ("weasyprint.pdf.stream", "Stream.add_font"),
     ("weasyprint.formatting_structure.boxes", "MarginBox"),
@@ -93,6 +101,7 @@ class _Render:
     artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer"
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
+    order: dict[Any, int] = field(default_factory=dict)  # box -> its place in the box tree
 
 
 _current: ContextVar[_Render | None] = ContextVar("iombrochure_text_layer", default=None)
@@ -166,11 +175,13 @@ def install() -> None:
     if _originals:
         return
     check_internals()
+    from weasyprint import draw
     from weasyprint import pdf as weasy_pdf
     from weasyprint.draw import text as draw_text
     from weasyprint.pdf import stream, tags
 
     _originals.update(
+        draw_inline_level=draw.draw_inline_level,
         draw_first_line=draw_text.draw_first_line,
         marked=stream.Stream.marked,
         add_tags=weasy_pdf.add_tags,
@@ -178,6 +189,7 @@ def install() -> None:
         build_box_tree=tags._build_box_tree,
     )
     draw_text.draw_first_line = _draw_first_line
+    draw.draw_inline_level = _draw_inline_level
     stream.Stream.marked = _marked
     weasy_pdf.add_tags = _add_tags
     weasy_pdf.build_fonts_dictionary = _build_fonts_dictionary
@@ -191,6 +203,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     block's first in the tag tree: both get a space, so that words stay apart when read."""
     from weasyprint.formatting_structure import boxes
 
+    for box in _descendants(page_box):  # the order of the text, whatever the drawing order
+        render.order.setdefault(box, len(render.order))
     for child in page_box.children:
         if isinstance(child, boxes.MarginBox):
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
@@ -276,6 +290,14 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
         yield
     finally:
         pydyf.Stream.end_marked_content(self)
+
+
+def _draw_inline_level(stream: Any, page: Any, box: Any, *args: Any, **kwargs: Any) -> Any:
+    """draw_inline_level, with a right-to-left line's boxes drawn from left to right."""
+    original = _originals["draw_inline_level"]
+    if _current.get() is None:
+        return original(stream, page, box, *args, **kwargs)
+    return streamorder.draw_inline_level(original, stream, page, box, *args, **kwargs)
 
 
 def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
@@ -371,7 +393,12 @@ def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]
                 hint="install the WeasyPrint version pyproject.toml pins, or update the hook",
             )
         by_element: dict[bytes, list[tuple[int, Any]]] = {}
-        for box, kid in sorted(page_marked.items(), key=lambda item: item[1]["mcid"]):
+        # An element's boxes in the order of the text (a right-to-left line is drawn, and its
+        # marked content numbered, from left to right: see streamorder).
+        in_text_order = sorted(
+            page_marked.items(), key=lambda item: (render.order.get(item[0], 0), item[1]["mcid"])
+        )
+        for box, kid in in_text_order:
             if hasattr(box, "text"):  # a figure's Alt says what it shows
                 by_element.setdefault(references[kid["mcid"]], []).append((kid["mcid"], box))
         for reference, owned in by_element.items():
