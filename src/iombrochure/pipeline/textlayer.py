@@ -102,6 +102,7 @@ class _Render:
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
     order: dict[Any, int] = field(default_factory=dict)  # box -> its place in the box tree
+    line_of: dict[Any, Any] = field(default_factory=dict)  # text box -> its line box
 
 
 _current: ContextVar[_Render | None] = ContextVar("iombrochure_text_layer", default=None)
@@ -221,6 +222,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
         lines = [child for child in children if isinstance(child, boxes.LineBox)]
         for line in lines:  # a line ends at a space, or at the edge of its block: a word ends
             texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
+            render.line_of.update(dict.fromkeys(texts, line))
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
             for before, after in zip(texts, texts[1:], strict=False):
@@ -375,6 +377,18 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
     """add_tags, then each structure element that owns text gets its ActualText and Lang."""
     render = _current.get()
     marked = [dict(stream._tags or {}) for stream in page_streams]
+    if render is not None:
+        fonts = {font.hash: font for font in document.fonts.values()}
+        for stream, page_marked in zip(page_streams, marked, strict=True):
+            # Lines in the order of the tag tree; a line's boxes in the order they are drawn
+            # (left to right in a right-to-left line: see streamorder.draw_inline_level).
+            place = {
+                kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
+                for box, kid in page_marked.items()
+                if hasattr(box, "text") and render.line_of.get(box, box) in render.order
+            }
+            by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
+            stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
         return
