@@ -123,7 +123,8 @@ def text_in_tag_order(
         return operations
     tail: list[Any] = []
     previous: list[Any] | None = None
-    for state, sequence in _left_to_right_on_a_baseline(sorted(moved, key=lambda e: e[0])):
+    in_order = sorted(moved, key=lambda entry: entry[0])
+    for state, sequence in _left_to_right_on_a_baseline(in_order, boxes or {}):
         if previous is not None and boxes and fonts:
             sequence = _with_space_before(sequence, previous, boxes, fonts)
         tail += [b"q", *state, *sequence, b"Q"]
@@ -137,7 +138,7 @@ def _with_space_before(
     """``sequence`` with a space glyph drawn just left of its first glyph, where the text
     before it in the stream ends on the same line, left of it, with a visible gap and no space
     between them."""
-    left, right = boxes.get(previous[1].get("MCID")), boxes.get(sequence[1].get("MCID"))
+    left, right = boxes.get(_mcid(previous)), boxes.get(_mcid(sequence))
     if left is None or right is None or not _same_line(left, right):
         return sequence
     if "ActualText" in sequence[1]:  # readers that take its text would drop the space
@@ -181,32 +182,47 @@ def _space_glyph(font: Any) -> int | None:
 
 
 def _left_to_right_on_a_baseline(
-    moved: list[tuple[Any, list[Any], list[Any]]],
+    moved: list[tuple[Any, list[Any], list[Any]]], boxes: dict[int, Any]
 ) -> list[tuple[list[Any], list[Any]]]:
-    """Sequences that follow each other on one baseline (a list item's number, a float, and
-    the line beside it) from left to right: the line is then in visual order, as each box's
-    glyphs are, and readers that reverse right-to-left text see the gap between them."""
+    """Sequences that follow each other on one line (a list item's number, a float, a flex
+    item, and the line beside it) from left to right: the line is then in visual order, as
+    each box's glyphs are, and readers that reverse right-to-left text see the gap between
+    them. One line: their text boxes overlap by half the height of the taller one, or
+    (without boxes) their baselines are close."""
     ordered: list[tuple[list[Any], list[Any]]] = []
     group: list[tuple[float, list[Any], list[Any]]] = []
-    baseline: tuple[float, float, float] | None = None
+    before: tuple[Any, tuple[float, float, float] | None] | None = None
     for _, state, sequence in moved:
         origin = _text_origin(state, sequence)
         if origin is None and not _shows_text(sequence):  # an empty box: it goes along
             group.append((group[-1][0] if group else 0.0, state, sequence))
             continue
-        if group and (origin is None or baseline is None or not _one_line(origin, baseline)):
+        here = (boxes.get(_mcid(sequence)), origin)
+        if group and (origin is None or before is None or not _one_line(here, before)):
             ordered += [(state_, seq) for _, state_, seq in sorted(group, key=lambda g: g[0])]
             group = []
         group.append((origin[0] if origin else 0.0, state, sequence))
-        baseline = origin
+        before = here
     ordered += [(state_, seq) for _, state_, seq in sorted(group, key=lambda g: g[0])]
     return ordered
 
 
-def _one_line(here: tuple[float, float, float], before: tuple[float, float, float]) -> bool:
-    """Whether two pieces of text stand on one line: baselines less than a third of the
-    smaller font size apart (a number set a little higher beside its item is on its line)."""
-    return abs(here[1] - before[1]) < min(here[2], before[2]) / 3
+def _mcid(sequence: list[Any]) -> Any:
+    properties = sequence[1]
+    return properties.get("MCID") if hasattr(properties, "get") else None
+
+
+def _one_line(here: tuple[Any, Any], before: tuple[Any, Any]) -> bool:
+    """Whether two pieces of text (each as its text box and its origin: x, baseline, font
+    size) stand on one line."""
+    (box, origin), (other_box, other_origin) = here, before
+    if box is not None and other_box is not None:
+        top = max(box.position_y, other_box.position_y)
+        bottom = min(box.position_y + box.height, other_box.position_y + other_box.height)
+        return bottom - top >= max(box.height, other_box.height) / 2
+    if origin is None or other_origin is None:
+        return False
+    return abs(origin[1] - other_origin[1]) < min(origin[2], other_origin[2]) / 3
 
 
 def _shows_text(sequence: list[Any]) -> bool:
