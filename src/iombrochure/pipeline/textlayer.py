@@ -22,10 +22,13 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
    reverse right-to-left runs character by character, which puts them back in typed order.
 5. **ZWNJ for copy and search.** Pango gives a ZWNJ an empty glyph, which leaves no character;
    it is drawn as the font's own ZWNJ glyph instead (no outline, no advance), mapped to U+200C.
-6. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
+6. **Right-to-left lines drawn left to right.** The boxes of a Persian line are drawn from left
+   to right, as the glyphs inside each box are (``streamorder``): readers that take the stream
+   as visual order and reverse it then read the line whole, with a space between two boxes.
+7. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
    phone number, an e-mail address, a URL) gets marked-content ``/ActualText``: LRM, the run as
    typed, LRM. PDFium then keeps it in typed order beside its Persian label.
-7. **Structure.** The tag tree takes the shape of the HTML (``pipeline/tagtree.py``): no empty
+8. **Structure.** The tag tree takes the shape of the HTML (``pipeline/tagtree.py``): no empty
    elements, decoration drawn as artifacts, one ``L`` per list and one ``LI`` per typed item,
    ``TH`` with ``/Scope``, each language run's span owning its glyphs, hyphens as typed.
 
@@ -39,6 +42,8 @@ Hooked WeasyPrint 70 internals (``check_internals`` names the one that changed, 
   ``stream._tags`` (box -> MCID) and ``pdf.catalog['StructTreeRoot']['ParentTree']``;
 - ``weasyprint.pdf.tags._build_box_tree(box, parent, ...)``: walks boxes, margin boxes included;
 - ``weasyprint.pdf.build_fonts_dictionary(pdf, fonts, ...)``: writes each font's ``to_unicode``;
+- ``weasyprint.draw.draw_inline_level(stream, page, box, ...)``: draws a line's children in the
+  order of ``box.children`` (see ``streamorder``);
 - ``weasyprint.draw.text.draw_first_line(stream, textbox, ...)``: draws the glyphs Pango shaped
   (``PangoGlyphString``; an empty glyph is ``PANGO_GLYPH_EMPTY``), fonts from
   ``Stream.add_font`` (``Font.file_content``, ``Font.index``).
@@ -57,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
-from iombrochure.pipeline import tagtree
+from iombrochure.pipeline import streamorder, tagtree
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
@@ -81,6 +86,8 @@ WEASYPRINT_INTERNALS = (
     ("weasyprint.pdf", "build_fonts_dictionary"),
     ("weasyprint.pdf.tags", "_build_box_tree"),
     ("weasyprint.draw.text", "draw_first_line"),
+    ("weasyprint.draw", "draw_inline_level"),
+    ("weasyprint.layout.absolute", "AbsolutePlaceholder"),
     ("weasyprint.text.ffi", "pango.PANGO_GLYPH_EMPTY"),
     ("weasyprint.pdf.stream", "Stream.add_font"),
     ("weasyprint.formatting_structure.boxes", "MarginBox"),
@@ -98,6 +105,8 @@ class _Render:
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
     typed_hyphens: set[Any] = field(default_factory=set)  # line ends at a word's own hyphen
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
+    order: dict[Any, int] = field(default_factory=dict)  # box -> its place in the box tree
+    line_of: dict[Any, Any] = field(default_factory=dict)  # text box -> its line box
 
 
 _current: ContextVar[_Render | None] = ContextVar("iombrochure_text_layer", default=None)
@@ -171,11 +180,13 @@ def install() -> None:
     if _originals:
         return
     check_internals()
+    from weasyprint import draw
     from weasyprint import pdf as weasy_pdf
     from weasyprint.draw import text as draw_text
     from weasyprint.pdf import stream, tags
 
     _originals.update(
+        draw_inline_level=draw.draw_inline_level,
         draw_first_line=draw_text.draw_first_line,
         marked=stream.Stream.marked,
         add_tags=weasy_pdf.add_tags,
@@ -183,6 +194,7 @@ def install() -> None:
         build_box_tree=tags._build_box_tree,
     )
     draw_text.draw_first_line = _draw_first_line
+    draw.draw_inline_level = _draw_inline_level
     stream.Stream.marked = _marked
     weasy_pdf.add_tags = _add_tags
     weasy_pdf.build_fonts_dictionary = _build_fonts_dictionary
@@ -196,6 +208,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     block's first in the tag tree: both get a space, so that words stay apart when read."""
     from weasyprint.formatting_structure import boxes
 
+    for box in _descendants(page_box):  # the order of the text, whatever the drawing order
+        render.order.setdefault(box, len(render.order))
     for child in page_box.children:
         if isinstance(child, boxes.MarginBox):
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
@@ -214,6 +228,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
         lines = [child for child in children if isinstance(child, boxes.LineBox)]
         for line in lines:  # a line ends at a space, or at the edge of its block: a word ends
             texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
+            render.line_of.update(dict.fromkeys(texts, line))
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
             if texts and tagtree.ends_with_typed_hyphen(texts[-1]):
@@ -297,6 +312,14 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
         yield
     finally:
         pydyf.Stream.end_marked_content(self)
+
+
+def _draw_inline_level(stream: Any, page: Any, box: Any, *args: Any, **kwargs: Any) -> Any:
+    """draw_inline_level, with a right-to-left line's boxes drawn from left to right."""
+    original = _originals["draw_inline_level"]
+    if _current.get() is None:
+        return original(stream, page, box, *args, **kwargs)
+    return streamorder.draw_inline_level(original, stream, page, box, *args, **kwargs)
 
 
 def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
@@ -387,6 +410,18 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
     """add_tags, then each structure element that owns text gets its ActualText and Lang."""
     render = _current.get()
     marked = [dict(stream._tags or {}) for stream in page_streams]
+    if render is not None:
+        fonts = {font.hash: font for font in document.fonts.values()}
+        for stream, page_marked in zip(page_streams, marked, strict=True):
+            # Lines in the order of the tag tree; a line's boxes in the order they are drawn
+            # (left to right in a right-to-left line: see streamorder.draw_inline_level).
+            place = {
+                kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
+                for box, kid in page_marked.items()
+                if hasattr(box, "text") and render.line_of.get(box, box) in render.order
+            }
+            by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
+            stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
         return
@@ -411,7 +446,12 @@ def _annotate_structure(
                 hint="install the WeasyPrint version pyproject.toml pins, or update the hook",
             )
         by_element: dict[bytes, list[tuple[int, Any]]] = {}
-        for box, kid in sorted(page_marked.items(), key=lambda item: item[1]["mcid"]):
+        # An element's boxes in the order of the text (a right-to-left line is drawn, and its
+        # marked content numbered, from left to right: see streamorder).
+        in_text_order = sorted(
+            page_marked.items(), key=lambda item: (render.order.get(item[0], 0), item[1]["mcid"])
+        )
+        for box, kid in in_text_order:
             if hasattr(box, "text"):  # a figure's Alt says what it shows
                 by_element.setdefault(references[kid["mcid"]], []).append((kid["mcid"], box))
         for reference, owned in by_element.items():
@@ -528,11 +568,19 @@ def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwarg
 
 
 def _extractor_order(text: str) -> str:
-    """A glyph's characters as extractors need them: reversed for a right-to-left ligature."""
-    if len(text) > 1 and all(_is_arabic_letter(char) for char in text):
+    """A glyph's characters as extractors need them: reversed for a right-to-left ligature
+    (the lam-alef «لا») and for a letter drawn with its mark as one glyph (the ezafe «هٔ»)."""
+    if len(text) > 1 and _is_arabic_letter(text[0]) and all(map(_is_arabic_letter_or_mark, text)):
         return text[::-1]
     return text
 
 
 def _is_arabic_letter(char: str) -> bool:
     return unicodedata.bidirectional(char) == "AL" and unicodedata.category(char).startswith("L")
+
+
+def _is_arabic_letter_or_mark(char: str) -> bool:
+    """An Arabic-script letter, or a mark set on one (hamza above, the harakat: class NSM)."""
+    return _is_arabic_letter(char) or (
+        unicodedata.category(char) == "Mn" and "\u0610" <= char <= "\u06ed"
+    )
