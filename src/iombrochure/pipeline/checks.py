@@ -57,6 +57,7 @@ from iombrochure.pipeline.content import (
     read_content,
     read_yaml,
 )
+from iombrochure.pipeline.languages import label as language_label
 from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     MAX_TEXT_FILE_BYTES,
@@ -723,11 +724,9 @@ def _check_catalog(
 
     path = catalog_path(project, lang)
     if not path.is_file():
-        steps = f"pybabel init -i locales/messages.pot -d locales -l {lang}"
-        if not (project.locales_dir / "messages.pot").is_file():
-            steps = f"pybabel extract -F babel.cfg -o locales/messages.pot . then {steps}"
-            if not (project.root / "babel.cfg").is_file():
-                steps = "copy babel.cfg from a project made by iombrochure new, then run: " + steps
+        steps = f"iombrochure translations init {lang}"
+        if not (project.root / "babel.cfg").is_file():
+            steps = "copy babel.cfg from a project made by iombrochure new, then run: " + steps
         report.add(
             Finding(
                 path,
@@ -816,8 +815,8 @@ def _check_catalog(
                     message.lineno,
                     ERROR,
                     "catalog-untranslated",
-                    f"{shown!r} is not translated: the {lang} edition would show it in "
-                    f"{project.source_language}",
+                    f"{shown!r} is not translated: the {language_label(lang)} edition would "
+                    f"show it in {language_label(project.source_language)}",
                     "write the translation in its msgstr",
                 )
             )
@@ -864,9 +863,9 @@ def _check_catalog(
                 None,
                 ERROR,
                 "catalog-untranslated",
-                f"the catalog has no entries: the {lang} edition would show every heading in "
-                f"{project.source_language}",
-                "update the catalogs: pybabel extract ... then pybabel update (see the README)",
+                f"the catalog has no entries: the {language_label(lang)} edition would show "
+                f"every heading in {language_label(project.source_language)}",
+                "update the catalogs: iombrochure translations update",
             )
         )
         return _CatalogState(total=len(used), translated=0)
@@ -882,8 +881,7 @@ def _check_catalog(
                     ERROR,
                     "catalog-missing-entry",
                     f"{msgid!r} (used in {shown_at}) is not in the catalog",
-                    "update the catalogs: pybabel extract ... then pybabel update "
-                    "(see the README), and translate it",
+                    "update the catalogs: iombrochure translations update, and translate it",
                 )
             )
             continue
