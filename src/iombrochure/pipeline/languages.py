@@ -26,14 +26,10 @@ TYPOGRAPHY_BY_LANGUAGE = {"fa": "persian", "prs": "dari", "fa_AF": "dari", "ps":
 #: Every list ends with the fallbacks that hold the Afghani sign and symbols such as ☎.
 FALLBACK_FONTS = ("Noto Naskh Arabic", "Noto Sans Symbols 2")
 LATIN_FONTS = ("Source Sans 3", "Vazirmatn", *FALLBACK_FONTS)
-#: Vazirmatn is drawn for Persian, Dari and Pashto (it has ټ ډ ړ ښ ږ ځ څ ګ ڼ ې ۍ); Arabic and
-#: Urdu read better in a Naskh.
-FONTS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
-    "fa": ("Vazirmatn", "Source Sans 3", *FALLBACK_FONTS),
-    "ps": ("Vazirmatn", "Source Sans 3", *FALLBACK_FONTS),
-    "ar": ("Noto Naskh Arabic", "Vazirmatn", "Source Sans 3", "Noto Sans Symbols 2"),
-    "ur": ("Noto Naskh Arabic", "Vazirmatn", "Source Sans 3", "Noto Sans Symbols 2"),
-}
+#: Vazirmatn writes Persian, Dari, Pashto (ټ ډ ړ ښ ږ ځ څ ګ ڼ ې ۍ), Arabic and Urdu (ٹ ڈ ڑ ں ے ھ ہ),
+#: and its PDF text layer reads back as typed. Noto Naskh Arabic is only a fallback: its
+#: contextual glyphs come back from a PDF as stray control characters (pdftotext, PDFium).
+RTL_FONTS = ("Vazirmatn", "Source Sans 3", *FALLBACK_FONTS)
 #: Babel's (CLDR's) numbering system for each digits setting: it chooses the group and decimal
 #: separators; read backwards, the digits a locale writes by default.
 NUMBERING_SYSTEMS = {"decimal": "latn", "persian": "arabext", "arabic-indic": "arab"}
@@ -77,10 +73,7 @@ def defaults(code: str) -> LanguageDefaults:
     typography = TYPOGRAPHY_BY_LANGUAGE.get(
         code, TYPOGRAPHY_BY_LANGUAGE.get(str(locale), TYPOGRAPHY_BY_LANGUAGE.get(base, "none"))
     )
-    if locale.text_direction == "rtl":
-        fonts = FONTS_BY_LANGUAGE.get(base, FONTS_BY_LANGUAGE["fa"])
-    else:
-        fonts = LATIN_FONTS
+    fonts = RTL_FONTS if locale.text_direction == "rtl" else LATIN_FONTS
     return LanguageDefaults(
         calendar=calendar,
         digits=DIGITS_BY_NUMBERING_SYSTEM.get(numbering, "decimal"),
