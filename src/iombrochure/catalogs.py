@@ -20,6 +20,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po, write_po
 
+from iombrochure import __version__
 from iombrochure.errors import ConfigError, ContentError
 from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
@@ -29,8 +30,8 @@ from iombrochure.pipeline.languages import english_name, label
 TEMPLATE_NAME = "messages.pot"
 #: Used when a project has no babel.cfg: the templates' Jinja2 files, as the starter's says.
 DEFAULT_MAPPING = "[jinja2: templates/**.html]\nextensions = jinja2.ext.i18n\ntrimmed = true\n"
-#: How the .po files are written: as README's pybabel commands wrote them (no source
-#: locations, sorted), so that a template edit changes only the lines of its own words.
+#: How the .po files are written: as ``pybabel extract --no-location --sort-output`` writes
+#: them (no source locations, sorted), so that a template edit changes only its own lines.
 WRITE_OPTIONS = {"width": 76, "no_location": True, "sort_output": True}
 
 
@@ -65,7 +66,9 @@ def extract_messages(project: Project) -> Catalog:
             path=mapping_path,
             hint="copy babel.cfg from a project made by iombrochure new",
         ) from None
-    catalog = Catalog(project="iombrochure", copyright_holder=project.publication.publisher)
+    catalog = Catalog(
+        project="iombrochure", version=__version__, copyright_holder=project.publication.publisher
+    )
     try:
         for filename, lineno, message, comments, context in extract_from_dir(
             str(project.root), method_map, options_map
@@ -87,11 +90,17 @@ def extract_messages(project: Project) -> Catalog:
 
 
 def write_template(project: Project) -> tuple[Path, Catalog]:
-    """Extract the templates' words into ``locales/messages.pot``."""
+    """Extract the templates' words into ``locales/messages.pot`` (left as it is when they
+    are the same words: no new date in a file nothing changed in)."""
     template = extract_messages(project)
     path = template_path(project)
-    _write(path, template)
+    if not path.is_file() or _ids(_read(path)) != _ids(template):
+        _write(path, template)
     return path, template
+
+
+def _ids(catalog: Catalog) -> set[tuple[str, str | None]]:
+    return {(str(message.id), message.context) for message in catalog if message.id}
 
 
 def init_catalog(project: Project, lang: str) -> Path:
@@ -112,6 +121,7 @@ def init_catalog(project: Project, lang: str) -> Path:
     catalog = Catalog(
         locale=babel_locale(lang),
         project="iombrochure",
+        version=__version__,
         copyright_holder=project.publication.publisher,
         fuzzy=False,
     )
@@ -146,7 +156,8 @@ def update_catalogs(project: Project, languages: list[str] | None = None) -> lis
         catalog.obsolete.clear()  # words no template uses: not kept as "#~" entries
         _set_language(catalog, lang)
         after = {str(message.id) for message in catalog if message.id}
-        _write(path, catalog)
+        if before != after:
+            _write(path, catalog)
         results.append(
             CatalogUpdate(
                 lang=lang,
