@@ -764,7 +764,8 @@ def preflight(settings: Settings, plates: bool) -> None:
 @click.option(
     "--languages",
     default=None,
-    help="Comma-separated languages, the source language first (default: en,fa).",
+    help="Comma-separated language codes, the source language first: en, fa (Persian), prs "
+    "(Dari), ps (Pashto) (default: en,fa).",
 )
 @click.pass_obj
 @reports_errors
@@ -777,11 +778,13 @@ def new(settings: Settings, directory: Path, languages: str | None) -> None:
     import shlex
 
     from iombrochure.newproject import create_project, parse_languages
+    from iombrochure.pipeline.languages import label
 
     codes = parse_languages(languages)
     create_project(directory, codes)
     # The folder as typed: the next line is a command to copy, from the folder the user is in.
-    settings.info(f"made a project in {directory}: a leaflet in {', '.join(codes)}")
+    names = ", ".join(label(code) for code in codes)  # "Dari (prs)"
+    settings.info(f"made a project in {directory}: a leaflet in {names}")
     settings.info(f"next: cd {shlex.quote(str(directory))} && iombrochure build")
 
 
