@@ -80,8 +80,9 @@ WORD_JOINER = "\u2060"
 _NUMBER = "[0-9\u06f0-\u06f9\u0660-\u0669]+(?:[:.,/\u066b\u066c][0-9\u06f0-\u06f9\u0660-\u0669]+)*"
 #: A range of numbers or times: «۸:۰۰ – ۱۶:۰۰», «2024–2026», «۱۰-۱۵».
 #: Either number may sit in an isolate (Latin digits in Arabic or Urdu text: «⁦8:00⁩ – ⁦16:00⁩»).
+#: A number inside a word, code or address (``IR-2023-01``, ``iom.int/2024-2025``) is no range.
 _RANGE_RE = re.compile(
-    f"(?P<first>{_NUMBER}\u2069?)(?P<before>[ \u00a0]*)(?P<dash>[\u2013\u2014-])"
+    f"(?<![\\w/.:\\-])(?P<first>{_NUMBER}\u2069?)(?P<before>[ \u00a0]*)(?P<dash>[\u2013\u2014-])"
     f"(?P<after>[ \u00a0]*)(?=[\u2066\u2068]?{_NUMBER})"
 )
 
