@@ -1,8 +1,9 @@
 """Translators' tools: content exported to PO and XLIFF 2, translated, and imported back.
 
 The PO files go through gettext's own msgfmt --check and msgmerge (Debian package gettext);
-the XLIFF files are checked against the constraints of the XLIFF 2.0 core that a CAT tool
-relies on (the OASIS schema files are not shipped by any package this project can install).
+the XLIFF files are validated against the OASIS XLIFF 2.0 core schema (lxml; the schema files are
+under tests/fixtures/xliff2-schema/) and checked for the core's constraints a schema cannot say
+(unique ids, codes that match their original data), which a CAT tool relies on.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from conftest import FIXTURES, REPO, copy_project, pdf_text, run_cli
 from iombrochure.exchange import (
@@ -301,8 +303,49 @@ def test_xliff_export_keeps_the_constraints_of_the_xliff_2_core(project: Path) -
     assert units["iom:about.areas[4].topics[0]"].get("id") == "iom:about.areas.4.topics.0"
 
 
+XLIFF_SCHEMA = FIXTURES / "xliff2-schema" / "xliff_core_2.0.xsd"
+
+
+def schema_errors(data: bytes) -> list[str]:
+    """What the OASIS XLIFF 2.0 core schema says is wrong with a file (nothing when it is valid)."""
+    schema = etree.XMLSchema(etree.parse(str(XLIFF_SCHEMA)))
+    schema.validate(etree.fromstring(data))
+    return [f"line {error.line}: {error.message}" for error in schema.error_log]
+
+
+def test_the_schema_refuses_what_the_xliff_2_core_does_not_allow(project: Path) -> None:
+    valid = export(project, "xliff")
+    assert schema_errors(valid) == []
+    for bad in (
+        valid.replace(b'state="translated"', b'state="done"', 1),
+        valid.replace(b"<notes>", b"<comments>", 1).replace(b"</notes>", b"</comments>", 1),
+        valid.replace(b' srcLang="en"', b"", 1),
+    ):
+        assert bad != valid and schema_errors(bad)
+
+
+def test_every_kind_of_xliff_export_validates_against_the_schema(project: Path) -> None:
+    add_link(project)
+    export(project)
+    replace_in(
+        project / "content/en/iom.yaml",
+        "more than {figures.field_offices}",
+        "over {figures.field_offices}",
+    )
+    replace_in(
+        project / "content/en/brochure.yaml",
+        "  - brochure\n",
+        "  - brochure\n  - International Organization for Migration\n",
+    )
+    for only in ("all", "stale", "missing"):
+        data = export(project, "xliff", only=only)
+        assert schema_errors(data) == [], only
+    assert b'subState="iombrochure:suggested"' in data  # the memory's offer, in a valid file
+
+
 def assert_xliff_2_core(data: bytes) -> None:
     """What the XLIFF 2.0 core schema and its constraints say of what this project writes."""
+    assert schema_errors(data) == []
     root = ET.fromstring(data)
     x = f"{{{XLIFF_NS}}}"
     assert root.tag == f"{x}xliff" and root.get("version") == "2.0"

@@ -35,6 +35,7 @@ from iombrochure.pipeline.i18n import (
     strip_bidi_controls,
 )
 from iombrochure.pipeline.phones import tel_uri
+from iombrochure.pipeline.scripts import BIDI_CONTROLS
 
 FONT_STYLESHEET = "styles/fonts.css"
 BASE_STYLESHEET = "styles/base.css"
@@ -514,19 +515,20 @@ class ConfinedLoader(jinja2.FileSystemLoader):
 MAX_TEMPLATE_RANGE = 10_000
 
 
-class _BudgetedTemplateSandbox(BudgetedSandbox):
+class _EditionTemplateSandbox(BudgetedSandbox):
     """The sandbox of the publication templates (see :class:`BudgetedSandbox`).
 
     Its name keys the folder of compiled templates kept between builds
-    (state.template_bytecode_cache): renamed when the code generator changes, so that
-    templates compiled without the budget's counting are never loaded again."""
+    (state.template_bytecode_cache): renamed when the compiled code changes, so that
+    templates compiled before are never loaded again (without the budget's counting, or
+    with a per-edition filter folded into a constant: see :func:`_per_edition`)."""
 
     max_range = MAX_TEMPLATE_RANGE
 
 
 def make_environment(project: Project) -> jinja2.Environment:
     """A strict, autoescaping, sandboxed Jinja2 environment over the project's templates."""
-    env = _BudgetedTemplateSandbox(
+    env = _EditionTemplateSandbox(
         loader=ConfinedLoader(project.templates_dir, root=project.root),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -613,6 +615,66 @@ def qr_code_data_uri(text: str, *, colour: str = "#000") -> str:
     code = segno.make_qr(text, error="m")
     return code.svg_data_uri(
         dark=colour, light="#fff", border=4, omitsize=True, xmldecl=False, nl=False
+    )
+
+
+#: The bars' colour when a template names none: the starter kit's brand blue.
+BAR_COLOUR = "#0033a0"
+_CSS_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|[a-zA-Z]{3,20}")
+
+
+def bar_chart(localizer: Localizer, bars: Any, *, colour: str = BAR_COLOUR) -> Markup:
+    """A horizontal bar chart as HTML and CSS: one row per ``(label, number)`` pair (or per
+    item of a dict), each bar as long as its share of the largest, with the number written
+    in the edition's digits and separators.
+
+    HTML, not SVG: WeasyPrint draws an SVG's text letter by letter, so Persian or Pashto
+    labels would come out unjoined and backwards; HTML text is shaped like the rest of the
+    page, the rows mirror in a right-to-left edition (flexbox follows ``dir``), and the
+    labels and numbers stay real text in the PDF for screen readers and search. The layout
+    is inline, so it works without any stylesheet; the classes (``bar-chart``,
+    ``bar-chart-row``, ``-label``, ``-track``, ``-bar``, ``-value``) are there to restyle it."""
+    pairs = list(bars.items()) if isinstance(bars, dict) else list(bars)
+    if not pairs:
+        raise ValueError("bar_chart() was given no bars")
+    if not _CSS_COLOUR.fullmatch(str(colour)):
+        raise ValueError(f"bar_chart(): colour {colour!r} is not a CSS colour like '#0033a0'")
+    rows = []
+    for pair in pairs:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise TypeError(
+                f"bar_chart() takes (label, number) pairs, e.g. [('2025', "
+                f"data.raw.figures.helped_2025)], not {pair!r}"
+            )
+        label, value = pair
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(
+                f"bar_chart(): the bar {str(label)!r} has {value!r}, not a number: take it from "
+                "data.raw (data.raw.figures.x), not data.figures.x, which is already text"
+            )
+        if value < 0:
+            raise ValueError(f"bar_chart(): the bar {str(label)!r} has {value}, below zero")
+        rows.append((label, value))
+    largest = max(value for _, value in rows)
+    return Markup('<div class="bar-chart">{}</div>').format(
+        Markup("").join(
+            Markup(
+                '<div class="bar-chart-row" style="display: flex; align-items: center; '
+                'margin-block-end: 1.5mm">'
+                '<span class="bar-chart-label" style="flex: none; width: 30%">{label}</span>'
+                '<span class="bar-chart-track" style="flex: 1 1 0; display: block">'
+                '<span class="bar-chart-bar" style="display: block; height: 5mm; width: '
+                '{share:.1f}%; background: {colour}"></span></span>'
+                '<span class="bar-chart-value" style="flex: none; width: 14%; padding-inline-start: 2mm; '
+                'font-weight: 700">{value}</span></div>'
+            ).format(
+                label=label,
+                share=100 * value / largest if largest else 0,
+                colour=colour,
+                value=localizer.number(value),
+            )
+            for label, value in rows
+        )
     )
 
 
@@ -704,6 +766,7 @@ def render_edition(
             "modified_iso": publication.edition_date.isoformat(),
         },
         "page_counter_css": lambda pattern: Markup(localizer.page_counter_css(pattern)),
+        "bar_chart": lambda bars, colour=BAR_COLOUR: bar_chart(localizer, bars, colour=colour),
         **(extra_context or {}),
     }
     env.globals["picture_uri"] = lambda path: picture_data_uri(project, path, variant=variant)
@@ -713,9 +776,12 @@ def render_edition(
         if variant == "print"
         else qr_code_data_uri
     )
-    env.filters["ltr"] = localizer.isolate
-    env.filters["digits"] = localizer.digits
-    env.filters["number"] = localizer.number
+    # Every name given here (context, globals, filters) has a row in docs/templates.md, which
+    # tests/test_docs_templates.py holds to it; a filter whose result depends on the edition is
+    # bound through _per_edition.
+    env.filters["ltr"] = _per_edition(localizer.isolate)
+    env.filters["digits"] = _per_edition(localizer.digits)
+    env.filters["number"] = _per_edition(localizer.number)
     env.filters["tel_href"] = _tel_href
     env.filters["plain"] = strip_bidi_controls
     env.filters["css_string"] = lambda value: Markup(css_string(value))
@@ -788,10 +854,41 @@ def render_edition(
             rule="config",
         )
     _refuse_addresses_as_text(html, env, document)
+    html = clean_alt_texts(html)
     title = str((own or {}).get(document.title_field, document.name))
     return Edition(
         document=document.name, lang=lang, direction=localizer.direction, html=html, title=title
     )
+
+
+#: An ``alt`` attribute and its value, quoted or not. Read in the whole HTML, not tag by tag:
+#: one linear pass (a pattern for whole tags backtracks for minutes over a hostile template's
+#: ``<a b c ...`` without an end). What it also finds, ``alt="..."`` written as a template's
+#: own text, can only lose invisible marks.
+_ALT_ATTRIBUTE = re.compile(r"(\salt\s*=\s*)(\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+)", re.IGNORECASE)
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?")
+
+
+def clean_alt_texts(html: str) -> str:
+    """Every ``alt`` attribute without bidi controls, written or as character references.
+
+    A right-to-left edition's texts carry isolates around their Latin runs, for the line
+    breaker; an alt text is no line but the PDF's /Alt, which screen readers and PDF viewers
+    show raw: there the isolates are stray marks. Done here, on the filled HTML, so no
+    template has to remember ``| plain`` on each picture."""
+
+    def clean_value(match: re.Match[str]) -> str:
+        return match.group(1) + _CHARACTER_REFERENCE.sub(
+            _keep_unless_bidi, strip_bidi_controls(match.group(2))
+        )
+
+    return _ALT_ATTRIBUTE.sub(clean_value, html)
+
+
+def _keep_unless_bidi(match: re.Match[str]) -> str:
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    return "" if code < 0x110000 and chr(code) in BIDI_CONTROLS else match.group(0)
 
 
 _DATA_ADDRESS = re.compile(r"data:[\w.+-]+/[\w.+-]+[;,]")
@@ -875,7 +972,8 @@ def _helper_as_text(
 EDITION_VARIABLES = frozenset(
     {
         "doc", "lang", "dir", "start", "end", "data", "loc", "base_href", "stylesheets",
-        "variant", "links", "document_name", "publication", "page_counter_css", "font_family",
+        "variant", "links", "document_name", "publication", "page_counter_css", "bar_chart",
+        "font_family",
     }
 )  # fmt: skip
 _GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
@@ -982,6 +1080,18 @@ def _undefined_hint(message: str, document: Document) -> str:
             "and the content files of this document"
         )
     return "see docs/templates.md for what a template can use"
+
+
+def _per_edition(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter whose result depends on the edition, marked so that Jinja never computes it
+    once when compiling: ``{{ "2024" | digits }}`` on a constant would otherwise be folded
+    with the first edition's digits, and the Persian edition would print "2024"."""
+
+    @jinja2.pass_context
+    def filtered(_context: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    return filtered
 
 
 def _tel_href(number: str) -> str:
