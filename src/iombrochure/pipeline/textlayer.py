@@ -25,6 +25,9 @@ module corrects that, around one ``write_pdf`` call, without changing a pixel:
 6. **Left-to-right islands.** A text box that is nothing but one isolated left-to-right run (a
    phone number, an e-mail address, a URL) gets marked-content ``/ActualText``: LRM, the run as
    typed, LRM. PDFium then keeps it in typed order beside its Persian label.
+7. **Structure.** The tag tree takes the shape of the HTML (``pipeline/tagtree.py``): no empty
+   elements, decoration drawn as artifacts, one ``L`` per list and one ``LI`` per typed item,
+   ``TH`` with ``/Scope``, each language run's span owning its glyphs, hyphens as typed.
 
 docs/accessibility.md has what each part gained, measured with poppler and PDFium.
 
@@ -54,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iombrochure.errors import RenderError
+from iombrochure.pipeline import tagtree
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
@@ -90,8 +94,9 @@ class _Render:
     """What the hooks need to know about the document being written."""
 
     lang: str
-    artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer"
+    artifacts: dict[Any, str] = field(default_factory=dict)  # box -> "Header" | "Footer" | "Layout"
     islands: set[Any] = field(default_factory=set)  # text boxes that are one LTR isolate
+    typed_hyphens: set[Any] = field(default_factory=set)  # line ends at a word's own hyphen
     space_after: set[Any] = field(default_factory=set)  # text boxes that end a line
 
 
@@ -196,6 +201,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
             for box in _descendants(child):
                 render.artifacts[box] = kind
+    for box in tagtree.decoration_boxes(page_box):
+        render.artifacts[box] = "Layout"
 
     if render.lang in RTL_LANGUAGES:
         for box in _descendants(page_box):
@@ -209,6 +216,8 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
+            if texts and tagtree.ends_with_typed_hyphen(texts[-1]):
+                render.typed_hyphens.add(texts[-1])
             for before, after in zip(texts, texts[1:], strict=False):
                 if _visible_gap(before, after) and not (
                     before.text.endswith(" ") or after.text.startswith(" ")
@@ -257,15 +266,27 @@ def _marked(self: Any, box: Any, tag: str) -> Iterator[None]:
     render = _current.get()
     if render is not None and self._tags is not None and box in render.artifacts:
         kind = render.artifacts[box]
-        properties = pydyf.Dictionary({"Type": "/Pagination", "Subtype": f"/{kind}"})
+        properties = pydyf.Dictionary(
+            tagtree.LAYOUT_ARTIFACT
+            if kind == "Layout"
+            else {"Type": "/Pagination", "Subtype": f"/{kind}"}
+        )
         pydyf.Stream.begin_marked_content(self, "Artifact", properties)
-    elif render is not None and self._tags is not None and box in render.islands:
+    elif (
+        render is not None
+        and self._tags is not None
+        and (box in render.islands or box in render.typed_hyphens)
+    ):
         # As Stream.marked does, with ActualText beside the MCID. The LRMs make PDFium read the
         # line holding the island (and its Persian label) as left-to-right, so that it keeps
         # the island in typed order; poppler keeps it so anyway. See docs/accessibility.md.
+        # A word's own hyphen at a line end is followed by a ZWSP, so that extractors keep it.
         mcid = len(self._tags)
         self._tags[box] = {"tag": tag, "mcid": mcid}
-        text = f"{LRM}{logical_text(box.text).strip()}{LRM}"
+        if box in render.islands:
+            text = f"{LRM}{logical_text(box.text).strip()}{LRM}"
+        else:
+            text = f"{logical_text(box.text)}{tagtree.ZWSP}"
         properties = pydyf.Dictionary({"MCID": mcid, "ActualText": pydyf.String(text)})
         pydyf.Stream.begin_marked_content(self, tag, properties)
     else:
@@ -341,12 +362,25 @@ def _find_zwnj_glyph(font_file: bytes, index: int) -> int | None:
 
 
 def _build_box_tree(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
-    """tags._build_box_tree: margin boxes hold artifacts only, so they make no elements."""
+    """tags._build_box_tree: margin boxes hold artifacts only, so they make no elements, and
+    the tree takes the HTML's shape (pipeline/tagtree.py)."""
     from weasyprint.formatting_structure import boxes
 
-    if _current.get() is not None and isinstance(box, boxes.MarginBox):
+    render = _current.get()
+    if render is None:
+        return _originals["build_box_tree"](box, parent, *args)
+    if isinstance(box, boxes.MarginBox):
         return iter(())
-    return _originals["build_box_tree"](box, parent, *args)
+    shaped = tagtree.shape(box, render.artifacts.__contains__)
+    if shaped is None:
+        return iter(())
+    return _scoped(shaped, _originals["build_box_tree"](shaped, parent, *args))
+
+
+def _scoped(box: Any, elements: Iterator[Any]) -> Iterator[Any]:
+    for element in elements:
+        tagtree.scope(box, element)
+        yield element
 
 
 def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
@@ -356,10 +390,16 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
         return
-    _annotate_structure(pdf, render, marked)
+    splits = _annotate_structure(pdf, render, marked)
+    tagtree.own_runs(pdf, page_streams, splits, other_is_latin=render.lang in RTL_LANGUAGES)
 
 
-def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]) -> None:
+def _annotate_structure(
+    pdf: Any, render: _Render, marked: list[dict[Any, dict]]
+) -> list[tagtree.LanguageSplit]:
+    """ActualText and Lang for each element that owns text; returns the spans split into
+    language runs, whose marked content ``tagtree.own_runs`` then cuts."""
+    splits = []
     root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
     numbers = _resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
@@ -377,7 +417,8 @@ def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]
         for reference, owned in by_element.items():
             element = _resolve(pdf, reference)
             text = "".join(
-                box.text + (" " if box in render.space_after else "") for _, box in owned
+                tagtree.typed_text(box) + (" " if box in render.space_after else "")
+                for _, box in owned
             )
             runs = language_runs(text, render.lang)
             if len(runs) == 1 or element["S"] != "/Span" or len(owned) > 1:
@@ -388,6 +429,16 @@ def _annotate_structure(pdf: Any, render: _Render, marked: list[dict[Any, dict]]
             mcid = owned[0][0]
             element["K"] = _split_by_language(pdf, element, reference, runs, mcid, render.lang)
             references[mcid] = _resolve(pdf, element["K"][0]).reference
+            splits.append(
+                tagtree.LanguageSplit(
+                    page=page_number,
+                    mcid=mcid,
+                    children=[_resolve(pdf, child) for child in element["K"]],
+                    texts=[logical_text(text) for text, _ in runs],
+                    kinds=[run_lang != render.lang for _, run_lang in runs],
+                )
+            )
+    return splits
 
 
 def _split_by_language(
