@@ -177,6 +177,11 @@ def test_each_language_builds_a_one_page_edition(project: Path, code: str) -> No
     assert f"style=\"font-family: '{face}'," in html
     if code in RIGHT_TO_LEFT:
         assert kept_together(lines, *table) == (True, True), "\n".join(lines)
+    # What a screen reader walks holds what the HTML holds, in every language.
+    from tagtree import problems
+
+    found = problems(pdf, project / "dist" / "html" / f"points-{code}.html")
+    assert {kind: items for kind, items in found.items() if items} == {}
 
 
 def test_without_the_joins_the_same_cells_split_the_phrase_and_the_range(project: Path) -> None:
