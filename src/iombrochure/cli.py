@@ -790,7 +790,8 @@ def new(settings: Settings, directory: Path, languages: str | None) -> None:
 
 @main.group()
 def translations() -> None:
-    """Keep translations in step with their source language."""
+    """Keep translations in step with their source language: the content files, and the
+    catalogs of the templates' own words (init, update)."""
 
 
 @translations.command("init")
