@@ -107,6 +107,30 @@ def test_a_font_name_that_could_break_the_css_is_refused(tmp_path: Path) -> None
     assert "iombrochure.toml" in said and "is not a font family name" in said
 
 
+def test_a_font_the_stylesheets_do_not_declare_is_an_error_at_its_line(tmp_path: Path) -> None:
+    """WeasyPrint prints a family no @font-face declares in another font, silently."""
+    root = copy_fixture(tmp_path)
+    config = root / "iombrochure.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[languages.prs]\n", '[languages.prs]\nfonts = ["Calibri", "Vazirmatn"]\n'
+        ),
+        encoding="utf-8",
+    )
+    line = config.read_text(encoding="utf-8").splitlines().index(
+        'fonts = ["Calibri", "Vazirmatn"]'
+    ) + 1
+    result = run_cli("check", "--lang", "prs", "--project", str(root))
+    assert result.returncode == 1
+    assert (
+        f"iombrochure.toml:{line}: error: [languages.prs] fonts: no @font-face of the Dari (prs) "
+        "edition's stylesheets declares 'Calibri'"
+    ) in result.stdout
+    assert '"Noto Naskh Arabic", "Noto Sans Symbols 2", "Source Sans 3", "Vazirmatn"' in (
+        result.stdout
+    )
+
+
 def copy_fixture(tmp_path: Path) -> Path:
     """The fixture over the starter kit's templates, styles and fonts, as a project has them."""
     root = tmp_path / "languages"

@@ -1123,6 +1123,7 @@ def _check_edition(
     for sheet in stylesheets:
         _check_nested(project, sheet, report, pixel_limit, seen)
     _check_fonts(project, edition.html, lang, sources, template, report)
+    _check_font_families(project, lang, stylesheets, report)
     if job.variant == "print":
         templates = [template, *sorted(document_templates(project, env, [job.document]))]
         _check_for_the_press(
@@ -1492,6 +1493,56 @@ def _shown(path: Path, project: Project) -> str:
         return path.resolve().relative_to(project.root.resolve()).as_posix()
     except ValueError:
         return unquote(str(path))
+
+
+#: The family an @font-face rule declares: ``@font-face { font-family: "Vazirmatn"; ... }``.
+_FONT_FACE_FAMILY = re.compile(
+    r"@font-face\s*\{[^}]*?font-family\s*:\s*(['\"]?)([^;'\"}]+?)\1\s*[;}]", re.I | re.S
+)
+
+
+def _check_font_families(
+    project: Project, lang: str, stylesheets: list[Path], report: CheckReport
+) -> None:
+    """``[languages.<code>] fonts`` naming a family no @font-face of the edition's stylesheets
+    declares: WeasyPrint would print the text in another font, without a word."""
+    configured = project.section("languages").get(lang, {})
+    if not isinstance(configured, dict) or "fonts" not in configured:
+        return  # the defaults: the starter's fonts.css declares them
+    declared: dict[str, str] = {}
+    for sheet in stylesheets:
+        try:
+            text = sheet.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # said by the stylesheet checks
+        for match in _FONT_FACE_FAMILY.finditer(text):
+            declared.setdefault(match.group(2).strip().casefold(), match.group(2).strip())
+    missing = [name for name in project.languages[lang].fonts if name.casefold() not in declared]
+    if not missing:
+        return
+    lines = project.config_path.read_text(encoding="utf-8").splitlines()
+    table = f"[languages.{lang}]"
+    header = next((n for n, text in enumerate(lines) if text.strip().startswith(table)), None)
+    line = None
+    if header is not None:
+        line = next(
+            (n + 1 for n in range(header + 1, len(lines)) if lines[n].strip().startswith("fonts")),
+            header + 1,
+        )
+    known = ", ".join(f'"{name}"' for name in sorted(declared.values())) or "none"
+    report.add(
+        Finding(
+            project.config_path,
+            line,
+            ERROR,
+            "font-family",
+            f"[languages.{lang}] fonts: no @font-face of the {language_label(lang)} edition's "
+            f"stylesheets declares {', '.join(repr(name) for name in missing)}: its text would "
+            "print in another font",
+            f"name fonts the project declares ({known}), or add the font's files to fonts/ and "
+            "its @font-face to styles/fonts.css",
+        )
+    )
 
 
 def _check_fonts(
