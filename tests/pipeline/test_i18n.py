@@ -220,6 +220,7 @@ def test_each_rtl_language_keeps_its_rule_sets_phrases_and_the_projects_together
         data=DATA,
     )
     assert arabic.text("معبر إسلام  قلعة", for_print=True) == f"معبر إسلام{NBSP}قلعة"
+    assert FA.text("باز جمله‌ها", for_print=True) == "باز جمله‌ها"  # «از جمله» as words only
     # A phrase inside a longer one: the longer is joined whole.
     assert FA.text("تصمیم‌گیری و تدوین سیاست", for_print=True) == NBSP.join(
         ["تصمیم‌گیری", "و", "تدوین", "سیاست"]

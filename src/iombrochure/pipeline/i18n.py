@@ -132,13 +132,14 @@ def keep_phrases_together(text: str, phrases: tuple[str, ...] = KEEP_TOGETHER_FA
     """Join the words of fixed phrases with no-break spaces so no line splits them.
 
     The longest phrase first, so that one inside another («تدوین سیاست» in «تصمیم‌گیری و
-    تدوین سیاست») does not leave the longer one half joined."""
+    تدوین سیاست») does not leave the longer one half joined; whole words only («از جمله» is
+    not found in «باز جمله‌ها»)."""
     for phrase in sorted(set(phrases), key=len, reverse=True):
         words = phrase.split()
         if len(words) < 2:
             continue
-        pattern = "[ \u00a0]+".join(map(re.escape, words))
-        text = re.sub(pattern, NBSP.join(words), text)
+        pattern = "[ \u00a0]+".join(map(re.escape, words))  # whole words only
+        text = re.sub(rf"(?<!\w){pattern}(?!\w)", NBSP.join(words), text)
     return text
 
 
