@@ -219,7 +219,7 @@ def _expect_catalogs_unchanged(folder: Path) -> Callable[[], None]:
 #: What some blocks must leave behind besides a zero exit status, by their first command's start.
 EXPECTATIONS: dict[str, Callable[[Path], Callable[[], None]]] = {
     "iombrochure new my-leaflet": _expect_new_project_built,
-    "pybabel extract": _expect_catalogs_unchanged,
+    "iombrochure translations update": _expect_catalogs_unchanged,
 }
 
 

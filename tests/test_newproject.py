@@ -72,8 +72,53 @@ def test_new_never_writes_over_a_folder_with_files(tmp_path: Path):
 def test_languages_without_starter_text_are_named():
     assert parse_languages(None) == ["en", "fa"]
     assert parse_languages(" en, ps ,en") == ["en", "ps"]
-    with pytest.raises(ConfigError, match="not ar"):
+    assert parse_languages("en,prs,ps") == ["en", "prs", "ps"]
+    with pytest.raises(ConfigError, match=r"en, fa, prs, ps \(English, Persian, Dari, Pashto\)"):
         parse_languages("en,ar")
+
+
+def test_a_new_project_in_english_dari_and_pashto_builds_with_their_rules_on(tmp_path: Path):
+    """The issue's first try: new refused prs, and Pashto got no typography rules."""
+    root = tmp_path / "returnees"
+    result = run_cli("new", str(root), "--languages", "en,prs,ps")
+    assert result.returncode == 0, result.stderr
+    project = load_project(root, search_parents=False)
+    dari, pashto = project.languages["prs"], project.languages["ps"]
+    assert (dari.typography, dari.calendar, dari.digits) == ("dari", "solar-hijri", "persian")
+    assert (pashto.typography, pashto.calendar, pashto.digits) == ("pashto", "solar-hijri", "persian")
+    config = (root / "iombrochure.toml").read_text(encoding="utf-8")
+    assert "[languages.prs]  # Dari, دری" in config and 'typography = "pashto"' in config
+    catalog = (root / "locales" / "prs" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    assert '"Language: prs\\n"' in catalog
+    check = run_cli("check", "--strict", "--project", str(root))
+    assert check.returncode == 0 and "0 errors, 0 warnings" in check.stdout, check.stdout
+    build = run_cli("build", "--strict", "--variant", "screen", "--no-preview", "--project", str(root))
+    assert build.returncode == 0, build.stderr
+    from conftest import pdf_text
+
+    dari_text = " ".join(pdf_text(root / "dist" / "leaflet-prs.pdf").split())
+    # The starter's deadline, 20 January 2027, in Afghan months and Persian digits.
+    assert "عنوان ورق معلوماتی شما" in dari_text and "جدی" in dari_text and "۱۴۰۵" in dari_text
+    assert "طرز کار" in dari_text  # the catalog's Dari, not Iranian «چگونه کار می‌کند»
+
+
+def test_a_pashto_title_with_latin_digits_and_question_mark_fails_check(tmp_path: Path):
+    """`2026?` in a Pashto title passed check and build --strict and printed «?2026»."""
+    root = create_project(tmp_path / "ps", ["en", "ps"], today=dt.date(2026, 12, 5))
+    content = root / "content" / "ps" / "leaflet.yaml"
+    text = content.read_text(encoding="utf-8")
+    content.write_text(
+        text.replace("title: ستاسو د پاڼې سرلیک", "title: ستاسو د پاڼې سرلیک 2026?"),
+        encoding="utf-8",
+    )
+    check = run_cli("check", "--strict", "--project", str(root))
+    assert check.returncode == 1
+    assert 'content/ps/leaflet.yaml:1: error: title: Latin digits "2026" in Pashto text' in (
+        check.stdout
+    )
+    assert 'Latin question mark "?" next to Pashto text' in check.stdout
+    build = run_cli("build", "--strict", "--no-preview", "--project", str(root))
+    assert build.returncode == 1
 
 
 def test_nothing_is_left_behind_when_new_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -764,7 +764,8 @@ def preflight(settings: Settings, plates: bool) -> None:
 @click.option(
     "--languages",
     default=None,
-    help="Comma-separated languages, the source language first (default: en,fa).",
+    help="Comma-separated language codes, the source language first: en, fa (Persian), prs "
+    "(Dari), ps (Pashto) (default: en,fa).",
 )
 @click.pass_obj
 @reports_errors
@@ -777,17 +778,73 @@ def new(settings: Settings, directory: Path, languages: str | None) -> None:
     import shlex
 
     from iombrochure.newproject import create_project, parse_languages
+    from iombrochure.pipeline.languages import label
 
     codes = parse_languages(languages)
     create_project(directory, codes)
     # The folder as typed: the next line is a command to copy, from the folder the user is in.
-    settings.info(f"made a project in {directory}: a leaflet in {', '.join(codes)}")
+    names = ", ".join(label(code) for code in codes)  # "Dari (prs)"
+    settings.info(f"made a project in {directory}: a leaflet in {names}")
     settings.info(f"next: cd {shlex.quote(str(directory))} && iombrochure build")
 
 
 @main.group()
 def translations() -> None:
-    """Keep translations in step with their source language."""
+    """Keep translations in step with their source language: the content files, and the
+    catalogs of the templates' own words (init, update)."""
+
+
+@translations.command("init")
+@project_options
+@click.argument("lang")
+@click.pass_obj
+@reports_errors
+def translations_init(settings: Settings, lang: str) -> None:
+    """Make the catalog of the templates' words for LANG (any language code of the project,
+    prs for Dari included): locales/LANG/LC_MESSAGES/messages.po, ready to translate."""
+    from iombrochure.catalogs import init_catalog
+    from iombrochure.pipeline.languages import label
+
+    project = settings.load_project()
+    path = init_catalog(project, lang)
+    settings.info(f"made the {label(lang)} catalog {_relative(path, project.root)}")
+    settings.info("next: translate each msgstr in it (Poedit opens it), then iombrochure check")
+
+
+@translations.command("update")
+@project_options
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    help="Update this language's catalog (repeatable; default: every translated language).",
+)
+@click.pass_obj
+@reports_errors
+def translations_update(settings: Settings, languages: tuple[str, ...]) -> None:
+    """Bring the catalogs in step with the templates after their words changed.
+
+    Extracts the templates' words into locales/messages.pot, adds new ones to each catalog
+    untranslated, removes those no template uses any more, and keeps every translation.
+    """
+    from iombrochure.catalogs import update_catalogs
+    from iombrochure.pipeline.languages import label
+
+    project = settings.load_project()
+    results = update_catalogs(project, list(languages) or None)
+    for result in results:
+        changes = []
+        if result.added:
+            changes.append(f"{len(result.added)} new")
+        if result.removed:
+            changes.append(f"{len(result.removed)} removed")
+        todo = f", {result.untranslated} to translate" if result.untranslated else ""
+        settings.info(
+            f"{_relative(result.path, project.root)} ({label(result.lang)}): "
+            f"{', '.join(changes) or 'already in step'}{todo}"
+        )
+    if not results:
+        settings.info("updated locales/messages.pot; the project has no translated language")
 
 
 @translations.command("mark-current")

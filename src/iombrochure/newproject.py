@@ -18,15 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from iombrochure.errors import ConfigError
+from iombrochure.pipeline.languages import defaults, english_name, native_name
 
 STARTER = Path(__file__).resolve().parent / "starter"
 
-#: Languages the starter leaflet is written in, and how their dates and digits are written.
-STARTER_LANGUAGES: dict[str, dict[str, str]] = {
-    "en": {"calendar": "gregorian", "digits": "decimal"},
-    "fa": {"calendar": "solar-hijri", "digits": "persian"},
-    "ps": {"calendar": "solar-hijri", "digits": "persian"},
-}
+#: Languages the starter leaflet is written in: English, Persian, Dari and Pashto. How each
+#: writes its dates, digits and typography comes from its code (pipeline/languages.py).
+STARTER_LANGUAGES = tuple(
+    sorted(folder.name for folder in (STARTER / "content").iterdir() if folder.is_dir())
+)
 DEFAULT_LANGUAGES = ("en", "fa")
 #: Files and folders copied whatever the languages (content and catalogs are chosen per language).
 COMMON_PARTS = ("babel.cfg", "templates", "styles", "fonts", "locales/messages.pot")
@@ -39,10 +39,12 @@ def parse_languages(text: str | None) -> list[str]:
     unknown = [code for code in codes if code not in STARTER_LANGUAGES]
     if not codes or unknown:
         raise ConfigError(
-            f"the starter leaflet is written in {', '.join(STARTER_LANGUAGES)}, not "
+            f"the starter leaflet is written in {', '.join(STARTER_LANGUAGES)} "
+            f"({', '.join(english_name(code) for code in STARTER_LANGUAGES)}), not "
             f"{', '.join(unknown) or 'no language'}",
-            hint="start with some of those (e.g. --languages en,fa), then add a language as "
-            "docs/content.md says ([languages.xx], content/xx/, a catalog)",
+            hint="start with some of those (e.g. --languages en,prs,ps), then add a language as "
+            'docs/content.md says under "Adding a language" ([languages.xx], content/xx/, '
+            "iombrochure translations init xx)",
         )
     return codes
 
@@ -185,11 +187,30 @@ def _catalog(code: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _config(languages: list[str], today: dt.date) -> str:
-    tables = "\n".join(
-        f'[languages.{code}]\ncalendar = "{options["calendar"]}"\ndigits = "{options["digits"]}"\n'
-        for code, options in ((c, STARTER_LANGUAGES[c]) for c in languages)
+def _language_table(code: str) -> str:
+    """``[languages.<code>]`` with the defaults of its code written out, to be seen and changed."""
+    default = defaults(code)
+    fonts = ", ".join(f'"{name}"' for name in default.fonts)
+    names = dict.fromkeys((english_name(code), native_name(code)))  # "English" once
+    lines = [
+        f"[languages.{code}]  # {', '.join(names)}",
+        f'calendar = "{default.calendar}"',
+        f'digits = "{default.digits}"',
+    ]
+    if default.calendar == "solar-hijri":
+        lines.append(f'months = "{default.months}"')
+    rules = f'typography = "{default.typography}"'
+    lines.append(
+        f"{rules}  # check's rule set for this language's text"
+        if default.typography != "none"
+        else f"{rules}  # no rule set: check looks at the text's characters only"
     )
+    lines.append(f"fonts = [{fonts}]")
+    return "\n".join(lines) + "\n"
+
+
+def _config(languages: list[str], today: dt.date) -> str:
+    tables = "\n".join(_language_table(code) for code in languages)
     return f"""# An iombrochure project. The config is described in docs/content.md, the templates in
 # docs/templates.md. Build with: iombrochure build; check with: iombrochure check.
 
@@ -204,6 +225,8 @@ edition_date = {today.isoformat()}
 created_date = {today.isoformat()}
 website = "https://www.iom.int"
 
+# Each language's calendar, digits, month names, typography rules and fonts; left out, a key
+# takes the default of the language code (docs/content.md, "Adding a language").
 {tables}
 [documents.leaflet]
 template = "leaflet.html"

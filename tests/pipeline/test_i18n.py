@@ -206,6 +206,47 @@ def test_fixed_phrases_are_kept_on_one_line_in_persian():
     assert EN.text("from July", for_print=True) == "from July"
 
 
+NBSP, WJ = "\u00a0", "\u2060"
+
+
+def test_each_rtl_language_keeps_its_rule_sets_phrases_and_the_projects_together():
+    dari = localizer("prs", "solar-hijri", "persian", "dari")
+    pashto = localizer("ps", "solar-hijri", "persian", "pashto")
+    assert dari.text("مرز اسلام قلعه", for_print=True) == f"مرز اسلام{NBSP}قلعه"
+    assert pashto.text("د اسلام قلعه پوله", for_print=True) == f"د اسلام{NBSP}قلعه پوله"
+    # Arabic has no rule set: the phrases are the project's (keep_together in the config).
+    arabic = Localizer(
+        language=Language(code="ar", keep_together=("إسلام قلعة",)),
+        translations=NullTranslations(),
+        data=DATA,
+    )
+    assert arabic.text("معبر إسلام  قلعة", for_print=True) == f"معبر إسلام{NBSP}قلعة"
+    assert FA.text("باز جمله‌ها", for_print=True) == "باز جمله‌ها"  # «از جمله» as words only
+    # A phrase inside a longer one: the longer is joined whole.
+    assert FA.text("تصمیم‌گیری و تدوین سیاست", for_print=True) == NBSP.join(
+        ["تصمیم‌گیری", "و", "تدوین", "سیاست"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("۸:۰۰ – ۱۶:۰۰", f"۸:۰۰{NBSP}–{WJ}{NBSP}۱۶:۰۰"),
+        ("۱۴۰۳–۱۴۰۵", f"۱۴۰۳–{WJ}۱۴۰۵"),
+        ("۱۰-۱۵ نفر", f"۱۰-{WJ}۱۵ نفر"),
+        (f"{LRI}8:00{PDI} – {LRI}16:00{PDI}", f"{LRI}8:00{PDI}{NBSP}–{WJ}{NBSP}{LRI}16:00{PDI}"),
+        ("ساعت ۸ و ۹", "ساعت ۸ و ۹"),
+        ("کد IR-2023-01", f"کد {LRI}IR-2023-01{PDI}"),
+        ("www.iom.int/2024-2025", f"{LRI}www.iom.int/2024-2025{PDI}"),
+    ],
+)
+def test_a_range_of_numbers_or_hours_keeps_to_one_line_in_rtl_editions(text, kept):
+    pashto = localizer("ps", "solar-hijri", "persian", "pashto")
+    assert pashto.text(text, for_print=True) == kept
+    assert WJ not in pashto.text(text)  # e-mail is not laid out by us
+    assert EN.text("8:00 – 16:00", for_print=True) == "8:00 – 16:00"
+
+
 def test_timeline_reference_puts_the_month_before_its_year():
     """«ژوئیهٔ ۱۹۹۰ میلادی (تیر–مرداد ۱۳۶۹)», as the house style writes it in running text."""
     ref = FA.data_ref("months.iran_start")

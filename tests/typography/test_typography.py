@@ -898,9 +898,27 @@ def test_urls_emails_placeholders_latin_codes_and_quoted_latin_stay_byte_for_byt
 
 
 def test_rule_sets_are_named_as_in_the_config() -> None:
-    assert set(RULE_SETS) == {"persian", "pashto"}
+    assert set(RULE_SETS) == {"persian", "dari", "pashto"}
     assert check_text("ايران") == check_persian_text("ايران")
     assert fix_text("مي شود", "persian") == f"می{ZWNJ}شود"
+
+
+def test_dari_takes_the_persian_rules_and_names_itself_in_findings() -> None:
+    """The issue's complaint: Dari findings said "Persian text"."""
+    text = "عودت كنندگان مي شود 2026?"
+    dari, persian = check_text(text, "dari"), check_text(text, "persian")
+    assert [(f.rule, f.offset, f.suggestion) for f in dari] == [
+        (f.rule, f.offset, f.suggestion) for f in persian
+    ]
+    assert dari and all("Persian" not in f.message for f in dari)
+    assert any("in Dari text" in f.message for f in dari)
+    assert fix_text(text, "dari") == fix_text(text, "persian")
+
+
+def test_each_rule_set_lists_the_phrases_its_lines_keep_together() -> None:
+    assert "اسلام قلعه" in RULE_SETS["dari"].keep_together
+    assert "اسلام قلعه" in RULE_SETS["pashto"].keep_together
+    assert "سازمان ملل متحد" in RULE_SETS["persian"].keep_together
 
 
 PASHTO_SENTENCE = "د کډوالۍ نړیوال سازمان په افغانستان کې کار کوي او هویتي اسناد ورکوي."
@@ -1008,11 +1026,11 @@ def test_an_unknown_rule_set_is_refused_with_the_known_ones(tmp_path: Path) -> N
     project = _pashto_project(tmp_path / "four")
     config = project / "iombrochure.toml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace('typography = "pashto"', 'typography = "dari"')
+        config.read_text(encoding="utf-8").replace('typography = "pashto"', 'typography = "kurdish"')
     )
     result = run_cli("check", "--project", str(project))
     assert result.returncode == 1
-    assert "typography 'dari' is not one of persian, pashto, none" in result.stdout + result.stderr
+    assert "typography 'kurdish' is not one of persian, dari, pashto, none" in result.stdout + result.stderr
 
 
 # --- marks, kashida, dashes, ezafe and the other rule families an editor expects -----------------

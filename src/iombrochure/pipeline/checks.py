@@ -57,6 +57,7 @@ from iombrochure.pipeline.content import (
     read_content,
     read_yaml,
 )
+from iombrochure.pipeline.languages import label as language_label
 from iombrochure.pipeline.safety import (
     DEFAULT_MAX_IMAGE_PIXELS,
     MAX_TEXT_FILE_BYTES,
@@ -724,11 +725,9 @@ def _check_catalog(
 
     path = catalog_path(project, lang)
     if not path.is_file():
-        steps = f"pybabel init -i locales/messages.pot -d locales -l {lang}"
-        if not (project.locales_dir / "messages.pot").is_file():
-            steps = f"pybabel extract -F babel.cfg -o locales/messages.pot . then {steps}"
-            if not (project.root / "babel.cfg").is_file():
-                steps = "copy babel.cfg from a project made by iombrochure new, then run: " + steps
+        steps = f"iombrochure translations init {lang}"
+        if not (project.root / "babel.cfg").is_file():
+            steps = "copy babel.cfg from a project made by iombrochure new, then run: " + steps
         report.add(
             Finding(
                 path,
@@ -817,8 +816,8 @@ def _check_catalog(
                     message.lineno,
                     ERROR,
                     "catalog-untranslated",
-                    f"{shown!r} is not translated: the {lang} edition would show it in "
-                    f"{project.source_language}",
+                    f"{shown!r} is not translated: the {language_label(lang)} edition would "
+                    f"show it in {language_label(project.source_language)}",
                     "write the translation in its msgstr",
                 )
             )
@@ -865,9 +864,9 @@ def _check_catalog(
                 None,
                 ERROR,
                 "catalog-untranslated",
-                f"the catalog has no entries: the {lang} edition would show every heading in "
-                f"{project.source_language}",
-                "update the catalogs: pybabel extract ... then pybabel update (see the README)",
+                f"the catalog has no entries: the {language_label(lang)} edition would show "
+                f"every heading in {language_label(project.source_language)}",
+                "update the catalogs: iombrochure translations update",
             )
         )
         return _CatalogState(total=len(used), translated=0)
@@ -883,8 +882,7 @@ def _check_catalog(
                     ERROR,
                     "catalog-missing-entry",
                     f"{msgid!r} (used in {shown_at}) is not in the catalog",
-                    "update the catalogs: pybabel extract ... then pybabel update "
-                    "(see the README), and translate it",
+                    "update the catalogs: iombrochure translations update, and translate it",
                 )
             )
             continue
@@ -1171,6 +1169,7 @@ def _check_edition(
     for sheet in stylesheets:
         _check_nested(project, sheet, report, pixel_limit, seen)
     _check_fonts(project, edition.html, lang, sources, template, report)
+    _check_font_families(project, lang, stylesheets, report)
     if job.variant == "print":
         templates = [template, *sorted(document_templates(project, env, [job.document]))]
         _check_for_the_press(
@@ -1540,6 +1539,56 @@ def _shown(path: Path, project: Project) -> str:
         return path.resolve().relative_to(project.root.resolve()).as_posix()
     except ValueError:
         return unquote(str(path))
+
+
+#: The family an @font-face rule declares: ``@font-face { font-family: "Vazirmatn"; ... }``.
+_FONT_FACE_FAMILY = re.compile(
+    r"@font-face\s*\{[^}]*?font-family\s*:\s*(['\"]?)([^;'\"}]+?)\1\s*[;}]", re.I | re.S
+)
+
+
+def _check_font_families(
+    project: Project, lang: str, stylesheets: list[Path], report: CheckReport
+) -> None:
+    """``[languages.<code>] fonts`` naming a family no @font-face of the edition's stylesheets
+    declares: WeasyPrint would print the text in another font, without a word."""
+    configured = project.section("languages").get(lang, {})
+    if not isinstance(configured, dict) or "fonts" not in configured:
+        return  # the defaults: the starter's fonts.css declares them
+    declared: dict[str, str] = {}
+    for sheet in stylesheets:
+        try:
+            text = sheet.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # said by the stylesheet checks
+        for match in _FONT_FACE_FAMILY.finditer(text):
+            declared.setdefault(match.group(2).strip().casefold(), match.group(2).strip())
+    missing = [name for name in project.languages[lang].fonts if name.casefold() not in declared]
+    if not missing:
+        return
+    lines = project.config_path.read_text(encoding="utf-8").splitlines()
+    table = f"[languages.{lang}]"
+    header = next((n for n, text in enumerate(lines) if text.strip().startswith(table)), None)
+    line = None
+    if header is not None:
+        line = next(
+            (n + 1 for n in range(header + 1, len(lines)) if lines[n].strip().startswith("fonts")),
+            header + 1,
+        )
+    known = ", ".join(f'"{name}"' for name in sorted(declared.values())) or "none"
+    report.add(
+        Finding(
+            project.config_path,
+            line,
+            ERROR,
+            "font-family",
+            f"[languages.{lang}] fonts: no @font-face of the {language_label(lang)} edition's "
+            f"stylesheets declares {', '.join(repr(name) for name in missing)}: its text would "
+            "print in another font",
+            f"name fonts the project declares ({known}), or add the font's files to fonts/ and "
+            "its @font-face to styles/fonts.css",
+        )
+    )
 
 
 def _check_fonts(

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import ConfigError
-from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale, default_month_set
+from iombrochure.pipeline import languages as language_facts
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale
 
 CONFIG_NAME = "iombrochure.toml"
 #: A content file's name in [documents.*] content: a file of content/<language>/, no folders.
@@ -27,7 +28,9 @@ CALENDARS = ("gregorian", "solar-hijri")
 #: Digit systems; the names are also CSS counter styles, used for page numbers.
 DIGITS = ("decimal", "persian", "arabic-indic")
 #: Typography rule sets ``check`` applies to a language's content (typography/).
-TYPOGRAPHY = ("persian", "pashto", "none")
+TYPOGRAPHY = ("persian", "dari", "pashto", "none")
+#: A font family name as [languages.*] fonts may give it (it goes into the page's CSS).
+FONT_FAMILY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _-]*")
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,25 @@ class Language:
     typography: str = "none"
     #: The twelve Solar Hijri month names (Iranian for fa, Afghan for prs and ps by default).
     month_names: tuple[str, ...] = SOLAR_HIJRI_MONTHS["iranian"]
+    #: Font families for the edition's text, the first its face (default: by language code).
+    fonts: tuple[str, ...] = language_facts.LATIN_FONTS
+    #: Fixed phrases the project adds to its rule set's list (``keep_together = [...]``).
+    keep_together: tuple[str, ...] = ()
 
     @property
     def locale(self) -> str:
         """The Babel locale of the language (Dari, prs, is Babel's fa_AF)."""
         return babel_locale(self.code)
+
+    @property
+    def name(self) -> str:
+        """Its name in English, as messages and proof sheets give it: "Dari", "Pashto"."""
+        return language_facts.english_name(self.code)
+
+    @property
+    def native_name(self) -> str:
+        """Its name in itself: «دری», «پښتو»."""
+        return language_facts.native_name(self.code)
 
 
 @dataclass(frozen=True)
@@ -399,17 +416,19 @@ class _ConfigReader:
                 self.problem(f"[languages.{code}] must be a table")
                 continue
             try:
-                locale = Locale.parse(babel_locale(code))
+                Locale.parse(babel_locale(code))
             except (UnknownLocaleError, ValueError):
                 self.problem(f"[languages.{code}]: {code!r} is not a language code Babel knows")
                 continue
-            known = ("calendar", "digits", "typography", "months")
+            known = ("calendar", "digits", "typography", "months", "fonts", "keep_together")
             for key in options:
                 if key not in known:
                     hint = _did_you_mean(key, known)
                     self.problem(f"[languages.{code}] unknown key {key!r}{hint}")
-            calendar = options.get("calendar", "gregorian")
-            digits = options.get("digits", "decimal")
+            # Every key defaults from the language code (pipeline/languages.py, CLDR's data).
+            default = language_facts.defaults(code)
+            calendar = options.get("calendar", default.calendar)
+            digits = options.get("digits", default.digits)
             if calendar not in CALENDARS:
                 self.problem(
                     f"[languages.{code}] calendar {calendar!r} is not one of {', '.join(CALENDARS)}"
@@ -418,8 +437,7 @@ class _ConfigReader:
                 self.problem(
                     f"[languages.{code}] digits {digits!r} is not one of {', '.join(DIGITS)}"
                 )
-            # Persian rules by default for Persian; any language can opt in or out in the config.
-            typography = options.get("typography", "persian" if locale.language == "fa" else "none")
+            typography = options.get("typography", default.typography)
             if typography not in TYPOGRAPHY:
                 self.problem(
                     f"[languages.{code}] typography {typography!r} is not one of "
@@ -430,16 +448,43 @@ class _ConfigReader:
                 calendar=calendar,
                 digits=digits,
                 typography=typography,
-                month_names=self._month_names(code, options.get("months")),
+                month_names=self._month_names(code, options.get("months"), default.months),
+                fonts=self._names(code, "fonts", options.get("fonts"), default.fonts),
+                keep_together=self._names(code, "keep_together", options.get("keep_together"), ()),
             )
         if not table:
             self.problem("[languages] needs at least one language, e.g. [languages.en]")
         return languages
 
-    def _month_names(self, code: str, months: Any) -> tuple[str, ...]:
+    def _names(self, code: str, key: str, value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+        """A list of names (``fonts``, ``keep_together``): non-empty strings, font families
+        as CSS can name them unquoted."""
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
+            example = (
+                'e.g. fonts = ["Vazirmatn", "Source Sans 3"]'
+                if key == "fonts"
+                else 'e.g. keep_together = ["اسلام قلعه"]'
+            )
+            self.problem(f"[languages.{code}] {key} must be a list of names, {example}")
+            return default
+        names = tuple(item.strip() for item in value)
+        if key == "fonts":
+            for name in names:
+                if not FONT_FAMILY.fullmatch(name):
+                    self.problem(
+                        f"[languages.{code}] fonts: {name!r} is not a font family name "
+                        "(letters, digits, spaces, '-' and '_'), e.g. \"Vazirmatn\""
+                    )
+        return names
+
+    def _month_names(self, code: str, months: Any, default: str) -> tuple[str, ...]:
         """``months = "afghan"`` (a named set) or twelve names of its own; default by language."""
         if months is None:
-            return SOLAR_HIJRI_MONTHS[default_month_set(code)]
+            return SOLAR_HIJRI_MONTHS[default]
         if isinstance(months, str) and months in SOLAR_HIJRI_MONTHS:
             return SOLAR_HIJRI_MONTHS[months]
         if (
@@ -452,7 +497,7 @@ class _ConfigReader:
         self.problem(
             f"[languages.{code}] months must be {sets}, or a list of the twelve month names"
         )
-        return SOLAR_HIJRI_MONTHS[default_month_set(code)]
+        return SOLAR_HIJRI_MONTHS[default]
 
     def _documents(
         self, table: dict[str, Any], languages: dict[str, Language]

@@ -57,9 +57,12 @@ from iombrochure.pipeline.content import (
     dotted,
     money_problem,
 )
+from iombrochure.pipeline.languages import NUMBERING_SYSTEMS
 from iombrochure.pipeline.phones import parse_phone
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
 from iombrochure.pipeline.scripts import BIDI_CONTROLS, LATIN_RUN_RE
+from iombrochure.typography import RULE_SETS
+from iombrochure.typography.persian import PERSIAN as PERSIAN_RULES
 
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 #: The marks CLDR's currency patterns carry (LRM, RLM, ALM): an amount is isolated instead,
@@ -73,8 +76,6 @@ DIGIT_SETS = {
     "persian": "۰۱۲۳۴۵۶۷۸۹",
     "arabic-indic": "٠١٢٣٤٥٦٧٨٩",
 }
-#: Babel's numbering system for each digit set: it chooses the group and decimal separators.
-NUMBERING_SYSTEMS = {"decimal": "latn", "persian": "arabext", "arabic-indic": "arab"}
 
 #: Iran's month names; a language's own set is ``Language.month_names`` (calendars.py).
 PERSIAN_MONTHS = SOLAR_HIJRI_MONTHS["iranian"]
@@ -87,24 +88,18 @@ SPAN_DASH = "\u2013"
 #: The ezafe after a word ending in a silent «ه» before what it governs: «ژوئیهٔ ۱۹۹۰».
 EZAFE_HAMZA = "\u0654"
 NBSP = "\u00a0"
-#: Names and fixed phrases that a line never splits in Persian editions (house style): their
-#: spaces become no-break spaces when the text is localized.
-KEEP_TOGETHER_FA = (
-    "جمهوری اسلامی ایران",
-    "سازمان ملل متحد",
-    "از جمله",
-    "قاچاق انسان",
-    "قاچاق مهاجران",
-    "تصمیم‌گیری و تدوین سیاست",
-    "تدوین سیاست",
-    "حقوق بین‌الملل مهاجرت",
-    "حقوق مهاجران",
-    "سلامت و مهاجرت",
-    "مهاجرت و جنسیت",
-    "مراجعه کنید",
-    "پیشنهاد کنید",
-    "بدین منظور",
-    "ادغام مجدد",
+#: Persian's fixed phrases (typography/persian.py): each language's list is its rule set's.
+KEEP_TOGETHER_FA = PERSIAN_RULES.keep_together
+#: U+2060: no line break on either side. An en dash allows a break after it even before a
+#: no-break space (UAX #14, LB12a), so a range keeps its dash to its second number with it.
+WORD_JOINER = "\u2060"
+_NUMBER = "[0-9\u06f0-\u06f9\u0660-\u0669]+(?:[:.,/\u066b\u066c][0-9\u06f0-\u06f9\u0660-\u0669]+)*"
+#: A range of numbers or times: «۸:۰۰ – ۱۶:۰۰», «2024–2026», «۱۰-۱۵».
+#: Either number may sit in an isolate (Latin digits in Arabic or Urdu text: «⁦8:00⁩ – ⁦16:00⁩»).
+#: A number inside a word, code or address (``IR-2023-01``, ``iom.int/2024-2025``) is no range.
+_RANGE_RE = re.compile(
+    f"(?<![\\w/.:\\-])(?P<first>{_NUMBER}\u2069?)(?P<before>[ \u00a0]*)(?P<dash>[\u2013\u2014-])"
+    f"(?P<after>[ \u00a0]*)(?=[\u2066\u2068]?{_NUMBER})"
 )
 
 #: Left outside the isolate, so that they take the Persian side: «دکتر Sara Bianchi-نوری»
@@ -150,10 +145,30 @@ _BIDI_CONTROLS: dict[int, str | None] = {**dict.fromkeys(map(ord, BIDI_CONTROLS)
 
 
 def keep_phrases_together(text: str, phrases: tuple[str, ...] = KEEP_TOGETHER_FA) -> str:
-    """Join the words of fixed phrases with no-break spaces so no line splits them."""
-    for phrase in phrases:
-        text = text.replace(phrase, phrase.replace(" ", NBSP))
+    """Join the words of fixed phrases with no-break spaces so no line splits them.
+
+    The longest phrase first, so that one inside another («تدوین سیاست» in «تصمیم‌گیری و
+    تدوین سیاست») does not leave the longer one half joined; whole words only («از جمله» is
+    not found in «باز جمله‌ها»)."""
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        words = phrase.split()
+        if len(words) < 2:
+            continue
+        pattern = "[ \u00a0]+".join(map(re.escape, words))  # whole words only
+        text = re.sub(rf"(?<!\w){pattern}(?!\w)", NBSP.join(words), text)
     return text
+
+
+def keep_ranges_together(text: str) -> str:
+    """Hold a range of numbers or times on one line: «۸:۰۰ – ۱۶:۰۰» never ends a line at its
+    dash. Its spaces become no-break spaces and a word joiner follows the dash."""
+
+    def join(match: re.Match[str]) -> str:
+        before = NBSP if match["before"] else ""
+        after = NBSP if match["after"] else ""
+        return f"{match['first']}{before}{match['dash']}{WORD_JOINER}{after}"
+
+    return _RANGE_RE.sub(join, text)
 
 
 _DECLARED_CHARSET = re.compile(rb"charset\s*=\s*([A-Za-z0-9_.:-]+)", re.I)
@@ -274,7 +289,7 @@ def load_translations(project: Project, lang: str) -> NullTranslations:
     raise ContentError(
         f"no translation catalog for language {lang!r}",
         path=path,
-        hint="create it with: pybabel init -i locales/messages.pot -d locales -l " + lang,
+        hint=f"make it with: iombrochure translations init {lang}",
     )
 
 
@@ -347,7 +362,14 @@ class Localizer:
 
     @property
     def persian_typography(self) -> bool:
-        return self.language.typography == "persian"
+        """Persian's conventions (the ezafe «هٔ», headline thousands in words): Persian, Dari."""
+        return self.language.typography in ("persian", "dari")
+
+    @cached_property
+    def keep_together(self) -> tuple[str, ...]:
+        """The fixed phrases no line splits: the rule set's, then the project's own."""
+        rules = RULE_SETS.get(self.language.typography)
+        return (*(rules.keep_together if rules else ()), *self.language.keep_together)
 
     def year(self, value: int) -> str:
         """A Gregorian year: '1951', or '۱۹۵۱ میلادی' in an edition with another calendar."""
@@ -593,9 +615,9 @@ class Localizer:
     def text(self, value: str, *, headline: bool = False, for_print: bool = False) -> str:
         """Plain text: placeholders filled, Latin runs isolated in right-to-left editions.
 
-        ``for_print`` (the publications, not e-mail) keeps fixed phrases on one line in Persian
-        editions; ``headline`` fills facts as headline figures (see :meth:`headline`) and
-        returns markup."""
+        ``for_print`` (the publications, not e-mail) keeps fixed phrases (the language's rule
+        set's and the project's) and, in right-to-left editions, numeric ranges on one line;
+        ``headline`` fills facts as headline figures (see :meth:`headline`) and returns markup."""
         values: list[str] = []
 
         def hold(match: re.Match[str]) -> str:
@@ -608,8 +630,8 @@ class Localizer:
         held = PLACEHOLDER_RE.sub(hold, value)
         if self.is_rtl:
             held = isolate_latin_runs(held)
-        if for_print and self.persian_typography:
-            held = keep_phrases_together(held)
+        if for_print and self.keep_together:
+            held = keep_phrases_together(held, self.keep_together)
         if headline:
             # Words typed around the fact («بیش از ۱۰۰») are set like its unit word.
             held = "".join(
@@ -617,7 +639,9 @@ class Localizer:
                 for part in _HOLD_SPLIT_RE.split(held)
             )
         filled = _HOLD_RE.sub(lambda m: values[ord(m.group(0)) - _HOLD_BASE], held)
-        return Markup(filled) if headline else filled
+        if headline:
+            return Markup(filled)
+        return keep_ranges_together(filled) if for_print and self.is_rtl else filled
 
     @cached_property
     def _markdown(self) -> MarkdownIt:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import RenderError
-from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
+from iombrochure.pipeline.languages import label as language_label
 from iombrochure.pipeline.outputs import (
     OTHER_JOURNAL_NAME,
     Output,
@@ -296,7 +296,6 @@ def _press(project: Project, output: Output) -> Any:
 
 def proof_sheet(title: str, columns: list[tuple[str, list[Any]]], *, fonts_dir: Path) -> Any:
     """Editions side by side (one column per language), their pages one row each, labelled."""
-    from babel import Locale
     from PIL import Image, ImageDraw
 
     heading, label = _font(fonts_dir, 26), _font(fonts_dir, 18)
@@ -311,8 +310,7 @@ def proof_sheet(title: str, columns: list[tuple[str, list[Any]]], *, fonts_dir: 
     draw.text((GAP, 22), title, font=heading, fill=INK)
     for index, (lang, images) in enumerate(columns):
         x = margin_left + index * (cell_w + GAP)
-        name = Locale.parse(babel_locale(lang)).get_display_name("en") or lang
-        draw.text((x, top - 32), f"{name} ({lang})", font=label, fill=INK)
+        draw.text((x, top - 32), language_label(lang), font=label, fill=INK)
         for row, image in enumerate(images):
             y = top + row * (cell_h + GAP)
             sheet.paste(image, (x, y))

@@ -745,6 +745,9 @@ def render_edition(
         "doc": localized.get(document.name, {}),
         "lang": lang,
         "dir": localizer.direction,
+        # The edition's font families ([languages.*] fonts, by default from the language code),
+        # as a CSS value for base.html's <html style="font-family: ...">.
+        "font_family": Markup(", ".join(f"'{name}'" for name in language.fonts)),
         "start": "right" if localizer.is_rtl else "left",
         "end": "left" if localizer.is_rtl else "right",
         "data": LocalizedData(localizer, content.data.data),
@@ -971,6 +974,7 @@ EDITION_VARIABLES = frozenset(
     {
         "doc", "lang", "dir", "start", "end", "data", "loc", "base_href", "stylesheets",
         "variant", "links", "document_name", "publication", "page_counter_css", "bar_chart",
+        "font_family",
     }
 )  # fmt: skip
 _GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})

@@ -5,10 +5,12 @@ punctuation, spaces where a zero-width non-joiner belongs, or pasted from tools 
 bidi controls. It looks almost right on screen but prints wrong. These rules find those problems
 and fix the ones that can be fixed without a human decision.
 
-Each language says which rules it gets in iombrochure.toml (``typography = "persian" | "pashto" |
-"none"``); Dari takes the Persian set. A language never gets another's rules unless configured.
+Each language says which rules it gets in iombrochure.toml (``typography = "persian" | "dari" |
+"pashto" | "none"``); the default follows the language code (pipeline/languages.py). A language
+never gets another's rules unless configured.
 
 - ``persian`` (persian.py): Persian letters, digits, punctuation, spacing and ZWNJ rules.
+- ``dari`` (persian.py): the same rules, findings saying "Dari text", Dari's fixed phrases.
 - ``pashto`` (pashto.py): the rules of the script that are right for Pashto; no yeh is changed.
 - shared.py: findings, protected text, the rules both share; yaml_files.py: content files.
 
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.typography.pashto import PASHTO
-from iombrochure.typography.persian import PERSIAN
+from iombrochure.typography.persian import DARI, PERSIAN
 from iombrochure.typography.shared import RULE_SEVERITIES, RuleSet, TypographyFinding
 from iombrochure.typography.yaml_files import (
     KeyPath,
@@ -52,7 +54,7 @@ __all__ = [
 ]
 
 #: The rule sets a language can name in ``typography = "..."`` (besides "none").
-RULE_SETS: dict[str, RuleSet] = {"persian": PERSIAN, "pashto": PASHTO}
+RULE_SETS: dict[str, RuleSet] = {"persian": PERSIAN, "dari": DARI, "pashto": PASHTO}
 
 
 def rule_set(name: str) -> RuleSet:

@@ -39,6 +39,18 @@ def find_arabic_kaf(text: str, protected: ProtectedSpans) -> list[TypographyFind
     return find_letters(text, protected, PASHTO_LETTER_FIXES, {}, "Pashto")
 
 
+#: Names and fixed phrases a printed line never splits in Pashto editions: the organisations a
+#: leaflet names, and places of two words (border crossings, cities).
+KEEP_TOGETHER_PS = (
+    "د مهاجرت نړیوال سازمان",
+    "ملګرو ملتونو",
+    "اسلام قلعه",
+    "سپین بولدک",
+    "مزار شریف",
+    "پل خمري",
+    "د بېلګې په توګه",
+)
+
 PASHTO = RuleSet(
     name="pashto",
     characters=(
@@ -52,4 +64,5 @@ PASHTO = RuleSet(
         partial(find_number_separators, language="Pashto"),
     ),
     words=(find_misplaced_zwnj, find_double_spaces, find_punctuation_spacing),
+    keep_together=KEEP_TOGETHER_PS,
 )

@@ -1,5 +1,8 @@
 """The Persian rule set (also Dari's): letters, digits, punctuation, spacing and the ZWNJ.
 
+Dari is written with the same letters, digits and spelling rules, so its set (``DARI``) is made
+by the same function; its findings say "Dari text" and it keeps its own fixed phrases together.
+
 Most of the rules are certain and fixed by ``check --fix``. Where Persian spelling depends on the
 word (is «میدان» a verb? is «دفتر» a comparative?), the rules decide from the shape of the word
 and short word lists written for that purpose; a word the lists do not settle is left alone, never
@@ -9,6 +12,7 @@ guessed at. See docs/checks.md, "Persian typography", for every rule with an exa
 from __future__ import annotations
 
 import re
+from functools import partial
 from itertools import product
 
 from iombrochure.typography.marks import (
@@ -60,18 +64,22 @@ ARABIC_LETTER_FIXES = {
 REPORT_ONLY_LETTERS = {"\u0629": "\u0647"}
 
 
-def find_arabic_letters(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_arabic_letters(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Arabic ي ك ى where Persian uses ی ک ی (fixed)."""
-    return find_letters(text, protected, ARABIC_LETTER_FIXES, {})
+    return find_letters(text, protected, ARABIC_LETTER_FIXES, {}, language)
 
 
-def find_teh_marbuta(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_teh_marbuta(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """Arabic ة, reported with ه as the likely spelling and left for a human to decide.
 
     ة is right in Arabic names and some loanwords («دائرةالمعارف»), so no fix can be safe; the
     finding is not fixable and ``check`` does not promise that ``--fix`` corrects it.
     """
-    return find_letters(text, protected, {}, REPORT_ONLY_LETTERS)
+    return find_letters(text, protected, {}, REPORT_ONLY_LETTERS, language)
 
 
 # --- the prefix می / نمی -------------------------------------------------------------------------
@@ -408,7 +416,9 @@ _COMMA_BEFORE_VA_RE = re.compile(
 )
 
 
-def find_comma_before_va(text: str, protected: ProtectedSpans) -> list[TypographyFinding]:
+def find_comma_before_va(
+    text: str, protected: ProtectedSpans, language: str = "Persian"
+) -> list[TypographyFinding]:
     """A comma before «و» ("and"): Persian house style writes none ("تهران، و" -> "تهران و")."""
     findings = [
         finding(
@@ -416,7 +426,7 @@ def find_comma_before_va(text: str, protected: ProtectedSpans) -> list[Typograph
             match.start(),
             match.group(),
             " ",
-            'Comma before «و»: Persian does not put a comma before "and"; remove it',
+            f'Comma before «و»: {language} does not put a comma before "and"; remove it',
         )
         for match in _COMMA_BEFORE_VA_RE.finditer(text)
     ]
@@ -471,29 +481,73 @@ def find_old_spellings(text: str, protected: ProtectedSpans) -> list[TypographyF
     return unprotected(findings, protected)
 
 
-PERSIAN = RuleSet(
-    name="persian",
-    characters=(find_arabic_letters, find_arabic_indic_digits, find_latin_digits),
-    marks=(
-        find_soft_hyphens,
-        find_kashida,
-        find_doubled_diacritics,
-        find_mark_runs,
-        find_ellipses,
-        find_latin_punctuation,
-        find_quotes,
-        find_number_separators,
-        find_range_dashes,
-        find_double_hyphens,
-    ),
-    words=(
-        find_misplaced_persian_zwnj,
-        find_double_spaces,
-        find_punctuation_spacing,
-        find_comma_before_va,
-        find_ezafe_after_heh,
-        find_old_spellings,
-        find_missing_zwnj,
-    ),
-    report_only=(find_teh_marbuta,),
+#: Names and fixed phrases that a printed line never splits in Persian editions (house style).
+KEEP_TOGETHER_FA = (
+    "جمهوری اسلامی ایران",
+    "سازمان ملل متحد",
+    "از جمله",
+    "قاچاق انسان",
+    "قاچاق مهاجران",
+    "تصمیم‌گیری و تدوین سیاست",
+    "تدوین سیاست",
+    "حقوق بین‌الملل مهاجرت",
+    "حقوق مهاجران",
+    "سلامت و مهاجرت",
+    "مهاجرت و جنسیت",
+    "مراجعه کنید",
+    "پیشنهاد کنید",
+    "بدین منظور",
+    "ادغام مجدد",
 )
+#: Dari's: the shared phrases, and the names of Afghan places and bodies a returnee leaflet
+#: prints (border crossings, cities of two words).
+KEEP_TOGETHER_PRS = (
+    *KEEP_TOGETHER_FA[1:],  # all but «جمهوری اسلامی ایران»
+    "سازمان بین‌المللی مهاجرت",
+    "اسلام قلعه",
+    "سپین بولدک",
+    "مزار شریف",
+    "پل خمری",
+    "مراجعه نمایید",
+)
+
+
+def persian_rule_set(
+    name: str = "persian", language: str = "Persian", keep_together: tuple[str, ...] = ()
+) -> RuleSet:
+    """The Persian rules, their findings naming ``language`` ("Persian text", "Dari text")."""
+    return RuleSet(
+        name=name,
+        characters=(
+            partial(find_arabic_letters, language=language),
+            partial(find_arabic_indic_digits, language=language),
+            partial(find_latin_digits, language=language),
+        ),
+        marks=(
+            find_soft_hyphens,
+            find_kashida,
+            find_doubled_diacritics,
+            find_mark_runs,
+            find_ellipses,
+            partial(find_latin_punctuation, language=language),
+            partial(find_quotes, language=language),
+            partial(find_number_separators, language=language),
+            find_range_dashes,
+            find_double_hyphens,
+        ),
+        words=(
+            find_misplaced_persian_zwnj,
+            find_double_spaces,
+            find_punctuation_spacing,
+            partial(find_comma_before_va, language=language),
+            find_ezafe_after_heh,
+            find_old_spellings,
+            find_missing_zwnj,
+        ),
+        report_only=(partial(find_teh_marbuta, language=language),),
+        keep_together=keep_together,
+    )
+
+
+PERSIAN = persian_rule_set("persian", "Persian", KEEP_TOGETHER_FA)
+DARI = persian_rule_set("dari", "Dari", KEEP_TOGETHER_PRS)

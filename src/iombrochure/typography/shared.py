@@ -810,7 +810,9 @@ class RuleSet:
 
     ``characters`` replace characters one for one (so offsets do not move); the rules in
     ``words`` look at the text as it reads after those replacements. ``report_only`` rules are
-    reported by ``check`` and never applied by ``fix``.
+    reported by ``check`` and never applied by ``fix``. ``keep_together`` lists the fixed
+    phrases (names, places) that a printed line never splits in this language; a project adds
+    its own in iombrochure.toml (``keep_together = [...]`` under ``[languages.<code>]``).
     """
 
     name: str
@@ -818,6 +820,7 @@ class RuleSet:
     marks: tuple[Rule, ...]
     words: tuple[Rule, ...]
     report_only: tuple[Rule, ...] = ()
+    keep_together: tuple[str, ...] = ()
 
     def check(self, text: str) -> list[TypographyFinding]:
         """Every problem in ``text``, ordered by offset; offsets and ``found`` refer to ``text``."""
