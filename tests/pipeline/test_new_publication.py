@@ -114,11 +114,11 @@ def dari(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text + '\n[languages.prs]\ncalendar = "solar-hijri"\ndigits = "persian"\n', "utf-8"
     )
     persian = (root / "content" / "fa" / "leaflet.yaml").read_text(encoding="utf-8")
-    (root / "content" / "prs").mkdir()
+    (root / "content" / "prs").mkdir(exist_ok=True)  # the starter kit's Dari, replaced
     (root / "content" / "prs" / "leaflet.yaml").write_text(
         persian.replace("هر خانواده", "هر فامیل"), encoding="utf-8"
     )
-    shutil.copytree(root / "locales" / "fa", root / "locales" / "prs")
+    shutil.copytree(root / "locales" / "fa", root / "locales" / "prs", dirs_exist_ok=True)
     result = run_cli(
         "build", "--strict", "--emit-html", "--lang", "prs", "--doc", "leaflet",
         "--variant", "screen", "--no-preview", "--project", str(root),
