@@ -134,6 +134,64 @@ def test_a_text_object_that_leaves_a_rise_behind_stops_the_reordering():
     assert streamorder.text_in_tag_order(page, {0: 0, 1: 1}) == page
 
 
+class Font:
+    """The parts of a WeasyPrint font that the fencing reads: its character map, its RLM glyph."""
+
+    def __init__(self, rlm: int | None) -> None:
+        # Glyphs 1-6: letters of «میلادی», a space, Persian digits, «سال», Latin letters.
+        self.to_unicode = {1: "ی", 2: " ", 3: "۱", 4: "۹", 5: "س", 6: "I", 7: "O", 8: "("}
+        if rlm is not None:
+            self.to_unicode[rlm] = "\u200f"
+            self.iombrochure_rlm_glyph = rlm
+
+
+def shown_glyphs(operations: list) -> list[str]:
+    """The glyphs each ``TJ`` shows, as hexadecimal strings, in stream order."""
+    found = []
+    for item in operations:
+        if isinstance(item, bytes) and item.endswith(b"TJ"):
+            found += re.findall(r"[0-9a-f]{4}", item.decode())
+    return found
+
+
+def test_a_run_of_digits_beside_spaces_is_fenced_with_the_rlm_glyph():
+    # «سال ۱۹۵۱ میلادی» as drawn, left to right: «میلادی», a space, the digits, a space, «سال».
+    page = [b"BT", b"/F1 12 Tf", b"[<0001>0<0002>-12<00030004>0<0002>0<0005>0] TJ", b"ET"]
+    fenced = streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=9)})
+    assert shown_glyphs(fenced) == ["0001", "0002", "0009", "0003", "0004", "0009", "0002", "0005"]
+    assert b"-12" in fenced[2]  # the adjustments stay where they were
+
+
+def test_a_space_drawn_apart_from_its_run_is_fenced_too():
+    # A list item's number drawn in its own TJ, after the space that parts it from the text.
+    page = [b"BT", b"/F1 12 Tf", b"[<00010002>0] TJ", b"[<0003>0] TJ", b"ET"]
+    fenced = streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=9)})
+    assert shown_glyphs(fenced) == ["0001", "0002", "0009", "0003"]
+
+
+def test_brackets_between_the_space_and_the_run_are_passed_over():
+    # «سال (IO) میلادی», drawn left to right.
+    page = [b"BT", b"/F1 12 Tf", b"[<00010002000800060007000800020005>0] TJ", b"ET"]
+    fenced = streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=9)})
+    assert shown_glyphs(fenced)[:4] == ["0001", "0002", "0009", "0008"]
+    assert shown_glyphs(fenced)[-4:] == ["0008", "0009", "0002", "0005"]
+
+
+@pytest.mark.parametrize(
+    "glyphs",
+    ["0006000200070006", "0001000200050001", "00030002"],
+    ids=["between Latin words", "between Persian words", "at the edge of the page"],
+)
+def test_other_spaces_are_left_as_they_are(glyphs: str):
+    page = [b"BT", b"/F1 12 Tf", f"[<{glyphs}>0] TJ".encode(), b"ET"]
+    assert streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=9)}) == page
+
+
+def test_a_font_without_the_rlm_glyph_is_left_as_it_is():
+    page = [b"BT", b"/F1 12 Tf", b"[<0001000200030004>0] TJ", b"ET"]
+    assert streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=None)}) == page
+
+
 # -- what the built editions give back ------------------------------------------------------
 
 

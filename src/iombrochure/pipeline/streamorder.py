@@ -19,6 +19,8 @@ order of ``box.children``.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -161,6 +163,85 @@ def _with_space_before(
             shown = b"[" + f"{font.widths[space]}<{space:04x}>".encode() + item[1:]
             return [*sequence[:position], shown, *sequence[position + 1 :]]
     return sequence
+
+
+TJ_TOKEN_RE = re.compile(rb"<([0-9a-fA-F]*)>|[^<]+")
+
+
+def fence_left_to_right_runs(operations: list[Any], fonts: dict[str, Any]) -> list[Any]:
+    """A right-to-left page's operations with the font's zero-width RLM glyph drawn between a
+    space and the left-to-right run (Latin, digits) beside it, where a right-to-left word is on
+    the space's other side («سال ۱۹۵۱ میلادی»).
+
+    poppler writes a right-to-left line's left-to-right runs inside LRE … PDF and takes the
+    neutral characters next to a run (the space on its left, the space and comma on its
+    right) into the run, so the space that parts «۱۹۵۱» from «میلادی» comes out on the wrong
+    side and a search index reads «۱۹۵۱میلادی». A right-to-left mark there ends the run where
+    the digits do. The glyph has no outline and no advance, so the page does not change, and
+    pdf.js skips format characters. The glyphs of the page are taken in the order they are
+    drawn (left to right within a line: see ``text_in_tag_order``), so a space drawn in one
+    ``TJ`` and a run drawn in the next count as neighbours. Fonts without the glyph
+    (``textlayer._register_rlm_glyphs`` names it) are left as they are."""
+    shown: dict[int, tuple[Any, list[bytes]]] = {}  # operation index -> (font, its tokens)
+    glyphs: list[tuple[int, int, int, str | None]] = []  # (operation, token, offset, kind)
+    font = None
+    for index, item in enumerate(operations):
+        operator = _operator(item)
+        if operator == b"Tf":
+            font = fonts.get(item.split()[0].decode().lstrip("/"))
+        elif operator == b"TJ" and font is not None:
+            body = item[item.index(b"[") + 1 : item.rindex(b"]")]
+            tokens = [match.group(0) for match in TJ_TOKEN_RE.finditer(body)]
+            shown[index] = (font, tokens)
+            for token_index, token in enumerate(tokens):
+                for offset in range(1, len(token) - 1, 4) if token.startswith(b"<") else ():
+                    text = font.to_unicode.get(int(token[offset : offset + 4], 16), "")
+                    glyphs.append((index, token_index, offset, _direction(text)))
+    kinds = [kind for *_, kind in glyphs]
+    inserts: dict[tuple[int, int], list[int]] = {}
+    for position, (index, token_index, offset, kind) in enumerate(glyphs):
+        if kind != "space" or getattr(shown[index][0], "iombrochure_rlm_glyph", None) is None:
+            continue
+        sides = (_strong(kinds, position, -1), _strong(kinds, position, 1))
+        if sides == ("rtl", "ltr"):  # the mark after the space, beside the run
+            inserts.setdefault((index, token_index), []).append(offset + 4)
+        elif sides == ("ltr", "rtl"):  # the mark before the space, beside the run
+            inserts.setdefault((index, token_index), []).append(offset)
+    fenced = list(operations)
+    for index in sorted({index for index, _ in inserts}):
+        font, tokens = shown[index]
+        mark = f"{font.iombrochure_rlm_glyph:04x}".encode()
+        tokens = list(tokens)
+        for token_index, token in enumerate(tokens):
+            for place in sorted(inserts.get((index, token_index), ()), reverse=True):
+                token = token[:place] + mark + token[place:]
+            tokens[token_index] = token
+        item = operations[index]
+        fenced[index] = item[: item.index(b"[") + 1] + b"".join(tokens) + item[item.rindex(b"]") :]
+    return fenced
+
+
+def _direction(text: str) -> str | None:
+    """A glyph's direction: "space", "rtl" (an Arabic-script letter), "ltr" (a Latin letter or
+    a digit, which poppler writes left to right) or None (punctuation, marks: neutral)."""
+    if text == " ":
+        return "space"
+    if not text:
+        return None
+    kind = unicodedata.bidirectional(text[0])
+    if kind in ("R", "AL"):
+        return "rtl"
+    if kind in ("L", "EN", "AN"):
+        return "ltr"
+    return None
+
+
+def _strong(kinds: list[str | None], index: int, step: int) -> str | None:
+    """The first direction from ``index`` (excluded) in ``step``'s way, past neutrals."""
+    index += step
+    while 0 <= index < len(kinds) and kinds[index] is None:
+        index += step
+    return kinds[index] if 0 <= index < len(kinds) else None
 
 
 def _same_line(left: Any, right: Any) -> bool:

@@ -65,7 +65,7 @@ from iombrochure.errors import RenderError
 from iombrochure.pipeline import streamorder, tagtree
 from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
 
-LRI, PDI, LRM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200c"
+LRI, PDI, LRM, RLM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200f", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
 #: Directional controls the pipeline adds around runs: layout aids, not words to announce.
 BIDI_CONTROLS = dict.fromkeys(
@@ -75,6 +75,8 @@ ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 #: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
 LATIN_LETTER_RE = re.compile(f"[{LATIN_LETTERS}]")
+#: Latin letters and digits (European and Persian): what poppler writes left to right.
+LEFT_TO_RIGHT_RE = re.compile(f"[{LATIN_LETTERS}0-9\u06f0-\u06f9\u0660-\u0669]")
 RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
 #: A line that ends with one of these broke inside a word, not at a space.
 NO_SPACE_AFTER = "-\u2010\u2011\u2013\u2014/\u200b"
@@ -328,9 +330,32 @@ def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> An
     Pango hands WeasyPrint an empty glyph for a ZWNJ, which leaves no character in the text
     layer (بین‌المللی came back as بینالمللی). The font's ZWNJ glyph has no outline and no
     advance, so the page does not change, and its character mapping says U+200C."""
-    if _current.get() is not None and ZWNJ in textbox.pango_layout.text:
+    render = _current.get()
+    if render is not None and ZWNJ in textbox.pango_layout.text:
         _give_zwnj_glyphs(stream, textbox)
+    if render is not None and render.lang in RTL_LANGUAGES:
+        _register_rlm_glyphs(stream, textbox)
     return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
+
+
+def _register_rlm_glyphs(stream: Any, textbox: Any) -> None:
+    """Put each font's zero-width RLM glyph in its subset and character map, for
+    ``streamorder.fence_left_to_right_runs`` (which draws it after the fonts are written)."""
+    from weasyprint.text.ffi import ffi
+
+    if not (" " in textbox.text and LEFT_TO_RIGHT_RE.search(textbox.text)):
+        return
+    first_line, _ = textbox.pango_layout.get_first_line()
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        pango_font = run.data.item.analysis.font
+        run = run.next
+        font, _ = stream.add_font(pango_font)
+        glyph = _format_glyph(font, RLM)
+        if glyph is not None:
+            font.widths[glyph] = 0
+            font.to_unicode[glyph] = RLM
+            font.iombrochure_rlm_glyph = glyph
 
 
 def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
@@ -355,30 +380,37 @@ def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
                 info.glyph = glyph
 
 
-#: The ZWNJ glyph of each font file seen in this process (by its content's digest).
-_zwnj_glyphs: dict[bytes, int | None] = {}
+#: The ZWNJ and RLM glyphs of each font file seen in this process (by its content's digest).
+_zwnj_glyphs: dict[tuple[bytes, str], int | None] = {}
 
 
 def _zwnj_glyph(stream: Any, pango_font: Any) -> int | None:
     """The glyph a font has for ZWNJ, if it has one with no advance."""
     font, _ = stream.add_font(pango_font)
-    if not hasattr(font, "iombrochure_zwnj_glyph"):
+    return _format_glyph(font, ZWNJ)
+
+
+def _format_glyph(font: Any, char: str) -> int | None:
+    """The glyph a WeasyPrint font has for a format character (ZWNJ, RLM), if it has one with
+    no advance."""
+    found = font.__dict__.setdefault("iombrochure_format_glyphs", {})
+    if char not in found:
         import hashlib
 
         digest = hashlib.sha1(font.file_content, usedforsecurity=False).digest()
-        if digest not in _zwnj_glyphs:
-            _zwnj_glyphs[digest] = _find_zwnj_glyph(font.file_content, font.index)
-        font.iombrochure_zwnj_glyph = _zwnj_glyphs[digest]
-    return font.iombrochure_zwnj_glyph
+        if (digest, char) not in _zwnj_glyphs:
+            _zwnj_glyphs[digest, char] = _find_format_glyph(font.file_content, font.index, char)
+        found[char] = _zwnj_glyphs[digest, char]
+    return found[char]
 
 
-def _find_zwnj_glyph(font_file: bytes, index: int) -> int | None:
+def _find_format_glyph(font_file: bytes, index: int, char: str) -> int | None:
     import io
 
     from fontTools.ttLib import TTFont
 
     with TTFont(io.BytesIO(font_file), fontNumber=index, lazy=True) as ttfont:
-        name = (ttfont.getBestCmap() or {}).get(ord(ZWNJ))
+        name = (ttfont.getBestCmap() or {}).get(ord(char))
         if name is None or ttfont["hmtx"][name][0] != 0:
             return None
         return ttfont.getGlyphID(name)
@@ -422,6 +454,8 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
             }
             by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
             stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
+            if render.lang in RTL_LANGUAGES:
+                stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
         return
