@@ -162,11 +162,20 @@ def test_a_run_of_digits_beside_spaces_is_fenced_with_the_rlm_glyph():
     assert b"-12" in fenced[2]  # the adjustments stay where they were
 
 
-def test_a_space_drawn_apart_from_its_run_is_fenced_too():
-    # A list item's number drawn in its own TJ, after the space that parts it from the text.
-    page = [b"BT", b"/F1 12 Tf", b"[<00010002>0] TJ", b"[<0003>0] TJ", b"ET"]
+def test_a_run_drawn_apart_from_the_persian_word_is_fenced_too():
+    # A list item's number, drawn after its text with the space that parts them (as
+    # text_in_tag_order draws it in a gap): the word is in one TJ, the space and run in the next.
+    page = [b"BT", b"/F1 12 Tf", b"[<0001>0] TJ", b"[62<00020003>0] TJ", b"ET"]
     fenced = streamorder.fence_left_to_right_runs(page, {"F1": Font(rlm=9)})
     assert shown_glyphs(fenced) == ["0001", "0002", "0009", "0003"]
+
+
+def test_a_space_drawn_apart_from_its_run_is_left_as_it_is():
+    # An amount set in another font than the space before it: poppler then parted its first
+    # digit from the others when the mark was there.
+    page = [b"BT", b"/F1 12 Tf", b"[<00010002>0] TJ", b"/F2 12 Tf", b"[<0003>0] TJ", b"ET"]
+    fonts = {"F1": Font(rlm=9), "F2": Font(rlm=9)}
+    assert streamorder.fence_left_to_right_runs(page, fonts) == page
 
 
 def test_brackets_between_the_space_and_the_run_are_passed_over():

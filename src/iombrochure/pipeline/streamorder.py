@@ -202,10 +202,13 @@ def fence_left_to_right_runs(operations: list[Any], fonts: dict[str, Any]) -> li
     for position, (index, token_index, offset, kind) in enumerate(glyphs):
         if kind != "space" or getattr(shown[index][0], "iombrochure_rlm_glyph", None) is None:
             continue
-        sides = (_strong(kinds, position, -1), _strong(kinds, position, 1))
-        if sides == ("rtl", "ltr"):  # the mark after the space, beside the run
+        (left, before), (right, after) = _strong(kinds, position, -1), _strong(kinds, position, 1)
+        # The mark goes on the run's side of the space, where the run is drawn by the same TJ
+        # (a run in another font, an amount beside its currency sign, is left as it is: poppler
+        # then parted the first digit from the others).
+        if (left, right) == ("rtl", "ltr") and glyphs[after][0] == index:
             inserts.setdefault((index, token_index), []).append(offset + 4)
-        elif sides == ("ltr", "rtl"):  # the mark before the space, beside the run
+        elif (left, right) == ("ltr", "rtl") and glyphs[before][0] == index:
             inserts.setdefault((index, token_index), []).append(offset)
     fenced = list(operations)
     for index in sorted({index for index, _ in inserts}):
@@ -236,12 +239,13 @@ def _direction(text: str) -> str | None:
     return None
 
 
-def _strong(kinds: list[str | None], index: int, step: int) -> str | None:
-    """The first direction from ``index`` (excluded) in ``step``'s way, past neutrals."""
+def _strong(kinds: list[str | None], index: int, step: int) -> tuple[str | None, int]:
+    """The first direction from ``index`` (excluded) in ``step``'s way, past neutrals, and
+    where it is."""
     index += step
     while 0 <= index < len(kinds) and kinds[index] is None:
         index += step
-    return kinds[index] if 0 <= index < len(kinds) else None
+    return (kinds[index], index) if 0 <= index < len(kinds) else (None, index)
 
 
 def _same_line(left: Any, right: Any) -> bool:
