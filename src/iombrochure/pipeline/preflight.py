@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from iombrochure.errors import IombrochureError
+from iombrochure.pipeline.matrices import IDENTITY, Matrix, apply, multiply, scale_of
 
 SEVERITIES = ("error", "warning", "notice")
 #: Resolution of the separations: a shop's preflight looks at 150 dpi (finer costs time and
@@ -466,33 +467,6 @@ def write_plates(plates: dict[str, Any], folder: Path, stem: str) -> list[Path]:
 
 
 # ---- Content streams -------------------------------------------------------------------------
-
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-
-
-def multiply(first: Matrix, second: Matrix) -> Matrix:
-    """``first`` then ``second`` (PDF's row-vector convention)."""
-    a, b, c, d, e, f = first
-    a2, b2, c2, d2, e2, f2 = second
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
-
-
-def scale_of(matrix: Matrix) -> float:
-    a, b, c, d, _, _ = matrix
-    return math.sqrt(abs(a * d - b * c))
-
-
-def apply(matrix: Matrix, x: float, y: float) -> tuple[float, float]:
-    a, b, c, d, e, f = matrix
-    return (a * x + c * y + e, b * x + d * y + f)
 
 
 @dataclass

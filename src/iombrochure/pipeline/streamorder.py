@@ -24,6 +24,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from iombrochure.pipeline.matrices import IDENTITY, multiply
+
 
 def draw_inline_level(
     original: Callable[..., Any],
@@ -317,34 +319,20 @@ def _shows_text(sequence: list[Any]) -> bool:
 def _text_origin(state: list[Any], sequence: list[Any]) -> tuple[float, float, float] | None:
     """Where on the page a sequence's first text object starts, and its font size there (x,
     baseline, size), if it is not rotated."""
-    matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    matrix = IDENTITY
     for item in state:
         if _operator(item) == b"cm":
-            matrix = _multiply(tuple(float(value) for value in item.split()[:6]), matrix)
+            matrix = multiply(tuple(float(value) for value in item.split()[:6]), matrix)
     text_matrix, size = None, None
     for item in sequence:
         if _operator(item) == b"Tm" and text_matrix is None:
-            text_matrix = _multiply(tuple(float(v) for v in item.split()[:6]), matrix)
+            text_matrix = multiply(tuple(float(v) for v in item.split()[:6]), matrix)
         elif _operator(item) == b"Tf" and size is None:
             size = abs(float(item.split()[-2]))
     if text_matrix is None or size is None:
         return None
     a, b, c, d, e, f = text_matrix
     return (e, f, size * abs(d)) if (b, c) == (0, 0) and a > 0 else None
-
-
-def _multiply(first: tuple[float, ...], second: tuple[float, ...]) -> tuple[float, ...]:
-    """``first`` then ``second``, as PDF concatenates matrices (first × second)."""
-    a, b, c, d, e, f = first
-    a2, b2, c2, d2, e2, f2 = second
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
 
 
 def _split_text(
