@@ -121,6 +121,25 @@ def test_pieces_side_by_side_on_one_line_are_drawn_from_left_to_right():
     assert order == [1, 0, 2]
 
 
+def test_a_row_of_items_beside_taller_numbers_is_drawn_line_by_line():
+    """Two list items side by side, each a number as tall as two lines and its text (the
+    fact sheet's priorities): each line of the row from left to right, then the next line,
+    not the right item's second line between the left item's number and text."""
+    from types import SimpleNamespace
+
+    def box(x: float, top: float, height: float) -> SimpleNamespace:
+        return SimpleNamespace(position_x=x, position_y=top, width=50, height=height)
+
+    right_number, right_first, right_second = text(0, 500, 14), text(1, 400, 12), text(2, 420, 27)
+    left_number, left_first = text(3, 300, 14), text(4, 200, 12)
+    boxes = {0: box(500, 0, 30), 1: box(400, 0, 15), 2: box(420, 15, 15)}
+    boxes |= {3: box(300, 0, 30), 4: box(200, 0, 15)}
+    page = [b"q", *right_number, *right_first, *right_second, *left_number, *left_first, b"Q"]
+    result = streamorder.text_in_tag_order(page, {mcid: mcid for mcid in range(5)}, boxes)
+    order = [item["MCID"] for item in result if isinstance(item, pydyf.Dictionary)]
+    assert order == [4, 3, 1, 0, 2]
+
+
 @pytest.mark.parametrize("odd", [b"BX", b"Q"], ids=["an unknown operator", "an extra Q"])
 def test_a_page_it_cannot_read_safely_is_left_as_it_is(odd: bytes):
     page = [b"q", *text(1, 10, 20), odd, *text(0, 10, 50), b"Q"]
@@ -229,6 +248,16 @@ def test_stream_order_readers_give_the_english_editions_whole_and_in_order(
 GLUED = re.compile(
     r"[۰-۹][\u0621-\u064a\u067e-\u06cc]|[\u0621-\u064a\u067e-\u06cc][۰-۹]|خدماتتدوین"
 )
+
+
+def test_mutool_keeps_the_priorities_second_lines_apart(built_project: Path):
+    """The fact sheet's priorities, three items side by side: drawn line by line, MuPDF (which
+    follows the stream, and gives Persian words reversed) keeps «ادغام مجدد», one item's second
+    line, apart from «ملی و منطقه‌ای مهاجرت», another's; drawn as one chain with the first
+    lines, it read «ادغام» and «مهاجرت» as one word."""
+    pdf, _ = edition(built_project, "factsheet", "fa")
+    words = mutool_text(pdf).split()
+    assert "ادغام"[::-1] in words and "مهاجرت"[::-1] in words
 
 
 @pytest.mark.parametrize(

@@ -275,23 +275,49 @@ def _left_to_right_on_a_baseline(
     item, and the line beside it) from left to right: the line is then in visual order, as
     each box's glyphs are, and readers that reverse right-to-left text see the gap between
     them. One line: their text boxes overlap by half the height of the taller one, or
-    (without boxes) their baselines are close."""
+    (without boxes) their baselines are close.
+
+    Pieces side by side in several lines (a row of list items or cells, each of one or more
+    lines, beside a taller number) are drawn line by line, each line from left to right: a
+    reader that follows the stream then meets each line once, rather than a cell's second
+    line between the first lines of the next cells, where it glued words across the gap."""
     ordered: list[tuple[list[Any], list[Any]]] = []
-    group: list[tuple[float, list[Any], list[Any]]] = []
-    before: tuple[Any, tuple[float, float, float] | None] | None = None
+    group: list[tuple[float, float, float, list[Any], list[Any]]] = []
+    band: list[tuple[Any, tuple[float, float, float] | None]] = []
     for _, state, sequence in moved:
         origin = _text_origin(state, sequence)
         if origin is None and not _shows_text(sequence):  # an empty box: it goes along
-            group.append((group[-1][0] if group else 0.0, state, sequence))
+            group.append((*(group[-1][:3] if group else (0.0, 0.0, 0.0)), state, sequence))
             continue
         here = (boxes.get(_mcid(sequence)), origin)
-        if group and (origin is None or before is None or not _one_line(here, before)):
-            ordered += [(state_, seq) for _, state_, seq in sorted(group, key=lambda g: g[0])]
-            group = []
-        group.append((origin[0] if origin else 0.0, state, sequence))
-        before = here
-    ordered += [(state_, seq) for _, state_, seq in sorted(group, key=lambda g: g[0])]
+        if group and (origin is None or not any(_one_line(here, other) for other in band)):
+            ordered += _line_by_line(group)
+            group, band = [], []
+        group.append((*(origin or (0.0, 0.0, 0.0)), state, sequence))
+        band.append(here)
+    ordered += _line_by_line(group)
     return ordered
+
+
+def _line_by_line(
+    group: list[tuple[float, float, float, list[Any], list[Any]]],
+) -> list[tuple[list[Any], list[Any]]]:
+    """A group's pieces line by line, in the order the text meets the lines, each line from
+    left to right; pieces whose baselines are within half the smaller font size of a line's
+    first piece are on that line."""
+    lines: list[tuple[float, float]] = []  # (baseline, font size) of each line's first piece
+    line_of: list[int] = []
+    for _, baseline, size, _, _ in group:
+        for index, (first, first_size) in enumerate(lines):
+            if abs(baseline - first) <= min(size, first_size) / 2:
+                line_of.append(index)
+                break
+        else:
+            lines.append((baseline, size))
+            line_of.append(len(lines) - 1)
+    # Lines in the order the text meets them (its first line first), each left to right.
+    order = sorted(range(len(group)), key=lambda i: (line_of[i], group[i][0]))
+    return [(group[i][3], group[i][4]) for i in order]
 
 
 def _mcid(sequence: list[Any]) -> Any:
