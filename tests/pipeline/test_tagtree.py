@@ -127,8 +127,8 @@ def test_hyphens_at_line_ends_read_as_typed(scratch_project: Path):
     html = scratch_project / "hyphens.html"
     html.write_text(
         "<html lang='en'><head><style>"
-        "@font-face { font-family: Sans; src: url(fonts/source-sans-3/SourceSans3-Regular.ttf) }"
-        "body { font: 12pt Sans } p { width: 20mm; hyphens: manual }</style></head><body>"
+        "@font-face { font-family: 'Text Face'; src: url(fonts/source-sans-3/SourceSans3-Regular.ttf) }"
+        "body { font: 12pt 'Text Face' } p { width: 20mm; hyphens: manual }</style></head><body>"
         "<p>evacuating third-country nationals</p><p>the inter\u00adnational office</p>"
         "</body></html>",
         encoding="utf-8",
@@ -149,8 +149,8 @@ def test_generated_words_stay_content_and_bullets_stay_labels(scratch_project: P
     html = scratch_project / "lists.html"
     html.write_text(
         "<html lang='en'><head><style>"
-        "@font-face { font-family: Sans; src: url(fonts/source-sans-3/SourceSans3-Regular.ttf) }"
-        "body { font: 12pt Sans } .note::before { content: 'Note: ' }"
+        "@font-face { font-family: 'Text Face'; src: url(fonts/source-sans-3/SourceSans3-Regular.ttf) }"
+        "body { font: 12pt 'Text Face' } .note::before { content: 'Note: ' }"
         ".inline { width: 30mm } .inline li { display: inline }"
         ".inline li + li::before { content: ' · ' }</style></head><body>"
         "<p class='note'>read this</p><ul><li>one</li><li>two</li></ul>"
