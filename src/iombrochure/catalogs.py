@@ -26,6 +26,7 @@ from iombrochure.pipeline.calendars import babel_locale
 from iombrochure.pipeline.config import Project
 from iombrochure.pipeline.i18n import catalog_path
 from iombrochure.pipeline.languages import english_name, label
+from iombrochure.pipeline.outputs import atomic_write
 
 TEMPLATE_NAME = "messages.pot"
 #: Used when a project has no babel.cfg: the templates' Jinja2 files, as the starter's says.
@@ -136,12 +137,11 @@ def init_catalog(project: Project, lang: str) -> Path:
 def update_catalogs(project: Project, languages: list[str] | None = None) -> list[CatalogUpdate]:
     """Extract the templates' words again and bring each language's catalog in step with
     them: new messages are added untranslated, messages no template uses any more removed,
-    translations kept. Languages without a catalog are left to ``init``."""
+    translations kept. A language without a catalog is refused, with the ``init`` to run,
+    before any file is written."""
     for lang in languages or ():
         _known_language(project, lang)
-    _, template = write_template(project)
     wanted = languages or [lang for lang in project.languages if lang != project.source_language]
-    results = []
     for lang in wanted:
         path = catalog_path(project, lang)
         if not path.is_file():
@@ -150,6 +150,10 @@ def update_catalogs(project: Project, languages: list[str] | None = None) -> lis
                 path=path,
                 hint=f"make it with: iombrochure translations init {lang}",
             )
+    _, template = write_template(project)
+    results = []
+    for lang in wanted:
+        path = catalog_path(project, lang)
         catalog = _read(path)
         before = {str(message.id) for message in catalog if message.id}
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
@@ -209,16 +213,13 @@ def _read(path: Path) -> Catalog:
 
 
 def _write(path: Path, catalog: Catalog) -> None:
-    """Write a catalog whole or not at all (a temporary file renamed into place)."""
+    """Write a catalog whole or not at all (outputs.atomic_write: a temporary file renamed
+    into place, Ctrl-C held off between the two)."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, **WRITE_OPTIONS)  # type: ignore[arg-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.tmp")
     try:
-        scratch.write_bytes(buffer.getvalue())
-        scratch.replace(path)
+        atomic_write(path, buffer.getvalue())
     except OSError as exc:
-        scratch.unlink(missing_ok=True)
         raise ConfigError(
             f"cannot write the catalog: {exc.strerror or exc}",
             path=path,

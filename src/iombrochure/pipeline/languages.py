@@ -70,7 +70,8 @@ def defaults(code: str) -> LanguageDefaults:
     locale = locale_of(code)
     base = locale.language
     numbering = getattr(locale, "default_numbering_system", "latn")
-    calendar = "solar-hijri" if territory(code) in SOLAR_HIJRI_TERRITORIES else "gregorian"
+    written_in = territory(code)
+    calendar = "solar-hijri" if written_in in SOLAR_HIJRI_TERRITORIES else "gregorian"
     typography = TYPOGRAPHY_BY_LANGUAGE.get(
         code, TYPOGRAPHY_BY_LANGUAGE.get(str(locale), TYPOGRAPHY_BY_LANGUAGE.get(base, "none"))
     )
@@ -79,7 +80,7 @@ def defaults(code: str) -> LanguageDefaults:
         calendar=calendar,
         digits=DIGITS_BY_NUMBERING_SYSTEM.get(numbering, "decimal"),
         typography=typography,
-        months="afghan" if territory(code) == "AF" else default_month_set(code),
+        months="afghan" if written_in == "AF" else default_month_set(code),
         fonts=fonts,
     )
 
