@@ -70,6 +70,7 @@ from iombrochure.pipeline.safety import (
     link_problem,
     max_image_pixels,
     svg_references,
+    toml_key_line,
 )
 from iombrochure.pipeline.translations import is_translatable, stale_fields, translatable_fields
 
@@ -1566,15 +1567,7 @@ def _check_font_families(
     missing = [name for name in project.languages[lang].fonts if name.casefold() not in declared]
     if not missing:
         return
-    lines = project.config_path.read_text(encoding="utf-8").splitlines()
-    table = f"[languages.{lang}]"
-    header = next((n for n, text in enumerate(lines) if text.strip().startswith(table)), None)
-    line = None
-    if header is not None:
-        line = next(
-            (n + 1 for n in range(header + 1, len(lines)) if lines[n].strip().startswith("fonts")),
-            header + 1,
-        )
+    line = toml_key_line(project.config_path, "fonts", table=f"languages.{lang}")
     known = ", ".join(f'"{name}"' for name in sorted(declared.values())) or "none"
     report.add(
         Finding(

@@ -36,6 +36,7 @@ from babel.numbers import (
     get_currency_name,
     get_currency_precision,
     get_currency_symbol,
+    list_currencies,
 )
 from babel.support import NullTranslations, Translations
 from markdown_it import MarkdownIt
@@ -755,8 +756,6 @@ def _hand_typed_sign_re(locale: str) -> re.Pattern[str]:
     """A currency sign as a writer types it: a currency symbol character (؋ $ € ﷼), an ISO
     code in capitals (AFN), a symbol the edition's locale writes in letters (ریال, US$), or a
     currency word in any case (rials, افغانی)."""
-    from babel.numbers import list_currencies
-
     characters = _currency_symbol_characters()
     exact = set(list_currencies()) | {
         sign for sign in Locale.parse(locale).currency_symbols.values() if len(sign) > 1
@@ -790,8 +789,6 @@ def signs_beside_placeholders(text: str, locale: str) -> list[tuple[str, str, st
 def currency_of_sign(sign: str, locale: str) -> str | None:
     """The ISO code a hand-typed sign most likely stands for (؋ AFN, ریال IRR, $ USD), for
     the fix a check suggests; None when it cannot tell."""
-    from babel.numbers import list_currencies
-
     if sign in list_currencies():
         return sign
     likely = ("AFN", "IRR", "USD", "EUR")

@@ -256,20 +256,34 @@ def max_image_pixels(project: Project) -> int:
         raise ConfigError(
             f"[build] max_image_pixels must be a whole number of pixels, not {value!r}",
             path=project.config_path,
-            line=_toml_key_line(project.config_path, "max_image_pixels"),
+            line=toml_key_line(project.config_path, "max_image_pixels"),
             hint="e.g. max_image_pixels = 40_000_000",
             rule="config",
         )
     return value
 
 
-def _toml_key_line(path: Path, key: str) -> int | None:
+def toml_key_line(path: Path, key: str, *, table: str | None = None) -> int | None:
+    """The line of ``key = ...`` in a TOML file, within ``[table]`` when one is named (else the
+    table's own line, where the key would go); None when neither is found."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+    start, header = 0, None
+    if table is not None:
+        heading = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
+        header = next((n for n, line in enumerate(lines) if heading.match(line)), None)
+        if header is None:
+            return None
+        start = header + 1
+    for number in range(start, len(lines)):
+        if table is not None and lines[number].lstrip().startswith("["):
+            break  # the next table
+        if pattern.match(lines[number]):
+            return number + 1
+    return None if header is None else header + 1
 
 
 def is_svg(data: bytes) -> bool:
