@@ -52,9 +52,9 @@ def decoration_boxes(page_box: Any) -> Iterator[Any]:
     no letter or digit, and a text box that is nothing but a separator («·», «|»)."""
     from weasyprint.formatting_structure import boxes
 
-    for box in _descendants(page_box):
+    for box in descendants(page_box):
         if _is_pseudo_element(box):
-            texts = [b for b in _descendants(box) if isinstance(b, boxes.TextBox)]
+            texts = [b for b in descendants(box) if isinstance(b, boxes.TextBox)]
             if not any(_has_words(text.text) for text in texts):
                 yield from texts
         elif (
@@ -219,10 +219,11 @@ def _merge_item_fragments(children: list[Any]) -> list[Any] | None:
     return merged if joined else None
 
 
-def _descendants(box: Any) -> Iterator[Any]:
+def descendants(box: Any) -> Iterator[Any]:
+    """Every box under ``box``, depth first, in the order of the box tree."""
     for child in getattr(box, "children", ()):
         yield child
-        yield from _descendants(child)
+        yield from descendants(child)
 
 
 # ---- After the tree is built: each language run owns its glyphs --------------------------------
@@ -248,8 +249,8 @@ def own_runs(
     their ActualText, the first run owning the whole content)."""
     import pydyf
 
-    root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
-    numbers = _resolve(pdf, root["ParentTree"])["Nums"]
+    root = resolve(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = resolve(pdf, root["ParentTree"])["Nums"]
     left = 0
     for split in splits:
         references = numbers[2 * split.page + 1]
@@ -269,7 +270,8 @@ def own_runs(
     return left
 
 
-def _resolve(pdf: Any, reference: Any) -> Any:
+def resolve(pdf: Any, reference: Any) -> Any:
+    """The object an indirect reference (pydyf's ``b"n 0 R"``) names, or the object itself."""
     if isinstance(reference, bytes):
         return pdf.objects[int(reference.split()[0])]
     return reference

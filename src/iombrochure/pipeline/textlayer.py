@@ -210,18 +210,18 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     block's first in the tag tree: both get a space, so that words stay apart when read."""
     from weasyprint.formatting_structure import boxes
 
-    for box in _descendants(page_box):  # the order of the text, whatever the drawing order
+    for box in tagtree.descendants(page_box):  # the order of the text, whatever the drawing order
         render.order.setdefault(box, len(render.order))
     for child in page_box.children:
         if isinstance(child, boxes.MarginBox):
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
-            for box in _descendants(child):
+            for box in tagtree.descendants(child):
                 render.artifacts[box] = kind
     for box in tagtree.decoration_boxes(page_box):
         render.artifacts[box] = "Layout"
 
     if render.lang in RTL_LANGUAGES:
-        for box in _descendants(page_box):
+        for box in tagtree.descendants(page_box):
             if isinstance(box, boxes.TextBox) and _is_island(box.text):
                 render.islands.add(box)
 
@@ -229,7 +229,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
         children = getattr(box, "children", ())
         lines = [child for child in children if isinstance(child, boxes.LineBox)]
         for line in lines:  # a line ends at a space, or at the edge of its block: a word ends
-            texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
+            texts = [b for b in tagtree.descendants(line) if isinstance(b, boxes.TextBox)]
             render.line_of.update(dict.fromkeys(texts, line))
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
@@ -244,7 +244,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             if not isinstance(child, boxes.LineBox):
                 walk(child)
             else:
-                for inline in _descendants(child):
+                for inline in tagtree.descendants(child):
                     if getattr(inline, "children", None) and not isinstance(inline, boxes.TextBox):
                         walk(inline)
 
@@ -266,12 +266,6 @@ def _visible_gap(before: Any, after: Any) -> bool:
     else:
         gap = after.position_x - (before.position_x + before.width)
     return gap > 0.15 * before.style["font_size"]
-
-
-def _descendants(box: Any) -> Iterator[Any]:
-    for child in getattr(box, "children", ()):
-        yield child
-        yield from _descendants(child)
 
 
 @contextmanager
@@ -469,8 +463,8 @@ def _annotate_structure(
     """ActualText and Lang for each element that owns text; returns the spans split into
     language runs, whose marked content ``tagtree.own_runs`` then cuts."""
     splits = []
-    root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
-    numbers = _resolve(pdf, root["ParentTree"])["Nums"]
+    root = tagtree.resolve(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = tagtree.resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
         references = numbers[2 * page_number + 1]
         if len(references) != len(page_marked):  # add_tags no longer maps MCID n to entry n
@@ -489,7 +483,7 @@ def _annotate_structure(
             if hasattr(box, "text"):  # a figure's Alt says what it shows
                 by_element.setdefault(references[kid["mcid"]], []).append((kid["mcid"], box))
         for reference, owned in by_element.items():
-            element = _resolve(pdf, reference)
+            element = tagtree.resolve(pdf, reference)
             text = "".join(
                 tagtree.typed_text(box) + (" " if box in render.space_after else "")
                 for _, box in owned
@@ -502,12 +496,12 @@ def _annotate_structure(
                 continue
             mcid = owned[0][0]
             element["K"] = _split_by_language(pdf, element, reference, runs, mcid, render.lang)
-            references[mcid] = _resolve(pdf, element["K"][0]).reference
+            references[mcid] = tagtree.resolve(pdf, element["K"][0]).reference
             splits.append(
                 tagtree.LanguageSplit(
                     page=page_number,
                     mcid=mcid,
-                    children=[_resolve(pdf, child) for child in element["K"]],
+                    children=[tagtree.resolve(pdf, child) for child in element["K"]],
                     texts=[logical_text(text) for text, _ in runs],
                     kinds=[run_lang != render.lang for _, run_lang in runs],
                 )
@@ -577,12 +571,6 @@ def _pdf_string(text: str) -> Any:
     import pydyf
 
     return pydyf.String(text)
-
-
-def _resolve(pdf: Any, reference: Any) -> Any:
-    if isinstance(reference, bytes):
-        return pdf.objects[int(reference.split()[0])]
-    return reference
 
 
 def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
