@@ -241,10 +241,15 @@ class LanguageSplit:
 
 
 def own_runs(
-    pdf: Any, page_streams: list[Any], splits: list[LanguageSplit], other_is_latin: bool
+    pdf: Any,
+    page_streams: list[Any],
+    splits: list[LanguageSplit],
+    fonts: dict[str, Any],
+    other_is_latin: bool,
 ) -> int:
     """Cut the marked content of each split span at its runs' glyphs, each piece with its own
-    MCID owned by its run's span. ``other_is_latin``: the other script is Latin (a
+    MCID owned by its run's span. ``fonts``: WeasyPrint's fonts by resource name (their
+    ``hash``). ``other_is_latin``: the other script is Latin (a
     right-to-left edition), not Arabic (a left-to-right one). Returns how many spans could not be cut (their runs keep
     their ActualText, the first run owning the whole content)."""
     import pydyf
@@ -259,7 +264,9 @@ def own_runs(
             references.append(None)  # set below, to the span that owns the piece
             return len(references) - 1
 
-        pieces = _cut_marked_content(page_streams[split.page], split, other_is_latin, allocate)
+        pieces = _cut_marked_content(
+            page_streams[split.page], split, fonts, other_is_latin, allocate
+        )
         if pieces is None:
             left += 1
             continue
@@ -289,7 +296,7 @@ class _Glyph:
 
 
 def _cut_marked_content(
-    stream: Any, split: LanguageSplit, other_is_latin: bool, allocate: Any
+    stream: Any, split: LanguageSplit, fonts: dict[str, Any], other_is_latin: bool, allocate: Any
 ) -> list[tuple[int, int]] | None:
     """Rewrite the marked content of ``split.mcid`` in ``stream`` as one sequence per run:
     (run index, MCID) per piece, or None (stream unchanged) when the glyphs cannot be matched
@@ -306,7 +313,6 @@ def _cut_marked_content(
     between = body[shows[0] : shows[-1]] if shows else []
     if not shows or any(op in (b"BT", b"ET", b"BDC", b"BMC", b"EMC") for op in between):
         return None
-    fonts = {font.hash: font for font in getattr(stream, "_fonts", {}).values()}
     glyphs = _glyphs(body, shows, fonts, other_is_latin)
     if glyphs is None:
         return None

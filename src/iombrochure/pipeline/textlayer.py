@@ -435,26 +435,26 @@ def _scoped(box: Any, elements: Iterator[Any]) -> Iterator[Any]:
 def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
     """add_tags, then each structure element that owns text gets its ActualText and Lang."""
     render = _current.get()
-    marked = [dict(stream._tags or {}) for stream in page_streams]
-    if render is not None:
-        fonts = {font.hash: font for font in document.fonts.values()}
-        for stream, page_marked in zip(page_streams, marked, strict=True):
-            # Lines in the order of the tag tree; a line's boxes in the order they are drawn
-            # (left to right in a right-to-left line: see streamorder.draw_inline_level).
-            place = {
-                kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
-                for box, kid in page_marked.items()
-                if hasattr(box, "text") and render.line_of.get(box, box) in render.order
-            }
-            by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
-            stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
-            if render.lang in RTL_LANGUAGES:
-                stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
-    _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
+        _originals["add_tags"](pdf, document, pdf_version, page_streams)
         return
+    marked = [dict(stream._tags or {}) for stream in page_streams]
+    fonts = {font.hash: font for font in document.fonts.values()}
+    for stream, page_marked in zip(page_streams, marked, strict=True):
+        # Lines in the order of the tag tree; a line's boxes in the order they are drawn
+        # (left to right in a right-to-left line: see streamorder.draw_inline_level).
+        place = {
+            kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
+            for box, kid in page_marked.items()
+            if hasattr(box, "text") and render.line_of.get(box, box) in render.order
+        }
+        by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
+        stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
+        if render.lang in RTL_LANGUAGES:
+            stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
+    _originals["add_tags"](pdf, document, pdf_version, page_streams)
     splits = _annotate_structure(pdf, render, marked)
-    tagtree.own_runs(pdf, page_streams, splits, other_is_latin=render.lang in RTL_LANGUAGES)
+    tagtree.own_runs(pdf, page_streams, splits, fonts, other_is_latin=render.lang in RTL_LANGUAGES)
 
 
 def _annotate_structure(
