@@ -375,7 +375,7 @@ def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
 
 
 #: The ZWNJ and RLM glyphs of each font file seen in this process (by its content's digest).
-_zwnj_glyphs: dict[tuple[bytes, str], int | None] = {}
+_format_glyphs: dict[tuple[bytes, str], int | None] = {}
 
 
 def _zwnj_glyph(stream: Any, pango_font: Any) -> int | None:
@@ -392,9 +392,9 @@ def _format_glyph(font: Any, char: str) -> int | None:
         import hashlib
 
         digest = hashlib.sha1(font.file_content, usedforsecurity=False).digest()
-        if (digest, char) not in _zwnj_glyphs:
-            _zwnj_glyphs[digest, char] = _find_format_glyph(font.file_content, font.index, char)
-        found[char] = _zwnj_glyphs[digest, char]
+        if (digest, char) not in _format_glyphs:
+            _format_glyphs[digest, char] = _find_format_glyph(font.file_content, font.index, char)
+        found[char] = _format_glyphs[digest, char]
     return found[char]
 
 
