@@ -377,7 +377,7 @@ def _split_text(
             and operations[index + 1 : index + 3]
             and _is_text_mark(operations, index, place)
         ):
-            end = _end_of_marked(operations, index)
+            end = end_of_marked(operations, index)
             sequence = operations[index : end + 1]
             # Drawn at the end of the page, at the outermost level, where the outermost state
             # is in force: the state of the frames inside it is set again.
@@ -427,7 +427,7 @@ def _is_text_mark(operations: list[Any], index: int, place: dict[int, Any]) -> b
     mcid = properties.get("MCID") if hasattr(properties, "get") else None
     if mcid not in place:
         return False
-    end = _end_of_marked(operations, index)
+    end = end_of_marked(operations, index)
     inner = operations[index + 3 : end]
     has_text, position = False, 0
     while position < len(inner):
@@ -462,7 +462,9 @@ def _check_text_object(inner: list[Any]) -> None:
         raise ValueError("a text rise left after the text object")
 
 
-def _end_of_marked(operations: list[Any], index: int) -> int:
+def end_of_marked(operations: list[Any], index: int) -> int:
+    """Where the marked-content sequence that begins at ``index`` ends (its ``EMC``); raises
+    ValueError when it does not end."""
     depth = 0
     for position in range(index, len(operations)):
         operator = _operator(operations[position])

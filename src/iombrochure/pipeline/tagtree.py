@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iombrochure.pipeline.scripts import LATIN_LETTERS
+from iombrochure.pipeline.streamorder import end_of_marked
 
 #: Scope of a header cell, from the HTML ``scope`` attribute (no attribute: WeasyPrint links
 #: the cell to its column, so it heads a column).
@@ -305,8 +306,11 @@ def _cut_marked_content(
 
     ops = stream.stream
     start = _find_mcid(ops, split.mcid)
-    end = None if start is None else _matching_emc(ops, start + 2)
-    if start is None or end is None:
+    if start is None:
+        return None
+    try:
+        end = end_of_marked(ops, start)
+    except ValueError:
         return None
     body = ops[start + 3 : end]
     shows = [i for i, op in enumerate(body) if isinstance(op, bytes) and op.endswith(b"] TJ")]
@@ -339,18 +343,6 @@ def _find_mcid(ops: list[Any], mcid: int) -> int | None:
         op = ops[index]
         if isinstance(op, dict) and op.get("MCID") == mcid and ops[index + 1] == b"BDC":
             return index - 1
-    return None
-
-
-def _matching_emc(ops: list[Any], bdc: int) -> int | None:
-    depth = 0
-    for index in range(bdc, len(ops)):
-        if ops[index] in (b"BDC", b"BMC"):
-            depth += 1
-        elif ops[index] == b"EMC":
-            depth -= 1
-            if depth == 0:
-                return index
     return None
 
 
