@@ -97,6 +97,12 @@ def _operator(item: Any) -> bytes | None:
     return parts[-1] if parts else None
 
 
+def font_set_by(tf: bytes, fonts: dict[str, Any]) -> Any:
+    """The WeasyPrint font a ``/name size Tf`` operation sets (None for a name not in
+    ``fonts``, WeasyPrint's fonts by resource name)."""
+    return fonts.get(tf.split()[0].decode().lstrip("/"))
+
+
 def text_in_tag_order(
     operations: list[Any],
     place: dict[int, Any],
@@ -156,7 +162,7 @@ def _with_space_before(
     for position, item in enumerate(sequence):
         operator = _operator(item)
         if operator == b"Tf":
-            font = fonts.get(item.split()[0].decode().lstrip("/"))
+            font = font_set_by(item, fonts)
         elif operator == b"TJ":
             space = _space_glyph(font)
             if space is None or font.widths[space] * size / 1000 > gap:
@@ -190,7 +196,7 @@ def fence_left_to_right_runs(operations: list[Any], fonts: dict[str, Any]) -> li
     for index, item in enumerate(operations):
         operator = _operator(item)
         if operator == b"Tf":
-            font = fonts.get(item.split()[0].decode().lstrip("/"))
+            font = font_set_by(item, fonts)
         elif operator == b"TJ" and font is not None:
             body = item[item.index(b"[") + 1 : item.rindex(b"]")]
             tokens = [match.group(0) for match in TJ_TOKEN_RE.finditer(body)]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iombrochure.pipeline.scripts import LATIN_LETTERS
-from iombrochure.pipeline.streamorder import end_of_marked
+from iombrochure.pipeline.streamorder import end_of_marked, font_set_by
 
 #: Scope of a header cell, from the HTML ``scope`` attribute (no attribute: WeasyPrint links
 #: the cell to its column, so it heads a column).
@@ -354,7 +354,7 @@ def _glyphs(
     found = []
     for index, op in enumerate(body):
         if isinstance(op, bytes) and op.endswith(b" Tf"):
-            font = fonts.get(op.split()[0][1:].decode())
+            font = font_set_by(op, fonts)
         if index not in shows:
             continue
         if font is None or font.bitmap:
