@@ -258,9 +258,14 @@ def _strong(kinds: list[str | None], index: int, step: int) -> tuple[str | None,
 
 def _same_line(left: Any, right: Any) -> bool:
     """Whether two text boxes are side by side, the first on the left (their heights overlap)."""
-    top = max(left.position_y, right.position_y)
-    bottom = min(left.position_y + left.height, right.position_y + right.height)
-    return bottom > top and left.position_x < right.position_x
+    return _overlap(left, right) > 0 and left.position_x < right.position_x
+
+
+def _overlap(box: Any, other: Any) -> float:
+    """How far two boxes' heights overlap (negative: the gap between them)."""
+    top = max(box.position_y, other.position_y)
+    bottom = min(box.position_y + box.height, other.position_y + other.height)
+    return bottom - top
 
 
 def _space_glyph(font: Any) -> int | None:
@@ -336,9 +341,7 @@ def _one_line(here: tuple[Any, Any], before: tuple[Any, Any]) -> bool:
     size) stand on one line."""
     (box, origin), (other_box, other_origin) = here, before
     if box is not None and other_box is not None:
-        top = max(box.position_y, other_box.position_y)
-        bottom = min(box.position_y + box.height, other_box.position_y + other_box.height)
-        return bottom - top >= max(box.height, other_box.height) / 2
+        return _overlap(box, other_box) >= max(box.height, other_box.height) / 2
     if origin is None or other_origin is None:
         return False
     return abs(origin[1] - other_origin[1]) < min(origin[2], other_origin[2]) / 3
