@@ -31,14 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iombrochure.pipeline.scripts import LATIN_LETTERS
+from iombrochure.pipeline.scripts import LATIN_LETTER_RE
 from iombrochure.pipeline.streamorder import end_of_marked, font_set_by
 
 #: Scope of a header cell, from the HTML ``scope`` attribute (no attribute: WeasyPrint links
 #: the cell to its column, so it heads a column).
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column", "": "/Column"}
 PSEUDO_ELEMENT = re.compile(r"::?(before|after)$")
-LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
 #: Characters set between items only to part them: alone in a text box, they are decoration.
 SEPARATORS = "·|•∙⋅‧"
 #: An artifact's properties for decoration (as opposed to the running footer's pagination).
@@ -373,7 +372,7 @@ def _script(text: str, other_is_latin: bool) -> bool | None:
     """True for a glyph of the other script (Latin in right-to-left text, Arabic in
     left-to-right text), False for a letter or digit of the edition's, None for neutrals."""
     for char in text:
-        latin = bool(LATIN_LETTER.match(char))
+        latin = bool(LATIN_LETTER_RE.match(char))
         arabic = unicodedata.bidirectional(char) == "AL" and unicodedata.category(char)[0] == "L"
         if latin or arabic:
             return latin if other_is_latin else arabic

@@ -63,7 +63,7 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 from iombrochure.pipeline import streamorder, tagtree
-from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
+from iombrochure.pipeline.scripts import LATIN_LETTER_RE, LATIN_LETTERS, LATIN_RUN_RE
 
 LRI, PDI, LRM, RLM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200f", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
@@ -74,7 +74,6 @@ BIDI_CONTROLS = dict.fromkeys(
 ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 #: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
-LATIN_LETTER_RE = re.compile(f"[{LATIN_LETTERS}]")
 #: Latin letters and digits (European and Persian): what poppler writes left to right.
 LEFT_TO_RIGHT_RE = re.compile(f"[{LATIN_LETTERS}0-9\u06f0-\u06f9\u0660-\u0669]")
 RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
