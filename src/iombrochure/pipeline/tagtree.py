@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iombrochure.pipeline.scripts import LATIN_LETTER_RE
+from iombrochure.pipeline.scripts import LATIN_LETTER_RE, is_arabic_letter
 from iombrochure.pipeline.streamorder import end_of_marked, font_set_by
 
 #: Scope of a header cell, from the HTML ``scope`` attribute (no attribute: WeasyPrint links
@@ -373,7 +373,7 @@ def _script(text: str, other_is_latin: bool) -> bool | None:
     left-to-right text), False for a letter or digit of the edition's, None for neutrals."""
     for char in text:
         latin = bool(LATIN_LETTER_RE.match(char))
-        arabic = unicodedata.bidirectional(char) == "AL" and unicodedata.category(char)[0] == "L"
+        arabic = is_arabic_letter(char)
         if latin or arabic:
             return latin if other_is_latin else arabic
         if unicodedata.category(char)[0] == "L" or "\u0660" <= char <= "\u06f9":

@@ -63,7 +63,12 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 from iombrochure.pipeline import streamorder, tagtree
-from iombrochure.pipeline.scripts import LATIN_LETTER_RE, LATIN_LETTERS, LATIN_RUN_RE
+from iombrochure.pipeline.scripts import (
+    LATIN_LETTER_RE,
+    LATIN_LETTERS,
+    LATIN_RUN_RE,
+    is_arabic_letter,
+)
 
 LRI, PDI, LRM, RLM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200f", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
@@ -591,17 +596,13 @@ def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwarg
 def _extractor_order(text: str) -> str:
     """A glyph's characters as extractors need them: reversed for a right-to-left ligature
     (the lam-alef «لا») and for a letter drawn with its mark as one glyph (the ezafe «هٔ»)."""
-    if len(text) > 1 and _is_arabic_letter(text[0]) and all(map(_is_arabic_letter_or_mark, text)):
+    if len(text) > 1 and is_arabic_letter(text[0]) and all(map(_is_arabic_letter_or_mark, text)):
         return text[::-1]
     return text
 
 
-def _is_arabic_letter(char: str) -> bool:
-    return unicodedata.bidirectional(char) == "AL" and unicodedata.category(char).startswith("L")
-
-
 def _is_arabic_letter_or_mark(char: str) -> bool:
     """An Arabic-script letter, or a mark set on one (hamza above, the harakat: class NSM)."""
-    return _is_arabic_letter(char) or (
+    return is_arabic_letter(char) or (
         unicodedata.category(char) == "Mn" and "\u0610" <= char <= "\u06ed"
     )
