@@ -10,17 +10,25 @@ not load the localize stage (Babel, phonenumbers, markdown-it) with it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: Latin letters, with the accented and extended ones of names (Renée, Müller, Türkiye).
 LATIN_LETTERS = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0250-\u02af"
     "\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufb00-\ufb06"
 )
+#: One Latin letter.
+LATIN_LETTER_RE = re.compile(f"[{LATIN_LETTERS}]")
 _LATIN_WORD = f"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9\u0300-\u036f@._:/\\-+&'’%#=?~]*"
 #: A run of Latin-script text inside right-to-left prose: words, names with accents, acronyms,
 #: e-mail addresses, URLs and codes, possibly several words long, joined by spaces or a lone
 #: "&" (Müller & Co.). Trailing sentence punctuation stays outside.
 LATIN_RUN_RE = re.compile(f"{_LATIN_WORD}(?:[ \u00a0]+(?:&[ \u00a0]+)?{_LATIN_WORD})*")
+
+
+def is_arabic_letter(char: str) -> bool:
+    """An Arabic-script letter (Persian, Dari, Pashto): not a digit, a mark or punctuation."""
+    return unicodedata.bidirectional(char) == "AL" and unicodedata.category(char).startswith("L")
 
 
 #: Characters that change the order in which text is shown (U+202E makes "moc.elpmaxe@"

@@ -97,6 +97,12 @@ def _operator(item: Any) -> bytes | None:
     return parts[-1] if parts else None
 
 
+def font_set_by(tf: bytes, fonts: dict[str, Any]) -> Any:
+    """The WeasyPrint font a ``/name size Tf`` operation sets (None for a name not in
+    ``fonts``, WeasyPrint's fonts by resource name)."""
+    return fonts.get(tf.split()[0].decode().lstrip("/"))
+
+
 def text_in_tag_order(
     operations: list[Any],
     place: dict[int, Any],
@@ -156,7 +162,7 @@ def _with_space_before(
     for position, item in enumerate(sequence):
         operator = _operator(item)
         if operator == b"Tf":
-            font = fonts.get(item.split()[0].decode().lstrip("/"))
+            font = font_set_by(item, fonts)
         elif operator == b"TJ":
             space = _space_glyph(font)
             if space is None or font.widths[space] * size / 1000 > gap:
@@ -190,7 +196,7 @@ def fence_left_to_right_runs(operations: list[Any], fonts: dict[str, Any]) -> li
     for index, item in enumerate(operations):
         operator = _operator(item)
         if operator == b"Tf":
-            font = fonts.get(item.split()[0].decode().lstrip("/"))
+            font = font_set_by(item, fonts)
         elif operator == b"TJ" and font is not None:
             body = item[item.index(b"[") + 1 : item.rindex(b"]")]
             tokens = [match.group(0) for match in TJ_TOKEN_RE.finditer(body)]
@@ -252,9 +258,14 @@ def _strong(kinds: list[str | None], index: int, step: int) -> tuple[str | None,
 
 def _same_line(left: Any, right: Any) -> bool:
     """Whether two text boxes are side by side, the first on the left (their heights overlap)."""
-    top = max(left.position_y, right.position_y)
-    bottom = min(left.position_y + left.height, right.position_y + right.height)
-    return bottom > top and left.position_x < right.position_x
+    return _overlap(left, right) > 0 and left.position_x < right.position_x
+
+
+def _overlap(box: Any, other: Any) -> float:
+    """How far two boxes' heights overlap (negative: the gap between them)."""
+    top = max(box.position_y, other.position_y)
+    bottom = min(box.position_y + box.height, other.position_y + other.height)
+    return bottom - top
 
 
 def _space_glyph(font: Any) -> int | None:
@@ -330,9 +341,7 @@ def _one_line(here: tuple[Any, Any], before: tuple[Any, Any]) -> bool:
     size) stand on one line."""
     (box, origin), (other_box, other_origin) = here, before
     if box is not None and other_box is not None:
-        top = max(box.position_y, other_box.position_y)
-        bottom = min(box.position_y + box.height, other_box.position_y + other_box.height)
-        return bottom - top >= max(box.height, other_box.height) / 2
+        return _overlap(box, other_box) >= max(box.height, other_box.height) / 2
     if origin is None or other_origin is None:
         return False
     return abs(origin[1] - other_origin[1]) < min(origin[2], other_origin[2]) / 3
@@ -377,7 +386,7 @@ def _split_text(
             and operations[index + 1 : index + 3]
             and _is_text_mark(operations, index, place)
         ):
-            end = _end_of_marked(operations, index)
+            end = end_of_marked(operations, index)
             sequence = operations[index : end + 1]
             # Drawn at the end of the page, at the outermost level, where the outermost state
             # is in force: the state of the frames inside it is set again.
@@ -427,7 +436,7 @@ def _is_text_mark(operations: list[Any], index: int, place: dict[int, Any]) -> b
     mcid = properties.get("MCID") if hasattr(properties, "get") else None
     if mcid not in place:
         return False
-    end = _end_of_marked(operations, index)
+    end = end_of_marked(operations, index)
     inner = operations[index + 3 : end]
     has_text, position = False, 0
     while position < len(inner):
@@ -462,7 +471,9 @@ def _check_text_object(inner: list[Any]) -> None:
         raise ValueError("a text rise left after the text object")
 
 
-def _end_of_marked(operations: list[Any], index: int) -> int:
+def end_of_marked(operations: list[Any], index: int) -> int:
+    """Where the marked-content sequence that begins at ``index`` ends (its ``EMC``); raises
+    ValueError when it does not end."""
     depth = 0
     for position in range(index, len(operations)):
         operator = _operator(operations[position])

@@ -31,13 +31,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from iombrochure.pipeline.scripts import LATIN_LETTERS
+from iombrochure.pipeline.scripts import LATIN_LETTER_RE, is_arabic_letter
+from iombrochure.pipeline.streamorder import end_of_marked, font_set_by
 
 #: Scope of a header cell, from the HTML ``scope`` attribute (no attribute: WeasyPrint links
 #: the cell to its column, so it heads a column).
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column", "": "/Column"}
 PSEUDO_ELEMENT = re.compile(r"::?(before|after)$")
-LATIN_LETTER = re.compile(f"[{LATIN_LETTERS}]")
 #: Characters set between items only to part them: alone in a text box, they are decoration.
 SEPARATORS = "·|•∙⋅‧"
 #: An artifact's properties for decoration (as opposed to the running footer's pagination).
@@ -52,9 +52,9 @@ def decoration_boxes(page_box: Any) -> Iterator[Any]:
     no letter or digit, and a text box that is nothing but a separator («·», «|»)."""
     from weasyprint.formatting_structure import boxes
 
-    for box in _descendants(page_box):
+    for box in descendants(page_box):
         if _is_pseudo_element(box):
-            texts = [b for b in _descendants(box) if isinstance(b, boxes.TextBox)]
+            texts = [b for b in descendants(box) if isinstance(b, boxes.TextBox)]
             if not any(_has_words(text.text) for text in texts):
                 yield from texts
         elif (
@@ -219,10 +219,11 @@ def _merge_item_fragments(children: list[Any]) -> list[Any] | None:
     return merged if joined else None
 
 
-def _descendants(box: Any) -> Iterator[Any]:
+def descendants(box: Any) -> Iterator[Any]:
+    """Every box under ``box``, depth first, in the order of the box tree."""
     for child in getattr(box, "children", ()):
         yield child
-        yield from _descendants(child)
+        yield from descendants(child)
 
 
 # ---- After the tree is built: each language run owns its glyphs --------------------------------
@@ -240,16 +241,21 @@ class LanguageSplit:
 
 
 def own_runs(
-    pdf: Any, page_streams: list[Any], splits: list[LanguageSplit], other_is_latin: bool
+    pdf: Any,
+    page_streams: list[Any],
+    splits: list[LanguageSplit],
+    fonts: dict[str, Any],
+    other_is_latin: bool,
 ) -> int:
     """Cut the marked content of each split span at its runs' glyphs, each piece with its own
-    MCID owned by its run's span. ``other_is_latin``: the other script is Latin (a
+    MCID owned by its run's span. ``fonts``: WeasyPrint's fonts by resource name (their
+    ``hash``). ``other_is_latin``: the other script is Latin (a
     right-to-left edition), not Arabic (a left-to-right one). Returns how many spans could not be cut (their runs keep
     their ActualText, the first run owning the whole content)."""
     import pydyf
 
-    root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
-    numbers = _resolve(pdf, root["ParentTree"])["Nums"]
+    root = resolve(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = resolve(pdf, root["ParentTree"])["Nums"]
     left = 0
     for split in splits:
         references = numbers[2 * split.page + 1]
@@ -258,7 +264,9 @@ def own_runs(
             references.append(None)  # set below, to the span that owns the piece
             return len(references) - 1
 
-        pieces = _cut_marked_content(page_streams[split.page], split, other_is_latin, allocate)
+        pieces = _cut_marked_content(
+            page_streams[split.page], split, fonts, other_is_latin, allocate
+        )
         if pieces is None:
             left += 1
             continue
@@ -269,7 +277,8 @@ def own_runs(
     return left
 
 
-def _resolve(pdf: Any, reference: Any) -> Any:
+def resolve(pdf: Any, reference: Any) -> Any:
+    """The object an indirect reference (pydyf's ``b"n 0 R"``) names, or the object itself."""
     if isinstance(reference, bytes):
         return pdf.objects[int(reference.split()[0])]
     return reference
@@ -287,7 +296,7 @@ class _Glyph:
 
 
 def _cut_marked_content(
-    stream: Any, split: LanguageSplit, other_is_latin: bool, allocate: Any
+    stream: Any, split: LanguageSplit, fonts: dict[str, Any], other_is_latin: bool, allocate: Any
 ) -> list[tuple[int, int]] | None:
     """Rewrite the marked content of ``split.mcid`` in ``stream`` as one sequence per run:
     (run index, MCID) per piece, or None (stream unchanged) when the glyphs cannot be matched
@@ -296,15 +305,17 @@ def _cut_marked_content(
 
     ops = stream.stream
     start = _find_mcid(ops, split.mcid)
-    end = None if start is None else _matching_emc(ops, start + 2)
-    if start is None or end is None:
+    if start is None:
+        return None
+    try:
+        end = end_of_marked(ops, start)
+    except ValueError:
         return None
     body = ops[start + 3 : end]
     shows = [i for i, op in enumerate(body) if isinstance(op, bytes) and op.endswith(b"] TJ")]
     between = body[shows[0] : shows[-1]] if shows else []
     if not shows or any(op in (b"BT", b"ET", b"BDC", b"BMC", b"EMC") for op in between):
         return None
-    fonts = {font.hash: font for font in getattr(stream, "_fonts", {}).values()}
     glyphs = _glyphs(body, shows, fonts, other_is_latin)
     if glyphs is None:
         return None
@@ -334,18 +345,6 @@ def _find_mcid(ops: list[Any], mcid: int) -> int | None:
     return None
 
 
-def _matching_emc(ops: list[Any], bdc: int) -> int | None:
-    depth = 0
-    for index in range(bdc, len(ops)):
-        if ops[index] in (b"BDC", b"BMC"):
-            depth += 1
-        elif ops[index] == b"EMC":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
 def _glyphs(
     body: list[Any], shows: list[int], fonts: dict[str, Any], other_is_latin: bool
 ) -> list[_Glyph] | None:
@@ -354,7 +353,7 @@ def _glyphs(
     found = []
     for index, op in enumerate(body):
         if isinstance(op, bytes) and op.endswith(b" Tf"):
-            font = fonts.get(op.split()[0][1:].decode())
+            font = font_set_by(op, fonts)
         if index not in shows:
             continue
         if font is None or font.bitmap:
@@ -373,8 +372,8 @@ def _script(text: str, other_is_latin: bool) -> bool | None:
     """True for a glyph of the other script (Latin in right-to-left text, Arabic in
     left-to-right text), False for a letter or digit of the edition's, None for neutrals."""
     for char in text:
-        latin = bool(LATIN_LETTER.match(char))
-        arabic = unicodedata.bidirectional(char) == "AL" and unicodedata.category(char)[0] == "L"
+        latin = bool(LATIN_LETTER_RE.match(char))
+        arabic = is_arabic_letter(char)
         if latin or arabic:
             return latin if other_is_latin else arabic
         if unicodedata.category(char)[0] == "L" or "\u0660" <= char <= "\u06f9":

@@ -63,7 +63,12 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 from iombrochure.pipeline import streamorder, tagtree
-from iombrochure.pipeline.scripts import LATIN_LETTERS, LATIN_RUN_RE
+from iombrochure.pipeline.scripts import (
+    LATIN_LETTER_RE,
+    LATIN_LETTERS,
+    LATIN_RUN_RE,
+    is_arabic_letter,
+)
 
 LRI, PDI, LRM, RLM, ZWNJ = "\u2066", "\u2069", "\u200e", "\u200f", "\u200c"
 ZWNJ_UTF8 = ZWNJ.encode()
@@ -74,7 +79,6 @@ BIDI_CONTROLS = dict.fromkeys(
 ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 #: A Persian run inside left-to-right text: Arabic-script letters, with spaces and ZWNJ between.
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
-LATIN_LETTER_RE = re.compile(f"[{LATIN_LETTERS}]")
 #: Latin letters and digits (European and Persian): what poppler writes left to right.
 LEFT_TO_RIGHT_RE = re.compile(f"[{LATIN_LETTERS}0-9\u06f0-\u06f9\u0660-\u0669]")
 RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
@@ -210,18 +214,18 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     block's first in the tag tree: both get a space, so that words stay apart when read."""
     from weasyprint.formatting_structure import boxes
 
-    for box in _descendants(page_box):  # the order of the text, whatever the drawing order
+    for box in tagtree.descendants(page_box):  # the order of the text, whatever the drawing order
         render.order.setdefault(box, len(render.order))
     for child in page_box.children:
         if isinstance(child, boxes.MarginBox):
             kind = "Header" if child.at_keyword.startswith("@top") else "Footer"
-            for box in _descendants(child):
+            for box in tagtree.descendants(child):
                 render.artifacts[box] = kind
     for box in tagtree.decoration_boxes(page_box):
         render.artifacts[box] = "Layout"
 
     if render.lang in RTL_LANGUAGES:
-        for box in _descendants(page_box):
+        for box in tagtree.descendants(page_box):
             if isinstance(box, boxes.TextBox) and _is_island(box.text):
                 render.islands.add(box)
 
@@ -229,7 +233,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
         children = getattr(box, "children", ())
         lines = [child for child in children if isinstance(child, boxes.LineBox)]
         for line in lines:  # a line ends at a space, or at the edge of its block: a word ends
-            texts = [b for b in _descendants(line) if isinstance(b, boxes.TextBox)]
+            texts = [b for b in tagtree.descendants(line) if isinstance(b, boxes.TextBox)]
             render.line_of.update(dict.fromkeys(texts, line))
             if texts and not texts[-1].text.endswith((" ", *NO_SPACE_AFTER)):
                 render.space_after.add(texts[-1])
@@ -244,7 +248,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
             if not isinstance(child, boxes.LineBox):
                 walk(child)
             else:
-                for inline in _descendants(child):
+                for inline in tagtree.descendants(child):
                     if getattr(inline, "children", None) and not isinstance(inline, boxes.TextBox):
                         walk(inline)
 
@@ -266,12 +270,6 @@ def _visible_gap(before: Any, after: Any) -> bool:
     else:
         gap = after.position_x - (before.position_x + before.width)
     return gap > 0.15 * before.style["font_size"]
-
-
-def _descendants(box: Any) -> Iterator[Any]:
-    for child in getattr(box, "children", ()):
-        yield child
-        yield from _descendants(child)
 
 
 @contextmanager
@@ -381,7 +379,7 @@ def _give_zwnj_glyphs(stream: Any, textbox: Any) -> None:
 
 
 #: The ZWNJ and RLM glyphs of each font file seen in this process (by its content's digest).
-_zwnj_glyphs: dict[tuple[bytes, str], int | None] = {}
+_format_glyphs: dict[tuple[bytes, str], int | None] = {}
 
 
 def _zwnj_glyph(stream: Any, pango_font: Any) -> int | None:
@@ -398,9 +396,9 @@ def _format_glyph(font: Any, char: str) -> int | None:
         import hashlib
 
         digest = hashlib.sha1(font.file_content, usedforsecurity=False).digest()
-        if (digest, char) not in _zwnj_glyphs:
-            _zwnj_glyphs[digest, char] = _find_format_glyph(font.file_content, font.index, char)
-        found[char] = _zwnj_glyphs[digest, char]
+        if (digest, char) not in _format_glyphs:
+            _format_glyphs[digest, char] = _find_format_glyph(font.file_content, font.index, char)
+        found[char] = _format_glyphs[digest, char]
     return found[char]
 
 
@@ -441,26 +439,26 @@ def _scoped(box: Any, elements: Iterator[Any]) -> Iterator[Any]:
 def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]) -> None:
     """add_tags, then each structure element that owns text gets its ActualText and Lang."""
     render = _current.get()
-    marked = [dict(stream._tags or {}) for stream in page_streams]
-    if render is not None:
-        fonts = {font.hash: font for font in document.fonts.values()}
-        for stream, page_marked in zip(page_streams, marked, strict=True):
-            # Lines in the order of the tag tree; a line's boxes in the order they are drawn
-            # (left to right in a right-to-left line: see streamorder.draw_inline_level).
-            place = {
-                kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
-                for box, kid in page_marked.items()
-                if hasattr(box, "text") and render.line_of.get(box, box) in render.order
-            }
-            by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
-            stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
-            if render.lang in RTL_LANGUAGES:
-                stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
-    _originals["add_tags"](pdf, document, pdf_version, page_streams)
     if render is None:
+        _originals["add_tags"](pdf, document, pdf_version, page_streams)
         return
+    marked = [dict(stream._tags or {}) for stream in page_streams]
+    fonts = {font.hash: font for font in document.fonts.values()}
+    for stream, page_marked in zip(page_streams, marked, strict=True):
+        # Lines in the order of the tag tree; a line's boxes in the order they are drawn
+        # (left to right in a right-to-left line: see streamorder.draw_inline_level).
+        place = {
+            kid["mcid"]: (render.order[render.line_of.get(box, box)], kid["mcid"])
+            for box, kid in page_marked.items()
+            if hasattr(box, "text") and render.line_of.get(box, box) in render.order
+        }
+        by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
+        stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
+        if render.lang in RTL_LANGUAGES:
+            stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
+    _originals["add_tags"](pdf, document, pdf_version, page_streams)
     splits = _annotate_structure(pdf, render, marked)
-    tagtree.own_runs(pdf, page_streams, splits, other_is_latin=render.lang in RTL_LANGUAGES)
+    tagtree.own_runs(pdf, page_streams, splits, fonts, other_is_latin=render.lang in RTL_LANGUAGES)
 
 
 def _annotate_structure(
@@ -469,8 +467,8 @@ def _annotate_structure(
     """ActualText and Lang for each element that owns text; returns the spans split into
     language runs, whose marked content ``tagtree.own_runs`` then cuts."""
     splits = []
-    root = _resolve(pdf, pdf.catalog["StructTreeRoot"])
-    numbers = _resolve(pdf, root["ParentTree"])["Nums"]
+    root = tagtree.resolve(pdf, pdf.catalog["StructTreeRoot"])
+    numbers = tagtree.resolve(pdf, root["ParentTree"])["Nums"]
     for page_number, page_marked in enumerate(marked):
         references = numbers[2 * page_number + 1]
         if len(references) != len(page_marked):  # add_tags no longer maps MCID n to entry n
@@ -489,7 +487,7 @@ def _annotate_structure(
             if hasattr(box, "text"):  # a figure's Alt says what it shows
                 by_element.setdefault(references[kid["mcid"]], []).append((kid["mcid"], box))
         for reference, owned in by_element.items():
-            element = _resolve(pdf, reference)
+            element = tagtree.resolve(pdf, reference)
             text = "".join(
                 tagtree.typed_text(box) + (" " if box in render.space_after else "")
                 for _, box in owned
@@ -502,12 +500,12 @@ def _annotate_structure(
                 continue
             mcid = owned[0][0]
             element["K"] = _split_by_language(pdf, element, reference, runs, mcid, render.lang)
-            references[mcid] = _resolve(pdf, element["K"][0]).reference
+            references[mcid] = tagtree.resolve(pdf, element["K"][0]).reference
             splits.append(
                 tagtree.LanguageSplit(
                     page=page_number,
                     mcid=mcid,
-                    children=[_resolve(pdf, child) for child in element["K"]],
+                    children=[tagtree.resolve(pdf, child) for child in element["K"]],
                     texts=[logical_text(text) for text, _ in runs],
                     kinds=[run_lang != render.lang for _, run_lang in runs],
                 )
@@ -579,12 +577,6 @@ def _pdf_string(text: str) -> Any:
     return pydyf.String(text)
 
 
-def _resolve(pdf: Any, reference: Any) -> Any:
-    if isinstance(reference, bytes):
-        return pdf.objects[int(reference.split()[0])]
-    return reference
-
-
 def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
     """build_fonts_dictionary with ligatures of right-to-left text mapped in reverse order."""
     if _current.get() is None:
@@ -604,17 +596,13 @@ def _build_fonts_dictionary(pdf: Any, fonts: dict[str, Any], *args: Any, **kwarg
 def _extractor_order(text: str) -> str:
     """A glyph's characters as extractors need them: reversed for a right-to-left ligature
     (the lam-alef «لا») and for a letter drawn with its mark as one glyph (the ezafe «هٔ»)."""
-    if len(text) > 1 and _is_arabic_letter(text[0]) and all(map(_is_arabic_letter_or_mark, text)):
+    if len(text) > 1 and is_arabic_letter(text[0]) and all(map(_is_arabic_letter_or_mark, text)):
         return text[::-1]
     return text
 
 
-def _is_arabic_letter(char: str) -> bool:
-    return unicodedata.bidirectional(char) == "AL" and unicodedata.category(char).startswith("L")
-
-
 def _is_arabic_letter_or_mark(char: str) -> bool:
     """An Arabic-script letter, or a mark set on one (hamza above, the harakat: class NSM)."""
-    return _is_arabic_letter(char) or (
+    return is_arabic_letter(char) or (
         unicodedata.category(char) == "Mn" and "\u0610" <= char <= "\u06ed"
     )
