@@ -43,7 +43,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from iombrochure.errors import ContentError
-from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS
+from iombrochure.pipeline.calendars import SOLAR_HIJRI_MONTHS, babel_locale
 from iombrochure.pipeline.config import Language, Project
 from iombrochure.pipeline.content import (
     DATA_SECTIONS,
@@ -58,7 +58,7 @@ from iombrochure.pipeline.content import (
     dotted,
     money_problem,
 )
-from iombrochure.pipeline.languages import NUMBERING_SYSTEMS, is_right_to_left
+from iombrochure.pipeline.languages import NUMBERING_SYSTEMS
 from iombrochure.pipeline.phones import parse_phone
 from iombrochure.pipeline.safety import ALLOWED_LINK_PREFIXES
 from iombrochure.pipeline.scripts import BIDI_CONTROLS, LATIN_RUN_RE
@@ -113,7 +113,7 @@ _HOLD_SPLIT_RE = re.compile("([\U000f0000-\U000ffffd])")
 
 def text_direction(code: str) -> str:
     """'rtl' or 'ltr', from Babel's locale data: direction is never configured by hand."""
-    return "rtl" if is_right_to_left(code) else "ltr"
+    return "rtl" if Locale.parse(babel_locale(code)).text_direction == "rtl" else "ltr"
 
 
 def to_digits(text: str, digits: str) -> str:

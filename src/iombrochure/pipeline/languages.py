@@ -12,9 +12,8 @@ Every default can be overridden under ``[languages.<code>]`` in iombrochure.toml
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.core import get_global
 
 from iombrochure.pipeline.calendars import babel_locale, default_month_set
@@ -54,16 +53,6 @@ class LanguageDefaults:
 def locale_of(code: str) -> Locale:
     """Babel's locale for a language code (raises babel's UnknownLocaleError or ValueError)."""
     return Locale.parse(babel_locale(code))
-
-
-@cache
-def is_right_to_left(code: str) -> bool:
-    """Whether a language is written right to left, as CLDR says: fa, prs, ps, ar, ur, ckb, he...
-    (False for a code Babel does not know, such as a document without a language)."""
-    try:
-        return locale_of(code).text_direction == "rtl"
-    except (UnknownLocaleError, ValueError):
-        return False
 
 
 def territory(code: str) -> str:

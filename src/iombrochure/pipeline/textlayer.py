@@ -63,7 +63,6 @@ from typing import Any
 
 from iombrochure.errors import RenderError
 from iombrochure.pipeline import streamorder, tagtree
-from iombrochure.pipeline.languages import is_right_to_left
 from iombrochure.pipeline.scripts import (
     LATIN_LETTER_RE,
     LATIN_LETTERS,
@@ -82,6 +81,7 @@ ARABIC_LETTERS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
 ARABIC_RUN_RE = re.compile(f"[{ARABIC_LETTERS}](?:[{ARABIC_LETTERS}\u200c ]*[{ARABIC_LETTERS}])?")
 #: Latin letters and digits (European and Persian): what poppler writes left to right.
 LEFT_TO_RIGHT_RE = re.compile(f"[{LATIN_LETTERS}0-9\u06f0-\u06f9\u0660-\u0669]")
+RTL_LANGUAGES = ("fa", "ar", "ps", "ur", "prs", "he")
 #: A line that ends with one of these broke inside a word, not at a space.
 NO_SPACE_AFTER = "-\u2010\u2011\u2013\u2014/\u200b"
 
@@ -224,7 +224,7 @@ def _survey_page(page_box: Any, render: _Render) -> None:
     for box in tagtree.decoration_boxes(page_box):
         render.artifacts[box] = "Layout"
 
-    if is_right_to_left(render.lang):
+    if render.lang in RTL_LANGUAGES:
         for box in tagtree.descendants(page_box):
             if isinstance(box, boxes.TextBox) and _is_island(box.text):
                 render.islands.add(box)
@@ -331,7 +331,7 @@ def _draw_first_line(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> An
     render = _current.get()
     if render is not None and ZWNJ in textbox.pango_layout.text:
         _give_zwnj_glyphs(stream, textbox)
-    if render is not None and is_right_to_left(render.lang):
+    if render is not None and render.lang in RTL_LANGUAGES:
         _register_rlm_glyphs(stream, textbox)
     return _originals["draw_first_line"](stream, textbox, *args, **kwargs)
 
@@ -454,11 +454,11 @@ def _add_tags(pdf: Any, document: Any, pdf_version: Any, page_streams: list[Any]
         }
         by_mcid = {kid["mcid"]: box for box, kid in page_marked.items() if hasattr(box, "text")}
         stream.stream[:] = streamorder.text_in_tag_order(stream.stream, place, by_mcid, fonts)
-        if is_right_to_left(render.lang):
+        if render.lang in RTL_LANGUAGES:
             stream.stream[:] = streamorder.fence_left_to_right_runs(stream.stream, fonts)
     _originals["add_tags"](pdf, document, pdf_version, page_streams)
     splits = _annotate_structure(pdf, render, marked)
-    tagtree.own_runs(pdf, page_streams, splits, fonts, other_is_latin=is_right_to_left(render.lang))
+    tagtree.own_runs(pdf, page_streams, splits, fonts, other_is_latin=render.lang in RTL_LANGUAGES)
 
 
 def _annotate_structure(
@@ -543,7 +543,7 @@ def language_runs(text: str, lang: str) -> list[tuple[str, str]]:
     """``text`` cut into (text, language) runs: Latin runs in right-to-left text (accented names
     included, see ``scripts.LATIN_RUN_RE``) are English, Arabic-script runs in left-to-right text
     are Persian, the rest is ``lang``. Joined, the runs give back ``text`` unchanged."""
-    if is_right_to_left(lang):
+    if lang in RTL_LANGUAGES:
         found = [m for m in LATIN_RUN_RE.finditer(text) if LATIN_LETTER_RE.search(m[0])]
         other = "en"
     else:
